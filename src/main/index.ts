@@ -1,0 +1,2 @@
+// Placeholder bootstrap; replaced by the Electron bootstrap module.
+export {};

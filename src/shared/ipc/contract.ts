@@ -1,0 +1,141 @@
+/**
+ * The one IPC contract. Every channel names a runtime schema for its request (validated in main
+ * before any handler runs) and the TypeScript type of its reply. The main-side registration, the
+ * preload bridge and the e2e harness are all derived from this object: adding a channel here
+ * makes the compiler point at every place that is then incomplete.
+ */
+import { z } from 'zod';
+import type { CodedErrorInfo } from '../errors';
+import type { DecodedFrame, ImageMetadata } from '../imaging';
+import type { LibrarySnapshot } from '../library';
+import type { ModelInfo, PredictionResult } from '../prediction';
+import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
+
+/** Declares a channel: the request schema at runtime, the reply type at compile time only. */
+function channel<Schema extends z.ZodType, Reply>(request: Schema): { request: Schema; reply?: Reply } {
+  return { request };
+}
+
+const opaqueId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/);
+const frameIndex = z.number().int().min(0).max(100_000);
+
+export interface AppInfo {
+  appName: string;
+  appVersion: string;
+  platform: string;
+  researchNotice: string;
+  model: ModelInfo | null;
+  modelError: CodedErrorInfo | null;
+}
+
+export interface LoadedImage {
+  imageId: string;
+  metadata: ImageMetadata;
+  frame: DecodedFrame;
+}
+
+export interface Thumbnail {
+  imageId: string;
+  width: number;
+  height: number;
+  /** 8-bit display gray (bone bright), row-major. */
+  gray: Uint8Array;
+}
+
+export const ipcContract = {
+  'app:getInfo': channel<z.ZodObject<Record<string, never>>, AppInfo>(z.object({}).strict()),
+
+  /** Shows the platform's open dialog and adds what the user picked to the library. */
+  'library:open': channel<z.ZodType<{ kind: 'files' | 'folder' }>, LibrarySnapshot>(
+    z.object({ kind: z.enum(['files', 'folder']) }).strict(),
+  ),
+  /** Adds files/folders the user dropped on the window (paths resolved by the preload). */
+  'library:addDropped': channel<z.ZodType<{ paths: string[] }>, LibrarySnapshot>(
+    z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }).strict(),
+  ),
+  'library:list': channel<z.ZodObject<Record<string, never>>, LibrarySnapshot>(z.object({}).strict()),
+
+  'image:load': channel<z.ZodType<{ imageId: string; frame: number }>, LoadedImage>(
+    z.object({ imageId: opaqueId, frame: frameIndex }).strict(),
+  ),
+  'image:thumbnail': channel<z.ZodType<{ imageId: string; maxSize: number }>, Thumbnail>(
+    z.object({ imageId: opaqueId, maxSize: z.number().int().min(16).max(512) }).strict(),
+  ),
+
+  'model:getInfo': channel<z.ZodObject<Record<string, never>>, ModelInfo>(z.object({}).strict()),
+  'model:getCard': channel<z.ZodObject<Record<string, never>>, { markdown: string }>(
+    z.object({}).strict(),
+  ),
+  /** heatmapLabel: the class the heatmap explains; omitted = the predicted class. */
+  'model:predict': channel<
+    z.ZodType<{ imageId: string; frame: number; heatmap: boolean; heatmapLabel?: string }>,
+    PredictionResult
+  >(
+    z
+      .object({
+        imageId: opaqueId,
+        frame: frameIndex,
+        heatmap: z.boolean(),
+        heatmapLabel: z.string().min(1).max(64).optional(),
+      })
+      .strict(),
+  ),
+
+  /** Shows the platform's folder dialog; null when the user cancelled. */
+  'screening:pickFolder': channel<
+    z.ZodObject<Record<string, never>>,
+    { folderId: string; displayPath: string } | null
+  >(z.object({}).strict()),
+  'screening:start': channel<
+    z.ZodType<{ folderIds: string[]; resumeJobId?: string }>,
+    { jobId: string }
+  >(
+    z
+      .object({
+        folderIds: z.array(opaqueId).max(64),
+        resumeJobId: opaqueId.optional(),
+      })
+      .strict(),
+  ),
+  'screening:cancel': channel<z.ZodType<{ jobId: string }>, { cancelled: boolean }>(
+    z.object({ jobId: opaqueId }).strict(),
+  ),
+  'screening:listJobs': channel<z.ZodObject<Record<string, never>>, ScreeningJobSummary[]>(
+    z.object({}).strict(),
+  ),
+  /** Rows in triage order (P(COVID-19) descending, errors last); each row has an imageId to open. */
+  'screening:results': channel<
+    z.ZodType<{ jobId: string }>,
+    { labels: string[]; rows: (ScreeningRow & { imageId: string | null })[] }
+  >(z.object({ jobId: opaqueId }).strict()),
+  /** Shows the platform's save dialog; savedTo null when the user cancelled. */
+  'screening:export': channel<
+    z.ZodType<{ jobId: string; format: 'csv' | 'json' }>,
+    { savedTo: string | null }
+  >(z.object({ jobId: opaqueId, format: z.enum(['csv', 'json']) }).strict()),
+} as const;
+
+/** Events main pushes to the renderer. */
+export interface IpcEvents {
+  'screening:progress': ScreeningProgress;
+}
+export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = ['screening:progress'];
+
+export type IpcContract = typeof ipcContract;
+export type IpcChannel = keyof IpcContract;
+export type IpcRequest<C extends IpcChannel> = z.infer<IpcContract[C]['request']>;
+export type IpcReply<C extends IpcChannel> = NonNullable<IpcContract[C]['reply']>;
+export const IPC_CHANNELS = Object.keys(ipcContract) as IpcChannel[];
+
+/** Every invoke resolves to this envelope, so a rejected request keeps its typed error. */
+export type IpcResult<C extends IpcChannel> =
+  | { ok: true; value: IpcReply<C> }
+  | { ok: false; error: CodedErrorInfo };
+
+/** The API the preload exposes as `window.api` (and the e2e harness installs in the page). */
+export type WorkstationApi = {
+  invoke<C extends IpcChannel>(channel: C, request: IpcRequest<C>): Promise<IpcResult<C>>;
+  on<E extends keyof IpcEvents>(event: E, listener: (payload: IpcEvents[E]) => void): () => void;
+  /** Resolves dropped File objects to paths (preload only; the harness maps test files). */
+  pathsForDroppedFiles(files: File[]): string[];
+};

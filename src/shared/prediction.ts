@@ -1,0 +1,67 @@
+/** Inference results shared by the engine, the CLI, screening and the prediction panel. */
+
+export type ExecutionProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+
+/** Which provider the engine ended up on, and why the ones asked before it were not used. */
+export interface ExecutionProviderReport {
+  active: ExecutionProviderName;
+  requested: ExecutionProviderName[];
+  rejected: { provider: ExecutionProviderName; reason: string }[];
+  intraOpThreads: number;
+}
+
+export type ThresholdStatus = 'above-threshold' | 'below-threshold';
+
+/**
+ * A heatmap registered to the original image: cell (row r, column c) of the grid covers the
+ * source-image rectangle x in [originX + c*cellWidth, originX + (c+1)*cellWidth), y likewise.
+ * The grid covers exactly the region the model saw (its crop), in source pixel coordinates.
+ */
+export interface HeatmapGrid {
+  method: 'class-activation' | 'occlusion';
+  /** The class this map explains. */
+  label: string;
+  gridWidth: number;
+  gridHeight: number;
+  /** Row-major, gridWidth*gridHeight values, normalised to 0..1 (1 = most evidence for label). */
+  values: Float32Array;
+  originX: number;
+  originY: number;
+  cellWidth: number;
+  cellHeight: number;
+  /** Size of the source image the registration refers to. */
+  imageWidth: number;
+  imageHeight: number;
+}
+
+export interface PredictionResult {
+  modelId: string;
+  modelName: string;
+  modelVersion: string;
+  labels: string[];
+  /** In label order; sums to 1. */
+  probabilities: number[];
+  predictedLabel: string;
+  predictedProbability: number;
+  threshold: number;
+  thresholdStatus: ThresholdStatus;
+  executionProvider: ExecutionProviderName;
+  timing: { decodeMs: number; preprocessMs: number; inferenceMs: number; heatmapMs: number; totalMs: number };
+  heatmap?: HeatmapGrid;
+}
+
+/** What the UI shows about the loaded model. */
+export interface ModelInfo {
+  id: string;
+  name: string;
+  version: string;
+  labels: string[];
+  thresholds: Record<string, number>;
+  inputSize: { width: number; height: number };
+  heatmapMethod: 'class-activation' | 'occlusion';
+  provider: ExecutionProviderReport;
+  intendedUse: string;
+  hasModelCard: boolean;
+  /** Plain-words summary of the model's validation and shortcut-audit figures, when known. */
+  evaluationSummary?: string[];
+}

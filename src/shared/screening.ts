@@ -1,0 +1,50 @@
+/** Batch screening types shared by the service, the CLI and the screening view. */
+import type { ErrorCode } from './errors';
+import type { ExecutionProviderName } from './prediction';
+
+export type ScreeningRowStatus = 'ok' | 'error';
+
+export interface ScreeningRow {
+  /** Path of the source file (as given/walked on this machine). */
+  path: string;
+  /** For DICOM multi-frame / DICOMDIR entries: the frame screened (0-based). */
+  frame: number;
+  status: ScreeningRowStatus;
+  errorCode: ErrorCode | null;
+  errorMessage: string | null;
+  /** Probabilities in `labels` order (null for error rows). */
+  probabilities: number[] | null;
+  prediction: string | null;
+  modelId: string;
+  executionProvider: ExecutionProviderName | null;
+  ms: number;
+}
+
+export type ScreeningState = 'scanning' | 'running' | 'finished' | 'cancelled' | 'failed';
+
+export interface ScreeningProgress {
+  jobId: string;
+  state: ScreeningState;
+  total: number;
+  done: number;
+  errors: number;
+  /** Images per second over the recent window. */
+  ratePerSecond: number;
+  /** Seconds left at the current rate; null when unknown. */
+  etaSeconds: number | null;
+  /** Rows carried over from an earlier, interrupted run of the same job. */
+  resumed: number;
+  message?: string;
+}
+
+export interface ScreeningJobSummary {
+  jobId: string;
+  folders: string[];
+  modelId: string;
+  labels: string[];
+  createdAt: string;
+  state: ScreeningState | 'interrupted';
+  total: number;
+  done: number;
+  errors: number;
+}
