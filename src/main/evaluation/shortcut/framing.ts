@@ -1,0 +1,120 @@
+/**
+ * Framing transforms for the shortcut probe: changes that carry no anatomy (other aspect ratios,
+ * a thin black border, downscale + JPEG recompression) and a horizontal flip as a control. A model
+ * that reads lungs should barely move under them; one that reads the source's framing will.
+ */
+import jpeg from 'jpeg-js';
+
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** Row-major gray values 0..255. */
+  pixels: Float32Array;
+}
+
+export const FRAMING_TRANSFORMS = [
+  'crop_aspect_3x4',
+  'crop_aspect_4x3',
+  'black_border',
+  'downscale_recompress',
+  'hflip_control',
+] as const;
+export type FramingTransform = (typeof FRAMING_TRANSFORMS)[number];
+
+/** Largest centred crop with width/height = aspect. */
+function centreCropToAspect(image: GrayImage, aspect: number): GrayImage {
+  let width = image.width;
+  let height = Math.round(width / aspect);
+  if (height > image.height) {
+    height = image.height;
+    width = Math.round(height * aspect);
+  }
+  const x0 = Math.floor((image.width - width) / 2);
+  const y0 = Math.floor((image.height - height) / 2);
+  const pixels = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    pixels.set(
+      image.pixels.subarray((y0 + y) * image.width + x0, (y0 + y) * image.width + x0 + width),
+      y * width,
+    );
+  }
+  return { width, height, pixels };
+}
+
+/** Adds a black frame 3% of the shorter side thick (at least 2 px) on every side. */
+function addBlackBorder(image: GrayImage): GrayImage {
+  const b = Math.max(2, Math.round(0.03 * Math.min(image.width, image.height)));
+  const width = image.width + 2 * b;
+  const height = image.height + 2 * b;
+  const pixels = new Float32Array(width * height);
+  for (let y = 0; y < image.height; y++) {
+    pixels.set(image.pixels.subarray(y * image.width, (y + 1) * image.width), (y + b) * width + b);
+  }
+  return { width, height, pixels };
+}
+
+/** Box-average downscale by an integer factor. */
+function downscale(image: GrayImage, factor: number): GrayImage {
+  const width = Math.max(1, Math.floor(image.width / factor));
+  const height = Math.max(1, Math.floor(image.height / factor));
+  const pixels = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        for (let dx = 0; dx < factor; dx++)
+          sum += image.pixels[(y * factor + dy) * image.width + x * factor + dx];
+      }
+      pixels[y * width + x] = sum / (factor * factor);
+    }
+  }
+  return { width, height, pixels };
+}
+
+/** Round trip through a baseline JPEG at the given quality (decoded back to gray). */
+export function recompressJpeg(image: GrayImage, quality: number): GrayImage {
+  const rgba = new Uint8Array(image.width * image.height * 4);
+  for (let i = 0; i < image.pixels.length; i++) {
+    const v = Math.max(0, Math.min(255, Math.round(image.pixels[i])));
+    rgba[4 * i] = v;
+    rgba[4 * i + 1] = v;
+    rgba[4 * i + 2] = v;
+    rgba[4 * i + 3] = 255;
+  }
+  const encoded = jpeg.encode({ data: rgba, width: image.width, height: image.height }, quality);
+  const decoded = jpeg.decode(encoded.data, { useTArray: true, formatAsRGBA: true });
+  const pixels = new Float32Array(image.width * image.height);
+  for (let i = 0; i < pixels.length; i++) {
+    // PIL's RGB -> L luma, as the model's own preprocessing does.
+    const r = decoded.data[4 * i];
+    const g = decoded.data[4 * i + 1];
+    const b = decoded.data[4 * i + 2];
+    pixels[i] = Math.floor((r * 299 + g * 587 + b * 114 + 500) / 1000);
+  }
+  return { width: image.width, height: image.height, pixels };
+}
+
+function flipHorizontal(image: GrayImage): GrayImage {
+  const pixels = new Float32Array(image.pixels.length);
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      pixels[y * image.width + x] = image.pixels[y * image.width + image.width - 1 - x];
+    }
+  }
+  return { width: image.width, height: image.height, pixels };
+}
+
+export function applyFramingTransform(image: GrayImage, transform: FramingTransform): GrayImage {
+  switch (transform) {
+    case 'crop_aspect_3x4':
+      return centreCropToAspect(image, 3 / 4);
+    case 'crop_aspect_4x3':
+      return centreCropToAspect(image, 4 / 3);
+    case 'black_border':
+      return addBlackBorder(image);
+    case 'downscale_recompress':
+      return recompressJpeg(downscale(image, 2), 60);
+    case 'hflip_control':
+      return flipHorizontal(image);
+  }
+}
