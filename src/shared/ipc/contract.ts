@@ -12,11 +12,17 @@ import type { ModelInfo, PredictionResult } from '../prediction';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
 
 /** Declares a channel: the request schema at runtime, the reply type at compile time only. */
-function channel<Schema extends z.ZodType, Reply>(request: Schema): { request: Schema; reply?: Reply } {
+function channel<Schema extends z.ZodType, Reply>(
+  request: Schema,
+): { request: Schema; reply?: Reply } {
   return { request };
 }
 
-const opaqueId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/);
+const opaqueId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/);
 const frameIndex = z.number().int().min(0).max(100_000);
 
 export interface AppInfo {
@@ -53,7 +59,9 @@ export const ipcContract = {
   'library:addDropped': channel<z.ZodType<{ paths: string[] }>, LibrarySnapshot>(
     z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }).strict(),
   ),
-  'library:list': channel<z.ZodObject<Record<string, never>>, LibrarySnapshot>(z.object({}).strict()),
+  'library:list': channel<z.ZodObject<Record<string, never>>, LibrarySnapshot>(
+    z.object({}).strict(),
+  ),
 
   'image:load': channel<z.ZodType<{ imageId: string; frame: number }>, LoadedImage>(
     z.object({ imageId: opaqueId, frame: frameIndex }).strict(),
@@ -115,11 +123,22 @@ export const ipcContract = {
   >(z.object({ jobId: opaqueId, format: z.enum(['csv', 'json']) }).strict()),
 } as const;
 
+/** Application-menu items the renderer carries out with the same invokes as its own buttons. */
+export const MENU_COMMANDS = [
+  'open-files',
+  'open-folder',
+  'screen-folder',
+  'show-model-card',
+  'show-about',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
 /** Events main pushes to the renderer. */
 export interface IpcEvents {
   'screening:progress': ScreeningProgress;
+  'app:menuCommand': { command: MenuCommand };
 }
-export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = ['screening:progress'];
+export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = ['screening:progress', 'app:menuCommand'];
 
 export type IpcContract = typeof ipcContract;
 export type IpcChannel = keyof IpcContract;
@@ -129,8 +148,7 @@ export const IPC_CHANNELS = Object.keys(ipcContract) as IpcChannel[];
 
 /** Every invoke resolves to this envelope, so a rejected request keeps its typed error. */
 export type IpcResult<C extends IpcChannel> =
-  | { ok: true; value: IpcReply<C> }
-  | { ok: false; error: CodedErrorInfo };
+  { ok: true; value: IpcReply<C> } | { ok: false; error: CodedErrorInfo };
 
 /** The API the preload exposes as `window.api` (and the e2e harness installs in the page). */
 export type WorkstationApi = {
