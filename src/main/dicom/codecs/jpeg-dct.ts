@@ -1,0 +1,453 @@
+/**
+ * Sequential DCT JPEG decoder (Huffman, SOF0/SOF1, 8 or 12-bit precision), written for one case:
+ * DICOM JPEG Extended 12-bit, which libjpeg-turbo's 8-bit WASM build cannot decode and no
+ * maintained npm package covers. The inverse DCT is IJG's integer "islow" (jidctint.c) with the
+ * 12-bit constants, as in DCMTK's 12-bit IJG build, so output matches DCMTK sample for sample.
+ * No colour conversion (DICOM 12-bit JPEG is grayscale in practice); subsampled planes are
+ * replicated. Progressive, arithmetic and lossless processes are refused.
+ */
+import { CodedError } from '../../../shared/errors';
+
+export interface DctImage {
+  width: number;
+  height: number;
+  precision: number;
+  components: number;
+  /** Interleaved samples. */
+  data: Uint16Array;
+}
+
+const ZIGZAG = new Int32Array([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
+  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
+  54, 47, 55, 62, 63,
+]);
+const MAX_SAMPLES = 2 ** 28;
+
+function fail(message: string): never {
+  throw new CodedError('CODEC_ERROR', `JPEG: ${message}`);
+}
+
+interface HuffmanTable {
+  maxcode: Int32Array;
+  valptr: Int32Array;
+  mincode: Int32Array;
+  values: Uint8Array;
+}
+
+function buildHuffman(counts: Uint8Array, values: Uint8Array): HuffmanTable {
+  const maxcode = new Int32Array(18).fill(-1);
+  const valptr = new Int32Array(17);
+  const mincode = new Int32Array(17);
+  let code = 0;
+  let p = 0;
+  for (let l = 1; l <= 16; l++) {
+    valptr[l] = p;
+    mincode[l] = code;
+    code += counts[l - 1];
+    p += counts[l - 1];
+    maxcode[l] = counts[l - 1] ? code - 1 : -1;
+    code <<= 1;
+  }
+  maxcode[17] = 0x7fffffff;
+  return { maxcode, valptr, mincode, values };
+}
+
+interface Component {
+  id: number;
+  h: number;
+  v: number;
+  tq: number;
+  blocksPerLine: number;
+  blocksPerColumn: number;
+  plane: Uint16Array;
+  pred: number;
+  dcTable?: HuffmanTable;
+  acTable?: HuffmanTable;
+}
+
+class BitReader {
+  private bits = 0;
+  private count = 0;
+  private overrun = 0;
+  constructor(
+    private readonly data: Uint8Array,
+    public pos: number,
+  ) {}
+
+  private fill(): void {
+    let byte = 0;
+    if (this.pos < this.data.length) {
+      byte = this.data[this.pos];
+      if (byte === 0xff) {
+        const next = this.data[this.pos + 1];
+        if (next === 0x00) this.pos += 2;
+        else byte = 0; // a marker: feed zeros, do not pass it
+      } else {
+        this.pos++;
+      }
+    }
+    if (byte === 0 && (this.pos >= this.data.length || this.data[this.pos] === 0xff)) {
+      if (++this.overrun > 1 << 16) fail('entropy-coded data ends early');
+    }
+    this.bits = byte;
+    this.count = 8;
+  }
+
+  bit(): number {
+    if (this.count === 0) this.fill();
+    this.count--;
+    return (this.bits >> this.count) & 1;
+  }
+
+  receive(length: number): number {
+    let value = 0;
+    for (let i = 0; i < length; i++) value = (value << 1) | this.bit();
+    return value;
+  }
+
+  decode(table: HuffmanTable): number {
+    let code = this.bit();
+    let l = 1;
+    while (code > table.maxcode[l]) {
+      code = (code << 1) | this.bit();
+      if (++l > 16) fail('bad Huffman code');
+    }
+    const index = table.valptr[l] + code - table.mincode[l];
+    if (index < 0 || index >= table.values.length) fail('bad Huffman code');
+    return table.values[index];
+  }
+
+  /** Drops buffered bits and steps over an RSTn marker if one is next. */
+  restart(): void {
+    this.count = 0;
+    this.bits = 0;
+    while (this.pos + 1 < this.data.length) {
+      if (this.data[this.pos] === 0xff && this.data[this.pos + 1] >= 0xd0 && this.data[this.pos + 1] <= 0xd7) {
+        this.pos += 2;
+        return;
+      }
+      if (this.data[this.pos] === 0xff && this.data[this.pos + 1] !== 0 && this.data[this.pos + 1] !== 0xff) return;
+      this.pos++;
+    }
+  }
+}
+
+function extend(value: number, length: number): number {
+  return length > 0 && value < 1 << (length - 1) ? value - (1 << length) + 1 : value;
+}
+
+// jidctint.c constants (CONST_BITS = 13).
+const F0298 = 2446,
+  F0390 = 3196,
+  F0541 = 4433,
+  F0765 = 6270,
+  F0899 = 7373,
+  F1175 = 9633,
+  F1501 = 12299,
+  F1847 = 15137,
+  F1961 = 16069,
+  F2053 = 16819,
+  F2562 = 20995,
+  F3072 = 25172;
+const CONST_BITS = 13;
+
+function descale(x: number, n: number): number {
+  return Math.floor((x + 2 ** (n - 1)) / 2 ** n);
+}
+
+/** One butterfly of jpeg_idct_islow on 8 values read via `at`; writes via `put` (already descaled). */
+function idct1d(at: (k: number) => number, put: (k: number, v: number) => void, shift: number): void {
+  let z2 = at(2);
+  let z3 = at(6);
+  let z1 = (z2 + z3) * F0541;
+  let tmp2 = z1 + z3 * -F1847;
+  let tmp3 = z1 + z2 * F0765;
+  z2 = at(0);
+  z3 = at(4);
+  let tmp0 = (z2 + z3) * 2 ** CONST_BITS;
+  let tmp1 = (z2 - z3) * 2 ** CONST_BITS;
+  const tmp10 = tmp0 + tmp3;
+  const tmp13 = tmp0 - tmp3;
+  const tmp11 = tmp1 + tmp2;
+  const tmp12 = tmp1 - tmp2;
+  tmp0 = at(7);
+  tmp1 = at(5);
+  tmp2 = at(3);
+  tmp3 = at(1);
+  z1 = tmp0 + tmp3;
+  z2 = tmp1 + tmp2;
+  z3 = tmp0 + tmp2;
+  let z4 = tmp1 + tmp3;
+  const z5 = (z3 + z4) * F1175;
+  tmp0 *= F0298;
+  tmp1 *= F2053;
+  tmp2 *= F3072;
+  tmp3 *= F1501;
+  z1 *= -F0899;
+  z2 *= -F2562;
+  z3 *= -F1961;
+  z4 *= -F0390;
+  z3 += z5;
+  z4 += z5;
+  tmp0 += z1 + z3;
+  tmp1 += z2 + z4;
+  tmp2 += z2 + z3;
+  tmp3 += z1 + z4;
+  put(0, descale(tmp10 + tmp3, shift));
+  put(7, descale(tmp10 - tmp3, shift));
+  put(1, descale(tmp11 + tmp2, shift));
+  put(6, descale(tmp11 - tmp2, shift));
+  put(2, descale(tmp12 + tmp1, shift));
+  put(5, descale(tmp12 - tmp1, shift));
+  put(3, descale(tmp13 + tmp0, shift));
+  put(4, descale(tmp13 - tmp0, shift));
+}
+
+function idctBlock(
+  coef: Float64Array,
+  out: Uint16Array,
+  outOffset: number,
+  outStride: number,
+  precision: number,
+): void {
+  const pass1 = precision === 8 ? 2 : 1;
+  const center = 1 << (precision - 1);
+  const max = (1 << precision) - 1;
+  const ws = new Float64Array(64);
+  for (let c = 0; c < 8; c++) {
+    idct1d(
+      (k) => coef[k * 8 + c],
+      (k, v) => (ws[k * 8 + c] = v),
+      CONST_BITS - pass1,
+    );
+  }
+  for (let r = 0; r < 8; r++) {
+    const o = outOffset + r * outStride;
+    idct1d(
+      (k) => ws[r * 8 + k],
+      (k, v) => {
+        const s = v + center;
+        out[o + k] = s < 0 ? 0 : s > max ? max : s;
+      },
+      CONST_BITS + pass1 + 3,
+    );
+  }
+}
+
+export function decodeJpegDct(data: Uint8Array): DctImage {
+  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) fail('no SOI marker');
+  const quant: (Int32Array | undefined)[] = [];
+  const dcTables: (HuffmanTable | undefined)[] = [];
+  const acTables: (HuffmanTable | undefined)[] = [];
+  let restartInterval = 0;
+  let frame: { precision: number; width: number; height: number; comps: Component[]; hmax: number; vmax: number; mcusX: number; mcusY: number } | undefined;
+  let scans = 0;
+  let pos = 2;
+  const u16 = (at: number): number => (at + 1 < data.length ? (data[at] << 8) | data[at + 1] : fail('truncated marker'));
+
+  while (pos + 1 < data.length) {
+    if (data[pos] !== 0xff) {
+      pos++; // tolerate garbage between segments, as libjpeg does (with a warning)
+      continue;
+    }
+    const marker = data[pos + 1];
+    pos += 2;
+    if (marker === 0xd8 || marker === 0x01 || marker === 0xff || (marker >= 0xd0 && marker <= 0xd7)) {
+      if (marker === 0xff) pos--;
+      continue;
+    }
+    if (marker === 0xd9) break;
+    const length = u16(pos);
+    const end = pos + length;
+    if (length < 2 || end > data.length) fail('segment runs past the end');
+    const body = pos + 2;
+    switch (marker) {
+      case 0xdb: {
+        let p = body;
+        while (p < end) {
+          const pq = data[p] >> 4;
+          const tq = data[p] & 15;
+          p++;
+          if (tq > 3) fail('bad quantization table id');
+          const table = new Int32Array(64);
+          for (let k = 0; k < 64; k++) {
+            table[k] = pq ? u16(p + 2 * k) : data[p + k];
+          }
+          p += pq ? 128 : 64;
+          quant[tq] = table;
+        }
+        break;
+      }
+      case 0xc4: {
+        let p = body;
+        while (p + 17 <= end) {
+          const tc = data[p] >> 4;
+          const th = data[p] & 15;
+          const counts = data.subarray(p + 1, p + 17);
+          const total = counts.reduce((a, b) => a + b, 0);
+          if (p + 17 + total > end || th > 3) fail('bad Huffman table');
+          const table = buildHuffman(counts, data.slice(p + 17, p + 17 + total));
+          (tc === 0 ? dcTables : acTables)[th] = table;
+          p += 17 + total;
+        }
+        break;
+      }
+      case 0xdd:
+        restartInterval = u16(body);
+        break;
+      case 0xc0:
+      case 0xc1: {
+        const precision = data[body];
+        if (precision !== 8 && precision !== 12) fail(`precision ${precision}`);
+        const height = u16(body + 1);
+        const width = u16(body + 3);
+        const count = data[body + 5];
+        if (width < 1 || height < 1 || count < 1 || count > 4 || width * height * count > MAX_SAMPLES) {
+          fail(`frame ${width}x${height}x${count}`);
+        }
+        const comps: Component[] = [];
+        for (let c = 0; c < count; c++) {
+          const at = body + 6 + 3 * c;
+          const h = data[at + 1] >> 4;
+          const v = data[at + 1] & 15;
+          if (h < 1 || h > 4 || v < 1 || v > 4) fail('bad sampling factors');
+          comps.push({ id: data[at], h, v, tq: data[at + 2], blocksPerLine: 0, blocksPerColumn: 0, plane: new Uint16Array(0), pred: 0 });
+        }
+        const hmax = Math.max(...comps.map((c) => c.h));
+        const vmax = Math.max(...comps.map((c) => c.v));
+        const mcusX = Math.ceil(width / (8 * hmax));
+        const mcusY = Math.ceil(height / (8 * vmax));
+        for (const c of comps) {
+          c.blocksPerLine = mcusX * c.h;
+          c.blocksPerColumn = mcusY * c.v;
+          c.plane = new Uint16Array(c.blocksPerLine * 8 * c.blocksPerColumn * 8);
+        }
+        frame = { precision, width, height, comps, hmax, vmax, mcusX, mcusY };
+        break;
+      }
+      case 0xda: {
+        if (!frame) fail('scan before frame header');
+        const count = data[body];
+        const scanComps: Component[] = [];
+        for (let i = 0; i < count; i++) {
+          const id = data[body + 1 + 2 * i];
+          const tables = data[body + 2 + 2 * i];
+          const comp = frame.comps.find((c) => c.id === id) ?? fail('scan names an unknown component');
+          comp.dcTable = dcTables[tables >> 4];
+          comp.acTable = acTables[tables & 15];
+          if (!comp.dcTable || !comp.acTable) fail('scan uses an undefined Huffman table');
+          if (!quant[comp.tq]) fail('component uses an undefined quantization table');
+          scanComps.push(comp);
+        }
+        const reader = new BitReader(data, end);
+        decodeScan(frame, scanComps, reader, quant, restartInterval);
+        scans++;
+        // Find the next marker after the entropy-coded data.
+        let p = reader.pos;
+        while (p + 1 < data.length && !(data[p] === 0xff && data[p + 1] !== 0 && !(data[p + 1] >= 0xd0 && data[p + 1] <= 0xd7))) p++;
+        pos = p;
+        continue;
+      }
+      case 0xc2:
+      case 0xc3:
+      case 0xc5:
+      case 0xc6:
+      case 0xc7:
+      case 0xc9:
+      case 0xca:
+      case 0xcb:
+      case 0xcd:
+      case 0xce:
+      case 0xcf:
+        fail(`unsupported JPEG process (SOF marker 0xff${marker.toString(16)})`);
+        break;
+      default:
+        break; // APPn, COM, DNL...: skip
+    }
+    pos = end;
+  }
+  if (!frame || scans === 0) fail('no image data');
+  return assemble(frame);
+}
+
+function decodeScan(
+  frame: { precision: number; width: number; height: number; hmax: number; vmax: number; mcusX: number; mcusY: number },
+  scanComps: Component[],
+  reader: BitReader,
+  quant: (Int32Array | undefined)[],
+  restartInterval: number,
+): void {
+  const coef = new Float64Array(64);
+  for (const c of scanComps) c.pred = 0;
+  const decodeBlock = (c: Component, row: number, col: number): void => {
+    coef.fill(0);
+    const q = quant[c.tq] as Int32Array;
+    const t = reader.decode(c.dcTable as HuffmanTable);
+    c.pred += t ? extend(reader.receive(t), t) : 0;
+    coef[0] = c.pred * q[0];
+    for (let k = 1; k < 64; ) {
+      const rs = reader.decode(c.acTable as HuffmanTable);
+      const r = rs >> 4;
+      const s = rs & 15;
+      if (s === 0) {
+        if (r !== 15) break;
+        k += 16;
+        continue;
+      }
+      k += r;
+      if (k > 63) break;
+      coef[ZIGZAG[k]] = extend(reader.receive(s), s) * q[k];
+      k++;
+    }
+    const stride = c.blocksPerLine * 8;
+    idctBlock(coef, c.plane, row * 8 * stride + col * 8, stride, frame.precision);
+  };
+  let mcusToRestart = restartInterval;
+  const afterMcu = (last: boolean): void => {
+    if (restartInterval > 0 && --mcusToRestart === 0 && !last) {
+      reader.restart();
+      for (const c of scanComps) c.pred = 0;
+      mcusToRestart = restartInterval;
+    }
+  };
+  if (scanComps.length === 1) {
+    const c = scanComps[0];
+    const cols = Math.ceil(Math.ceil((frame.width * c.h) / frame.hmax) / 8);
+    const rows = Math.ceil(Math.ceil((frame.height * c.v) / frame.vmax) / 8);
+    for (let r = 0; r < rows; r++) {
+      for (let b = 0; b < cols; b++) {
+        decodeBlock(c, r, b);
+        afterMcu(r === rows - 1 && b === cols - 1);
+      }
+    }
+    return;
+  }
+  for (let my = 0; my < frame.mcusY; my++) {
+    for (let mx = 0; mx < frame.mcusX; mx++) {
+      for (const c of scanComps) {
+        for (let v = 0; v < c.v; v++) {
+          for (let h = 0; h < c.h; h++) decodeBlock(c, my * c.v + v, mx * c.h + h);
+        }
+      }
+      afterMcu(my === frame.mcusY - 1 && mx === frame.mcusX - 1);
+    }
+  }
+}
+
+function assemble(frame: { precision: number; width: number; height: number; comps: Component[]; hmax: number; vmax: number }): DctImage {
+  const { width, height, comps } = frame;
+  const n = comps.length;
+  const out = new Uint16Array(width * height * n);
+  comps.forEach((c, ci) => {
+    const stride = c.blocksPerLine * 8;
+    for (let y = 0; y < height; y++) {
+      const sy = Math.floor((y * c.v) / frame.vmax);
+      for (let x = 0; x < width; x++) {
+        const sx = Math.floor((x * c.h) / frame.hmax);
+        out[(y * width + x) * n + ci] = c.plane[sy * stride + sx];
+      }
+    }
+  });
+  return { width, height, precision: frame.precision, components: n, data: out };
+}

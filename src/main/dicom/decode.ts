@@ -1,0 +1,278 @@
+/**
+ * Frame decoder: one frame's stored samples, by transfer syntax. Output is what the file stores
+ * (before the Modality LUT); the imaging pipeline applies bits-stored, sign, LUTs and colour.
+ */
+import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
+import { CodedError } from '../../shared/errors';
+import type { ImageMetadata, PhotometricInterpretation } from '../../shared/imaging';
+import { describeThrown } from './errors';
+import { decodeJpegDct } from './codecs/jpeg-dct';
+import { readJpegFrameHeader } from './codecs/jpeg-header';
+import { decodeRle } from './codecs/rle';
+import { decodeWithWasm, type CodecFrameInfo } from './codecs/wasm';
+import { encapsulatedFrame, nativeFrame } from './frames';
+import type { PixelModule } from './metadata';
+import type { DicomFile } from './parse';
+
+export type SampleArray =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
+
+export interface StoredFrame {
+  /** Grayscale: one sample per pixel; colour: `samplesPerPixel` per pixel, see `planar`. */
+  samples: SampleArray;
+  samplesPerPixel: number;
+  planar: boolean;
+  /** Photometric of `samples` (codecs convert JPEG YBR to RGB and undo J2K's ICT/RCT). */
+  photometric: PhotometricInterpretation;
+  /**
+   * True when integer samples are bit patterns that still need masking to Bits Stored and sign
+   * extension per Pixel Representation. False when the codec already produced the values
+   * (JPEG 2000 with a signed codestream: its values are trusted, as pydicom and GDCM do).
+   */
+  needsBitsStoredFix: boolean;
+  /** Set when the codec reported near-lossless or lossy coding. */
+  lossy?: boolean;
+}
+
+/** Copies little-endian 16/32-bit bytes into a typed array (handles odd offsets). */
+function fromBytes(bytes: Uint8Array, bitsPerSample: number, signed: boolean, littleEndian = true): SampleArray {
+  if (bitsPerSample <= 8) return signed ? new Int8Array(bytes.slice().buffer) : bytes.slice();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bitsPerSample <= 16) {
+    const n = bytes.length >> 1;
+    const out = signed ? new Int16Array(n) : new Uint16Array(n);
+    for (let i = 0; i < n; i++) out[i] = signed ? view.getInt16(2 * i, littleEndian) : view.getUint16(2 * i, littleEndian);
+    return out;
+  }
+  const n = bytes.length >> 2;
+  const out = signed ? new Int32Array(n) : new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = signed ? view.getInt32(4 * i, littleEndian) : view.getUint32(4 * i, littleEndian);
+  return out;
+}
+
+function floatsFromBytes(bytes: Uint8Array, bits: 32 | 64, littleEndian: boolean): SampleArray {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bits === 32) {
+    const out = new Float32Array(bytes.length >> 2);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, littleEndian);
+    return out;
+  }
+  const out = new Float64Array(bytes.length >> 3);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, littleEndian);
+  return out;
+}
+
+function unpackBits(bytes: Uint8Array, bitOffset: number, count: number): Uint8Array {
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const bit = bitOffset + i;
+    out[i] = (bytes[bit >> 3] >> (bit & 7)) & 1;
+  }
+  return out;
+}
+
+/** YBR_FULL_422 native data stores Y1 Y2 Cb Cr per horizontal pixel pair: expand to full YBR. */
+function expandYbr422(bytes: Uint8Array, rows: number, columns: number): Uint8Array {
+  const out = new Uint8Array(rows * columns * 3);
+  const pairsPerRow = Math.ceil(columns / 2);
+  for (let y = 0; y < rows; y++) {
+    for (let p = 0; p < pairsPerRow; p++) {
+      const src = (y * pairsPerRow + p) * 4;
+      for (let k = 0; k < 2; k++) {
+        const x = 2 * p + k;
+        if (x >= columns) break;
+        const dst = (y * columns + x) * 3;
+        out[dst] = bytes[src + k];
+        out[dst + 1] = bytes[src + 2];
+        out[dst + 2] = bytes[src + 3];
+      }
+    }
+  }
+  return out;
+}
+
+function decodeNative(file: DicomFile, meta: ImageMetadata, pixel: PixelModule, frameIndex: number): StoredFrame {
+  const pixels = meta.rows * meta.columns;
+  const littleEndian = file.transferSyntax?.littleEndian ?? true;
+  const planar = meta.planarConfiguration === 1;
+  if (meta.photometricInterpretation === 'YBR_FULL_422' && meta.bitsAllocated === 8) {
+    const frameBits = Math.ceil(meta.columns / 2) * 4 * meta.rows * 8;
+    const { bytes } = nativeFrame(file.dataSet, pixel.pixelElement, frameIndex, frameBits);
+    return { samples: expandYbr422(bytes, meta.rows, meta.columns), samplesPerPixel: 3, planar: false, photometric: 'YBR_FULL', needsBitsStoredFix: false };
+  }
+  const frameBits = pixels * meta.samplesPerPixel * meta.bitsAllocated;
+  const { bytes, bitOffset } = nativeFrame(file.dataSet, pixel.pixelElement, frameIndex, frameBits);
+  let samples: SampleArray;
+  if (pixel.pixelDataKind !== 'integer') {
+    samples = floatsFromBytes(bytes, pixel.pixelDataKind === 'float' ? 32 : 64, littleEndian);
+  } else if (meta.bitsAllocated === 1) {
+    samples = unpackBits(bytes, bitOffset, pixels * meta.samplesPerPixel);
+  } else {
+    samples = fromBytes(bytes, meta.bitsAllocated, false, littleEndian);
+  }
+  return {
+    samples,
+    samplesPerPixel: meta.samplesPerPixel,
+    planar,
+    photometric: meta.photometricInterpretation,
+    needsBitsStoredFix: pixel.pixelDataKind === 'integer',
+  };
+}
+
+function sizeCheck(meta: ImageMetadata, codec: string) {
+  return (info: Pick<CodecFrameInfo, 'width' | 'height' | 'componentCount'>): void => {
+    if (info.width !== meta.columns || info.height !== meta.rows) {
+      throw new CodedError(
+        'CODEC_ERROR',
+        `${codec} codestream is ${info.width}x${info.height}, the data set says ${meta.columns}x${meta.rows}`,
+      );
+    }
+    if (info.componentCount !== meta.samplesPerPixel) {
+      throw new CodedError(
+        'CODEC_ERROR',
+        `${codec} codestream has ${info.componentCount} components, the data set says ${meta.samplesPerPixel}`,
+      );
+    }
+  };
+}
+
+function colourAfterCodec(meta: ImageMetadata, components: number): PhotometricInterpretation {
+  if (components !== 3) return meta.photometricInterpretation;
+  return 'RGB';
+}
+
+async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promise<StoredFrame> {
+  const header = readJpegFrameHeader(encoded);
+  if (!header) throw new CodedError('CODEC_ERROR', 'JPEG stream has no frame header');
+  const check = sizeCheck(meta, 'JPEG');
+  check({ width: header.width, height: header.height, componentCount: header.components.length });
+  if (header.sofMarker === 0xc3 || header.sofMarker === 0xc7) return decodeJpegLossless(encoded, meta, header.precision);
+  if (header.precision <= 8 && header.sofMarker !== 0xc1) {
+    const result = await decodeWithWasm('libjpeg-turbo', encoded, check);
+    return {
+      samples: result.bytes,
+      samplesPerPixel: result.info.componentCount,
+      planar: false,
+      photometric: colourAfterCodec(meta, result.info.componentCount),
+      needsBitsStoredFix: true,
+    };
+  }
+  // Extended (SOF1) 8 or 12-bit: libjpeg-turbo's 8-bit build cannot do 12-bit.
+  if (header.precision <= 8) {
+    const result = await decodeWithWasm('libjpeg-turbo', encoded, check).catch(() => undefined);
+    if (result) {
+      return { samples: result.bytes, samplesPerPixel: result.info.componentCount, planar: false, photometric: colourAfterCodec(meta, result.info.componentCount), needsBitsStoredFix: true };
+    }
+  }
+  const image = decodeJpegDct(encoded);
+  return {
+    samples: image.data,
+    samplesPerPixel: image.components,
+    planar: false,
+    photometric: meta.photometricInterpretation,
+    needsBitsStoredFix: true,
+  };
+}
+
+function decodeJpegLossless(encoded: Uint8Array, meta: ImageMetadata, precision: number): StoredFrame {
+  let output: Uint8Array | Uint16Array;
+  try {
+    const copy = encoded.slice();
+    const decoder = new JpegLosslessDecoder();
+    output = decoder.decode(copy.buffer, 0, copy.byteLength, precision > 8 ? 2 : 1) as Uint8Array | Uint16Array;
+  } catch (error) {
+    throw new CodedError('CODEC_ERROR', `JPEG lossless: ${describeThrown(error)}`, { cause: error });
+  }
+  const expected = meta.rows * meta.columns * meta.samplesPerPixel;
+  if (!output || output.length < expected) {
+    throw new CodedError('CODEC_ERROR', `JPEG lossless produced ${output?.length ?? 0} of ${expected} samples`);
+  }
+  return {
+    samples: output.length === expected ? output : output.subarray(0, expected),
+    samplesPerPixel: meta.samplesPerPixel,
+    planar: false,
+    photometric: meta.photometricInterpretation,
+    needsBitsStoredFix: true,
+  };
+}
+
+async function decodeJpegLs(encoded: Uint8Array, meta: ImageMetadata): Promise<StoredFrame> {
+  const check = sizeCheck(meta, 'JPEG-LS');
+  const result = await decodeWithWasm('charls', encoded, check);
+  const bits = result.info.bitsPerSample;
+  return {
+    samples: fromBytes(result.bytes, bits, false),
+    samplesPerPixel: result.info.componentCount,
+    planar: result.info.componentCount > 1 && result.interleaveMode === 0,
+    photometric: meta.photometricInterpretation,
+    needsBitsStoredFix: true,
+    lossy: (result.nearLossless ?? 0) > 0 || undefined,
+  };
+}
+
+async function decodeJ2k(encoded: Uint8Array, meta: ImageMetadata, codec: 'openjpeg' | 'openjph'): Promise<StoredFrame> {
+  const check = sizeCheck(meta, codec === 'openjpeg' ? 'JPEG 2000' : 'HTJ2K');
+  const result = await decodeWithWasm(codec, encoded, check);
+  const signed = result.info.isSigned === true;
+  const samples = fromBytes(result.bytes, result.info.bitsPerSample, signed);
+  const ybrTransformed = meta.photometricInterpretation === 'YBR_ICT' || meta.photometricInterpretation === 'YBR_RCT';
+  return {
+    samples,
+    samplesPerPixel: result.info.componentCount,
+    planar: false,
+    photometric: ybrTransformed ? 'RGB' : meta.photometricInterpretation,
+    // A signed codestream is trusted as is; an unsigned one in a signed data set holds two's
+    // complement patterns (pydicom reads odd_ct_j2k_pixelrep_mismatch this way: corner = -2000).
+    needsBitsStoredFix: !signed && meta.pixelRepresentation === 1,
+  };
+}
+
+/** Decodes frame `frameIndex` to stored samples. Throws CodedError. */
+export async function decodeStoredFrame(
+  file: DicomFile,
+  meta: ImageMetadata,
+  pixel: PixelModule,
+  frameIndex: number,
+): Promise<StoredFrame> {
+  if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= meta.numberOfFrames) {
+    throw new CodedError('FRAME_OUT_OF_RANGE', `frame ${frameIndex} of ${meta.numberOfFrames}`);
+  }
+  const ts = file.transferSyntax;
+  if (!ts) {
+    throw new CodedError('UNSUPPORTED_TRANSFER_SYNTAX', `transfer syntax ${file.transferSyntaxUid} is not supported`);
+  }
+  if (ts.codec === 'native') return decodeNative(file, meta, pixel, frameIndex);
+  if (!pixel.pixelElement.encapsulatedPixelData) {
+    throw new CodedError('MALFORMED_DICOM', `${ts.name} requires encapsulated pixel data`);
+  }
+  const encoded = encapsulatedFrame(file.dataSet, pixel.pixelElement, frameIndex, meta.numberOfFrames);
+  switch (ts.codec) {
+    case 'rle': {
+      const bytes = decodeRle(encoded, meta);
+      return {
+        samples: fromBytes(bytes, meta.bitsAllocated, false),
+        samplesPerPixel: meta.samplesPerPixel,
+        planar: false,
+        photometric: meta.photometricInterpretation,
+        needsBitsStoredFix: true,
+      };
+    }
+    case 'jpeg-baseline':
+    case 'jpeg-extended':
+    case 'jpeg-lossless':
+      return decodeJpegFamily(encoded, meta);
+    case 'jpeg-ls':
+      return decodeJpegLs(encoded, meta);
+    case 'jpeg2000':
+      return decodeJ2k(encoded, meta, 'openjpeg');
+    case 'htj2k':
+      return decodeJ2k(encoded, meta, 'openjph');
+  }
+}

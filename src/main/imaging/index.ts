@@ -1,0 +1,104 @@
+/**
+ * Public entry point for images: open any supported input (DICOM, DICOMDIR, PNG, JPEG), read its
+ * metadata at once and decode frames on demand, then render for display or for the model.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { CodedError } from '../../shared/errors';
+import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
+import { decodeStoredFrame } from '../dicom/decode';
+import { walkDicomdir, type DicomdirEntry } from '../dicom/dicomdir';
+import { asCodedError } from '../dicom/errors';
+import { describeDicomImage } from '../dicom/metadata';
+import { MAX_INPUT_BYTES, parseDicomBytes } from '../dicom/parse';
+import { storedToDecodedFrame } from './pipeline';
+import { decodeJpegFile, decodePng, type RasterImage } from './raster';
+import { sniffBytes, sniffSourceKind } from './sniff';
+
+export type { DicomdirEntry } from '../dicom/dicomdir';
+export { renderDisplay8, toModelGray, rgbToLuma, type VoiChoice } from './voi';
+export { sniffSourceKind };
+
+export interface OpenedImage {
+  path: string;
+  metadata: ImageMetadata;
+  decodeFrame(frameIndex: number): Promise<DecodedFrame>;
+}
+
+async function readInput(path: string): Promise<Uint8Array> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new CodedError('FILE_UNREADABLE', `${path}: not a regular file`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof CodedError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CodedError('FILE_NOT_FOUND', `${path}: no such file`);
+    throw new CodedError('FILE_UNREADABLE', `${path}: ${(error as Error).message}`);
+  }
+  if (size > MAX_INPUT_BYTES) throw new CodedError('FILE_TOO_LARGE', `${path}: ${size} bytes`);
+  try {
+    const buffer = await readFile(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (error) {
+    throw new CodedError('FILE_UNREADABLE', `${path}: ${(error as Error).message}`);
+  }
+}
+
+function rasterOpened(path: string, raster: RasterImage): OpenedImage {
+  return {
+    path,
+    metadata: raster.metadata,
+    decodeFrame: async (frameIndex) => {
+      if (frameIndex !== 0) throw new CodedError('FRAME_OUT_OF_RANGE', `${path}: frame ${frameIndex} of 1`);
+      return raster.frame;
+    },
+  };
+}
+
+/** Opens image bytes (DICOM, PNG or JPEG, by content). Throws CodedError. */
+export async function openImageBuffer(buffer: Uint8Array, pathForMessages: string): Promise<OpenedImage> {
+  const kind = sniffBytes(buffer.subarray(0, 4096));
+  if (kind === 'png') return rasterOpened(pathForMessages, decodePng(buffer, pathForMessages));
+  if (kind === 'jpeg') return rasterOpened(pathForMessages, await decodeJpegFile(buffer, pathForMessages));
+  if (kind === 'dicomdir') {
+    throw new CodedError('UNSUPPORTED_FORMAT', `${pathForMessages}: a DICOMDIR is a directory, open it with readDicomdir`);
+  }
+  if (kind === null && buffer.length >= 132) {
+    // Not sniffed as anything: let the DICOM parser give the precise reason.
+  }
+  if (kind === null && buffer.length < 132) {
+    throw new CodedError('NOT_DICOM', `${pathForMessages}: not DICOM, PNG or JPEG`);
+  }
+  const file = parseDicomBytes(buffer, pathForMessages);
+  const { metadata, pixel } = describeDicomImage(file, pathForMessages);
+  return {
+    path: pathForMessages,
+    metadata,
+    decodeFrame: async (frameIndex) => {
+      try {
+        const stored = await decodeStoredFrame(file, metadata, pixel, frameIndex);
+        return storedToDecodedFrame(stored, metadata, frameIndex, pixel.modalityLut, pixel.palette);
+      } catch (error) {
+        throw asCodedError(error, 'CODEC_ERROR', `${pathForMessages}: frame ${frameIndex}`);
+      }
+    },
+  };
+}
+
+/** Opens a file of any supported kind; metadata now, pixels on decodeFrame. Throws CodedError. */
+export async function openImage(path: string): Promise<OpenedImage> {
+  return openImageBuffer(await readInput(path), path);
+}
+
+/** Lists the files a DICOMDIR references, with patient/study/series context. Throws CodedError. */
+export async function readDicomdir(path: string): Promise<DicomdirEntry[]> {
+  const bytes = await readInput(path);
+  let file;
+  try {
+    file = parseDicomBytes(bytes, path);
+  } catch (error) {
+    throw asCodedError(error, 'DICOMDIR_INVALID', path);
+  }
+  return walkDicomdir(file, path);
+}
