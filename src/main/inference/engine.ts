@@ -1,0 +1,523 @@
+/**
+ * The inference engine: loads a model folder by its manifest, refuses one that does not match,
+ * runs onnxruntime in a worker thread, and turns a decoded frame into a PredictionResult with an
+ * optional heatmap registered to the original image.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CodedError } from '../../shared/errors';
+import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
+import type { ModelManifest } from '../../shared/model-manifest';
+import type {
+  ExecutionProviderName,
+  ExecutionProviderReport,
+  HeatmapGrid,
+  ModelInfo,
+  PredictionResult,
+} from '../../shared/prediction';
+import { toModelGray } from '../imaging';
+import {
+  assertGraphMatchesManifest,
+  loadModelManifest,
+  MANIFEST_FILE_NAME,
+  verifyGraphChecksum,
+} from './manifest';
+import { defaultIntraOpThreads, platformProviderOrder } from './providers';
+import {
+  gridRegistration,
+  preprocessGray,
+  type GrayImage,
+  type ModelTensor,
+  type PixelRect,
+} from './preprocess';
+import type { WorkerReply, WorkerRequest, WorkerTensor } from './worker-protocol';
+
+export interface InferenceEngineOptions {
+  modelDir: string;
+  /** Providers to try in order; default: the platform order. CPU is always tried last. */
+  providers?: ExecutionProviderName[];
+  /** onnxruntime intra-op threads; default `defaultIntraOpThreads()`. */
+  intraOpThreads?: number;
+  /** Side of the occlusion grid (cells per axis) for models without a CAM output; default 8. */
+  occlusionGrid?: number;
+}
+
+export interface PredictOptions {
+  heatmap?: boolean;
+  /** Class the heatmap explains; default the predicted label. */
+  heatmapLabel?: string;
+  /** Time already spent decoding the frame, reported in `timing.decodeMs`. */
+  decodeMs?: number;
+}
+
+export interface Classification {
+  probabilities: number[];
+  inferenceMs: number;
+}
+
+export interface InferenceEngine {
+  readonly manifest: ModelManifest;
+  readonly modelDir: string;
+  readonly provider: ExecutionProviderReport;
+  readonly heatmapMethod: 'class-activation' | 'occlusion';
+  /** Largest batch the graph accepts (1 when its batch dimension is fixed). */
+  readonly maxBatch: number;
+  info(): ModelInfo;
+  /** Crop/resize/normalise a gray image (0..255, bone bright) per the manifest. */
+  preprocess(gray: GrayImage): ModelTensor;
+  /** Probabilities for one preprocessed image (no heatmap). */
+  classify(tensor: ModelTensor): Promise<Classification>;
+  predict(
+    image: { metadata: ImageMetadata },
+    frame: DecodedFrame,
+    options?: PredictOptions,
+  ): Promise<PredictionResult>;
+  predictGray(gray: GrayImage, options?: PredictOptions): Promise<PredictionResult>;
+  /** Raw graph run on a [N, ...] batch; for benchmarks and tools. */
+  runBatch(
+    data: Float32Array,
+    dims: number[],
+    fetches: string[],
+  ): Promise<{ outputs: Record<string, Float32Array>; runMs: number }>;
+  dispose(): Promise<void>;
+}
+
+/** Walks up from `start` to the folder holding `resources/models` (repo root or app root). */
+function findAppRoot(start: string): string | null {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, 'resources', 'models')) && existsSync(join(dir, 'package.json')))
+      return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/**
+ * The bundled model folder: `resources/models/<id>/` under the repo/app root (found upward from
+ * this file, so it works from `tsx` sources and from the electron-vite output `out/main`), or
+ * `<resourcesPath>/models/<id>/` in a packaged app. With several models, the first by name.
+ */
+export function defaultModelDir(): string {
+  const roots: string[] = [];
+  const appRoot = findAppRoot(__dirname) ?? findAppRoot(process.cwd());
+  if (appRoot) roots.push(join(appRoot, 'resources', 'models'));
+  const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  if (resourcesPath) roots.push(join(resourcesPath, 'models'));
+  for (const root of roots) {
+    if (!existsSync(root)) continue;
+    const candidates = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(root, d.name, MANIFEST_FILE_NAME)))
+      .map((d) => d.name)
+      .sort();
+    if (candidates.length > 0) return join(root, candidates[0]);
+  }
+  throw new CodedError(
+    'MODEL_NOT_FOUND',
+    `No bundled model (looked in ${roots.join(', ') || 'no resources folder'})`,
+  );
+}
+
+/**
+ * Starts the worker. Built output ships `ort-worker.js` beside the main bundle; from sources
+ * (tsx, vitest) the TypeScript file is loaded through tsx's CommonJS hook.
+ */
+function spawnOrtWorker(): Worker {
+  const built = join(__dirname, 'ort-worker.js');
+  if (existsSync(built)) return new Worker(built);
+  const source = join(__dirname, 'ort-worker.ts');
+  const tsxApi = createRequire(source).resolve('tsx/cjs/api');
+  const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(source)});`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+type ReadyReply = Extract<WorkerReply, { type: 'ready' }>;
+type ResultReply = Extract<WorkerReply, { type: 'result' }>;
+
+/** Owns the worker: one init, then numbered run requests answered by id. */
+class OrtWorkerClient {
+  private readonly worker = spawnOrtWorker();
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: ResultReply) => void; reject: (e: Error) => void }
+  >();
+  private initWaiter: { resolve: (r: ReadyReply) => void; reject: (e: Error) => void } | null =
+    null;
+  private dead: Error | null = null;
+
+  constructor() {
+    this.worker.on('message', (reply: WorkerReply) => this.onReply(reply));
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) =>
+      this.fail(new Error(`inference worker exited (code ${code})`)),
+    );
+  }
+
+  private fail(error: Error): void {
+    this.dead ??= error;
+    const coded = new CodedError('INFERENCE_FAILED', `Inference worker stopped: ${error.message}`, {
+      cause: error,
+    });
+    this.initWaiter?.reject(coded);
+    this.initWaiter = null;
+    for (const waiter of this.pending.values()) waiter.reject(coded);
+    this.pending.clear();
+  }
+
+  private onReply(reply: WorkerReply): void {
+    if (reply.type === 'ready') {
+      this.initWaiter?.resolve(reply);
+      this.initWaiter = null;
+    } else if (reply.type === 'init-failed') {
+      const reasons = reply.rejected.map((r) => `${r.provider}: ${r.reason}`).join('; ');
+      this.initWaiter?.reject(new CodedError('INFERENCE_FAILED', `${reply.message} (${reasons})`));
+      this.initWaiter = null;
+    } else {
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      this.pending.delete(reply.id);
+      if (reply.type === 'result') waiter.resolve(reply);
+      else waiter.reject(new CodedError('INFERENCE_FAILED', `Model run failed: ${reply.message}`));
+    }
+  }
+
+  init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<ReadyReply> {
+    return new Promise((resolvePromise, reject) => {
+      this.initWaiter = { resolve: resolvePromise, reject };
+      this.worker.postMessage(request);
+    });
+  }
+
+  run(feeds: Record<string, WorkerTensor>, fetches: string[]): Promise<ResultReply> {
+    if (this.dead) return Promise.reject(new CodedError('INFERENCE_FAILED', this.dead.message));
+    const id = this.nextId++;
+    return new Promise((resolvePromise, reject) => {
+      this.pending.set(id, { resolve: resolvePromise, reject });
+      const request: WorkerRequest = { type: 'run', id, feeds, fetches };
+      this.worker.postMessage(
+        request,
+        Object.values(feeds).map((t) => t.data),
+      );
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.dead ??= new Error('engine disposed');
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** Scales to 0..1 by min/max (a flat map becomes all zeros). */
+function minMaxNormalise(values: Float32Array): Float32Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const range = max - min;
+  return values.map((v) => (range > 0 ? (v - min) / range : 0));
+}
+
+const DEFAULT_MAX_BATCH = 16;
+
+export async function createInferenceEngine(
+  options: InferenceEngineOptions,
+): Promise<InferenceEngine> {
+  const loaded = await loadModelManifest(options.modelDir);
+  await verifyGraphChecksum(loaded);
+  const { manifest } = loaded;
+
+  const requested = [...(options.providers ?? platformProviderOrder())];
+  const attempt = requested.includes('cpu') ? requested : [...requested, 'cpu' as const];
+  const intraOpThreads = options.intraOpThreads ?? defaultIntraOpThreads();
+  const client = new OrtWorkerClient();
+  let ready: ReadyReply;
+  try {
+    ready = await client.init({
+      type: 'init',
+      graphPath: loaded.graphPath,
+      providers: attempt,
+      intraOpThreads,
+    });
+    assertGraphMatchesManifest(manifest, { inputs: ready.inputs, outputs: ready.outputs });
+  } catch (error) {
+    await client.terminate();
+    throw error;
+  }
+
+  const provider: ExecutionProviderReport = {
+    active: ready.active,
+    requested,
+    rejected: ready.rejected,
+    intraOpThreads,
+  };
+  const batchDim = ready.inputs.find((i) => i.name === manifest.input.name)?.shape?.[0];
+  const maxBatch = typeof batchDim === 'number' && batchDim > 0 ? batchDim : DEFAULT_MAX_BATCH;
+  const heatmapMethod = manifest.heatmap ? 'class-activation' : 'occlusion';
+  const occlusionGrid = options.occlusionGrid ?? 8;
+  const { labels } = manifest;
+  const probabilitiesName = manifest.outputs.probabilities;
+
+  async function runBatch(
+    data: Float32Array,
+    dims: number[],
+    fetches: string[],
+  ): Promise<{ outputs: Record<string, Float32Array>; runMs: number }> {
+    // Copy so the caller's array stays usable after the buffer is transferred.
+    const copy = data.slice();
+    const reply = await client.run({ [manifest.input.name]: { data: copy.buffer, dims } }, fetches);
+    const outputs: Record<string, Float32Array> = {};
+    for (const [name, t] of Object.entries(reply.outputs)) outputs[name] = new Float32Array(t.data);
+    return { outputs, runMs: reply.runMs };
+  }
+
+  function labelIndex(label: string): number {
+    const index = labels.indexOf(label);
+    if (index < 0) {
+      throw new CodedError(
+        'INVALID_REQUEST',
+        `"${label}" is not one of the model's labels (${labels.join(', ')})`,
+      );
+    }
+    return index;
+  }
+
+  function camHeatmap(
+    cam: Float32Array,
+    camDims: number[],
+    index: number,
+    tensor: ModelTensor,
+    source: GrayImage,
+  ): HeatmapGrid {
+    const [, , gridHeight, gridWidth] = camDims;
+    const plane = gridHeight * gridWidth;
+    const values = minMaxNormalise(cam.slice(index * plane, (index + 1) * plane));
+    return heatmapGrid(
+      'class-activation',
+      labels[index],
+      values,
+      gridWidth,
+      gridHeight,
+      tensor.crop,
+      source,
+    );
+  }
+
+  /** Occlusion sensitivity: drop in P(label) when each grid cell of the input is set to 0 (the normalised mean). */
+  async function occlusionHeatmap(
+    tensor: ModelTensor,
+    baseProbability: number,
+    index: number,
+    source: GrayImage,
+  ): Promise<HeatmapGrid> {
+    const { height, width, channels, layout } = manifest.input;
+    const cells = occlusionGrid * occlusionGrid;
+    const imageSize = tensor.data.length;
+    const drops = new Float32Array(cells);
+    for (let first = 0; first < cells; first += maxBatch) {
+      const count = Math.min(maxBatch, cells - first);
+      const batch = new Float32Array(imageSize * count);
+      for (let b = 0; b < count; b++) {
+        const cell = first + b;
+        const row = Math.floor(cell / occlusionGrid);
+        const col = cell % occlusionGrid;
+        const y0 = Math.floor((row * height) / occlusionGrid);
+        const y1 = Math.floor(((row + 1) * height) / occlusionGrid);
+        const x0 = Math.floor((col * width) / occlusionGrid);
+        const x1 = Math.floor(((col + 1) * width) / occlusionGrid);
+        const image = batch.subarray(b * imageSize, (b + 1) * imageSize);
+        image.set(tensor.data);
+        for (let y = y0; y < y1; y++) {
+          for (let x = x0; x < x1; x++) {
+            for (let c = 0; c < channels; c++) {
+              image[
+                layout === 'NCHW' ? (c * height + y) * width + x : (y * width + x) * channels + c
+              ] = 0;
+            }
+          }
+        }
+      }
+      const dims = [count, ...tensor.dims.slice(1)];
+      const { outputs } = await runBatch(batch, dims, [probabilitiesName]);
+      const probabilities = outputs[probabilitiesName];
+      for (let b = 0; b < count; b++) {
+        drops[first + b] = Math.max(0, baseProbability - probabilities[b * labels.length + index]);
+      }
+    }
+    let max = 0;
+    for (const d of drops) max = Math.max(max, d);
+    const values = drops.map((d) => (max > 0 ? d / max : 0));
+    return heatmapGrid(
+      'occlusion',
+      labels[index],
+      values,
+      occlusionGrid,
+      occlusionGrid,
+      tensor.crop,
+      source,
+    );
+  }
+
+  async function predictGray(
+    gray: GrayImage,
+    predictOptions: PredictOptions = {},
+    extraPreprocessMs = 0,
+  ): Promise<PredictionResult> {
+    const started = performance.now();
+    const tensor = preprocessGray(gray, manifest.input);
+    const preprocessMs = performance.now() - started + extraPreprocessMs;
+
+    const heatmapLabelIndex =
+      predictOptions.heatmapLabel !== undefined ? labelIndex(predictOptions.heatmapLabel) : null;
+    const useCam = predictOptions.heatmap === true && manifest.heatmap !== undefined;
+    const fetches =
+      useCam && manifest.heatmap
+        ? [probabilitiesName, manifest.heatmap.output]
+        : [probabilitiesName];
+    const inferenceStarted = performance.now();
+    const { outputs } = await runBatch(tensor.data, tensor.dims, fetches);
+    const inferenceMs = performance.now() - inferenceStarted;
+    const probabilities = Array.from(outputs[probabilitiesName].subarray(0, labels.length));
+    const predicted = argmax(probabilities);
+
+    let heatmap: HeatmapGrid | undefined;
+    const heatmapStarted = performance.now();
+    if (predictOptions.heatmap) {
+      const index = heatmapLabelIndex ?? predicted;
+      if (useCam && manifest.heatmap) {
+        const camDims = [
+          1,
+          labels.length,
+          ...camSpatialDims(outputs[manifest.heatmap.output].length),
+        ];
+        heatmap = camHeatmap(outputs[manifest.heatmap.output], camDims, index, tensor, gray);
+      } else {
+        heatmap = await occlusionHeatmap(tensor, probabilities[index], index, gray);
+      }
+    }
+    const heatmapMs = predictOptions.heatmap ? performance.now() - heatmapStarted : 0;
+
+    const predictedLabel = labels[predicted];
+    const threshold = manifest.thresholds[predictedLabel] ?? 0;
+    const decodeMs = predictOptions.decodeMs ?? 0;
+    return {
+      modelId: manifest.id,
+      modelName: manifest.name,
+      modelVersion: manifest.version,
+      labels: [...labels],
+      probabilities,
+      predictedLabel,
+      predictedProbability: probabilities[predicted],
+      threshold,
+      thresholdStatus:
+        probabilities[predicted] >= threshold ? 'above-threshold' : 'below-threshold',
+      executionProvider: provider.active,
+      timing: {
+        decodeMs,
+        preprocessMs,
+        inferenceMs,
+        heatmapMs,
+        totalMs: decodeMs + preprocessMs + inferenceMs + heatmapMs,
+      },
+      heatmap,
+    };
+  }
+
+  // The CAM output's spatial size comes from the graph (symbolic dims resolved at run time).
+  const camShape = manifest.heatmap
+    ? ready.outputs.find((o) => o.name === manifest.heatmap?.output)?.shape
+    : undefined;
+  function camSpatialDims(length: number): [number, number] {
+    const h = camShape?.[2];
+    const w = camShape?.[3];
+    if (typeof h === 'number' && typeof w === 'number') return [h, w];
+    const side = Math.round(Math.sqrt(length / labels.length));
+    return [side, side];
+  }
+
+  return {
+    manifest,
+    modelDir: loaded.modelDir,
+    provider,
+    heatmapMethod,
+    maxBatch,
+    info(): ModelInfo {
+      return {
+        id: manifest.id,
+        name: manifest.name,
+        version: manifest.version,
+        labels: [...labels],
+        thresholds: { ...manifest.thresholds },
+        inputSize: { width: manifest.input.width, height: manifest.input.height },
+        heatmapMethod,
+        provider,
+        intendedUse: manifest.intendedUse,
+        hasModelCard:
+          manifest.modelCard !== undefined && existsSync(join(loaded.modelDir, manifest.modelCard)),
+        evaluationSummary: summariseMetrics(manifest.provenance.metrics),
+      };
+    },
+    preprocess: (gray) => preprocessGray(gray, manifest.input),
+    async classify(tensor) {
+      const { outputs, runMs } = await runBatch(tensor.data, tensor.dims, [probabilitiesName]);
+      return {
+        probabilities: Array.from(outputs[probabilitiesName].subarray(0, labels.length)),
+        inferenceMs: runMs,
+      };
+    },
+    async predict(image, frame, predictOptions) {
+      const started = performance.now();
+      const gray: GrayImage = {
+        data: toModelGray(frame, image.metadata),
+        width: frame.columns,
+        height: frame.rows,
+      };
+      return predictGray(gray, predictOptions, performance.now() - started);
+    },
+    predictGray: (gray, predictOptions) => predictGray(gray, predictOptions),
+    runBatch,
+    dispose: () => client.terminate(),
+  };
+}
+
+function heatmapGrid(
+  method: HeatmapGrid['method'],
+  label: string,
+  values: Float32Array,
+  gridWidth: number,
+  gridHeight: number,
+  crop: PixelRect,
+  source: GrayImage,
+): HeatmapGrid {
+  return {
+    method,
+    label,
+    gridWidth,
+    gridHeight,
+    values,
+    ...gridRegistration(crop, gridWidth, gridHeight),
+    imageWidth: source.width,
+    imageHeight: source.height,
+  };
+}
+
+/** Plain-words lines from the manifest's provenance metrics (numbers only, as fractions or values). */
+function summariseMetrics(metrics: Record<string, unknown> | undefined): string[] | undefined {
+  if (!metrics) return undefined;
+  const lines = Object.entries(metrics)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+    .map(([key, value]) => `${key}: ${Number.isInteger(value) ? value : value.toFixed(3)}`);
+  return lines.length > 0 ? lines : undefined;
+}

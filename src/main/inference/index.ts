@@ -1,0 +1,25 @@
+export { createInferenceEngine, defaultModelDir } from './engine';
+export type {
+  Classification,
+  InferenceEngine,
+  InferenceEngineOptions,
+  PredictOptions,
+} from './engine';
+export {
+  assertGraphMatchesManifest,
+  compareGraphWithManifest,
+  loadModelManifest,
+  parseModelManifest,
+  sha256File,
+  verifyGraphChecksum,
+} from './manifest';
+export type { GraphSignature, GraphValueInfo, LoadedManifest } from './manifest';
+export {
+  cropRect,
+  gridRegistration,
+  preprocessGray,
+  resizeArea,
+  resizeBilinear,
+} from './preprocess';
+export type { GrayImage, ModelTensor, PixelRect } from './preprocess';
+export { defaultIntraOpThreads, platformProviderOrder } from './providers';
