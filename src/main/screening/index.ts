@@ -1,0 +1,16 @@
+export { runScreening } from './service';
+export type { ScreeningOptions, ScreeningOutcome } from './service';
+export { CSV_COLUMNS, probabilityOf, rowsToCsv, rowsToJson, sortForTriage } from './export';
+export {
+  defaultStoreDir,
+  findResumableJob,
+  jobKey,
+  listJobManifests,
+  readAllRows,
+  readJobManifest,
+  readRows,
+  summarise,
+} from './store';
+export type { JobManifest } from './store';
+export { ScreeningSources, walkFiles } from './sources';
+export type { ScreeningItem } from './sources';

@@ -1,0 +1,358 @@
+/**
+ * Batch screening: walk -> decode + preprocess (this thread) -> classify (inference worker) ->
+ * row appended to the store. Decoding of the next file overlaps inference of the current one
+ * through a small bounded queue; nothing decoded outlives its row, so memory stays flat.
+ */
+import { resolve } from 'node:path';
+import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
+import type {
+  ScreeningJobSummary,
+  ScreeningProgress,
+  ScreeningRow,
+  ScreeningState,
+} from '../../shared/screening';
+import { openImage, toModelGray } from '../imaging';
+import type { InferenceEngine } from '../inference';
+import type { ModelTensor } from '../inference/preprocess';
+import { ScreeningSources, type ScreeningItem } from './sources';
+import {
+  findResumableJob,
+  jobKey,
+  newJobId,
+  readJobManifest,
+  readRows,
+  RowLog,
+  rowKey,
+  summarise,
+  writeJobManifest,
+  type JobManifest,
+} from './store';
+
+/** Modalities that are never chest radiographs; such DICOM files become NOT_A_CHEST_XRAY_CANDIDATE rows. */
+const NON_RADIOGRAPH_MODALITIES = new Set([
+  'CT',
+  'MR',
+  'US',
+  'NM',
+  'PT',
+  'MG',
+  'XA',
+  'RF',
+  'IVUS',
+  'OCT',
+  'OP',
+  'ES',
+  'SM',
+  'ECG',
+  'SR',
+  'RTPLAN',
+  'RTSTRUCT',
+  'RTDOSE',
+  'RTIMAGE',
+  'SEG',
+  'KO',
+  'PR',
+  'DOC',
+  'IO',
+  'PX',
+  'GM',
+  'XC',
+  'BMD',
+]);
+
+export interface ScreeningOptions {
+  folders: string[];
+  /** Folder holding job folders; must not be inside the screened folders. */
+  storeDir: string;
+  engine: InferenceEngine;
+  /** Continue this job (its rows are kept, the files it already has are skipped). */
+  jobId?: string;
+  /** Continue the newest unfinished job for the same folders and model, if any. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: ScreeningProgress) => void;
+  /** Decoded images waiting for inference (bounded; default 2). */
+  queueDepth?: number;
+}
+
+export interface ScreeningOutcome {
+  job: ScreeningJobSummary;
+  /** Rows carried over from an earlier run. */
+  resumed: number;
+}
+
+interface Prepared {
+  item: ScreeningItem;
+  started: number;
+  tensor: ModelTensor | null;
+  error: CodedErrorInfo | null;
+}
+
+/** A FIFO with a capacity: `put` waits while full, so the producer cannot run ahead. */
+class BoundedQueue<T> {
+  private readonly items: T[] = [];
+  private closed = false;
+  private waitingTake: (() => void) | null = null;
+  private waitingPut: (() => void) | null = null;
+  constructor(private readonly capacity: number) {}
+
+  async put(item: T): Promise<void> {
+    while (this.items.length >= this.capacity)
+      await new Promise<void>((r) => (this.waitingPut = r));
+    this.items.push(item);
+    this.waitingTake?.();
+    this.waitingTake = null;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.waitingTake?.();
+    this.waitingTake = null;
+  }
+
+  async take(): Promise<T | undefined> {
+    while (this.items.length === 0 && !this.closed)
+      await new Promise<void>((r) => (this.waitingTake = r));
+    const item = this.items.shift();
+    this.waitingPut?.();
+    this.waitingPut = null;
+    return item;
+  }
+}
+
+/** Images per second over the last completions. */
+class RateMeter {
+  private readonly times: number[] = [];
+  constructor(private readonly window = 20) {}
+  tick(now = performance.now()): void {
+    this.times.push(now);
+    if (this.times.length > this.window) this.times.shift();
+  }
+  rate(): number {
+    if (this.times.length < 2) return 0;
+    const span = (this.times[this.times.length - 1] - this.times[0]) / 1000;
+    return span > 0 ? (this.times.length - 1) / span : 0;
+  }
+}
+
+async function prepare(item: ScreeningItem, engine: InferenceEngine): Promise<Prepared> {
+  const started = performance.now();
+  if (item.kind === 'error') return { item, started, tensor: null, error: item.error };
+  try {
+    const image = await openImage(item.path);
+    // Multi-frame files: frame 0 is screened.
+    const frame = await image.decodeFrame(0);
+    // Decoded first, so a broken file reports what is broken; then non-radiographs are set aside.
+    const modality = image.metadata.modality?.trim().toUpperCase();
+    if (
+      image.metadata.sourceKind === 'dicom' &&
+      modality &&
+      NON_RADIOGRAPH_MODALITIES.has(modality)
+    ) {
+      throw new CodedError(
+        'NOT_A_CHEST_XRAY_CANDIDATE',
+        `Modality ${modality} is not a radiograph`,
+      );
+    }
+    const gray = toModelGray(frame, image.metadata);
+    const tensor = engine.preprocess({ data: gray, width: frame.columns, height: frame.rows });
+    return { item, started, tensor, error: null };
+  } catch (error) {
+    return { item, started, tensor: null, error: fileErrorInfo(error) };
+  }
+}
+
+/** Errors thrown by Node's fs (no code of ours) are reported as unreadable files. */
+function fileErrorInfo(error: unknown): CodedErrorInfo {
+  const info = toErrorInfo(error);
+  if (info.code !== 'INTERNAL_ERROR') return info;
+  const errno = (error as { code?: unknown }).code;
+  if (errno === 'ENOENT') return { code: 'FILE_NOT_FOUND', message: info.message };
+  if (typeof errno === 'string' && errno.startsWith('E'))
+    return { code: 'FILE_UNREADABLE', message: info.message };
+  return info;
+}
+
+/** Runs (or resumes) a screening job to the end, or until `signal` aborts it. */
+export async function runScreening(options: ScreeningOptions): Promise<ScreeningOutcome> {
+  const { engine, storeDir, signal } = options;
+  const folders = options.folders.map((f) => resolve(f));
+  const { manifest } = engine;
+  const key = jobKey(folders, manifest.sha256);
+
+  let job: JobManifest | null = null;
+  if (options.jobId) {
+    job = await readJobManifest(storeDir, options.jobId);
+    if (!job)
+      throw new CodedError('INVALID_REQUEST', `No screening job ${options.jobId} in ${storeDir}`);
+    if (job.modelSha256 !== manifest.sha256) {
+      throw new CodedError(
+        'INVALID_REQUEST',
+        `Job ${job.jobId} was screened with model ${job.modelId}; load that model to resume it`,
+      );
+    }
+  } else if (options.resume) {
+    job = await findResumableJob(storeDir, key);
+  }
+  const now = new Date().toISOString();
+  job ??= {
+    jobId: newJobId(key),
+    key,
+    folders,
+    modelId: manifest.id,
+    modelSha256: manifest.sha256,
+    labels: [...manifest.labels],
+    createdAt: now,
+    updatedAt: now,
+    state: 'scanning',
+    total: 0,
+    done: 0,
+    errors: 0,
+  };
+  const current: JobManifest = job;
+
+  // Rows already in the store (from an interrupted run) are kept and their files skipped.
+  const done = new Set<string>();
+  let doneCount = 0;
+  let errorCount = 0;
+  for await (const row of readRows(storeDir, current.jobId)) {
+    done.add(rowKey(row));
+    doneCount++;
+    if (row.status === 'error') errorCount++;
+  }
+  const resumed = doneCount;
+
+  const rate = new RateMeter();
+  let state: ScreeningState = 'scanning';
+  const emit = (message?: string): void => {
+    const perSecond = rate.rate();
+    const remaining = Math.max(0, current.total - doneCount);
+    options.onProgress?.({
+      jobId: current.jobId,
+      state,
+      total: current.total,
+      done: doneCount,
+      errors: errorCount,
+      ratePerSecond: perSecond,
+      etaSeconds:
+        state === 'running' && perSecond > 0
+          ? remaining / perSecond
+          : state === 'finished'
+            ? 0
+            : null,
+      resumed,
+      message,
+    });
+  };
+  const saveJob = async (): Promise<void> => {
+    current.state = state;
+    current.done = doneCount;
+    current.errors = errorCount;
+    current.updatedAt = new Date().toISOString();
+    await writeJobManifest(storeDir, current);
+  };
+
+  await saveJob();
+  emit('scanning folders');
+  const sources = new ScreeningSources(current.folders, signal);
+  current.total = await sources.count();
+  state = 'running';
+  await saveJob();
+  emit();
+
+  const log = await RowLog.open(storeDir, current.jobId);
+  const queue = new BoundedQueue<Prepared>(options.queueDepth ?? 2);
+  const producer = (async () => {
+    try {
+      for await (const item of sources.items()) {
+        if (signal?.aborted) break;
+        if (done.has(rowKey({ path: item.path, frame: 0 }))) continue;
+        await queue.put(await prepare(item, engine));
+      }
+    } finally {
+      queue.close();
+    }
+  })();
+
+  let lastSaved = performance.now();
+  try {
+    for (;;) {
+      const prepared = await queue.take();
+      if (prepared === undefined || signal?.aborted) break;
+      let row: ScreeningRow;
+      const base = {
+        path: prepared.item.path,
+        frame: 0,
+        modelId: manifest.id,
+      };
+      if (prepared.tensor) {
+        try {
+          const { probabilities } = await engine.classify(prepared.tensor);
+          const best = probabilities.indexOf(Math.max(...probabilities));
+          row = {
+            ...base,
+            status: 'ok',
+            errorCode: null,
+            errorMessage: null,
+            probabilities,
+            prediction: manifest.labels[best],
+            executionProvider: engine.provider.active,
+            ms: performance.now() - prepared.started,
+          };
+        } catch (error) {
+          prepared.error = toErrorInfo(error);
+          row = errorRow(base, prepared.error, performance.now() - prepared.started);
+        }
+      } else {
+        row = errorRow(
+          base,
+          prepared.error ?? { code: 'INTERNAL_ERROR', message: 'no tensor' },
+          performance.now() - prepared.started,
+        );
+      }
+      await log.append(row);
+      done.add(rowKey(row));
+      doneCount++;
+      if (row.status === 'error') errorCount++;
+      rate.tick();
+      emit();
+      if (performance.now() - lastSaved > 2000) {
+        await saveJob();
+        lastSaved = performance.now();
+      }
+    }
+    // Drain so the producer can finish (on cancel it stops at its next item).
+    queue.close();
+    while ((await queue.take()) !== undefined);
+    await producer;
+    state = signal?.aborted ? 'cancelled' : 'finished';
+    // The walk is the truth at the end (files may have appeared or vanished since the count).
+    if (state === 'finished') current.total = doneCount;
+  } catch (error) {
+    state = 'failed';
+    emit(toErrorInfo(error).message);
+    throw error;
+  } finally {
+    await log.close();
+    await saveJob();
+  }
+  emit();
+  return { job: summarise(current, true), resumed };
+}
+
+function errorRow(
+  base: { path: string; frame: number; modelId: string },
+  error: CodedErrorInfo,
+  ms: number,
+): ScreeningRow {
+  return {
+    ...base,
+    status: 'error',
+    errorCode: error.code,
+    errorMessage: error.message,
+    probabilities: null,
+    prediction: null,
+    executionProvider: null,
+    ms,
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * What a batch screens: a streaming walk over folders that recognises images by content, follows
+ * DICOMDIRs, and yields every screenable file once.
+ *
+ * Choices: symlinks are followed but each directory is entered once (by real path), so a link
+ * loop ends; hidden entries (".*") and OS system folders are skipped; files that are not DICOM,
+ * PNG or JPEG are skipped silently (they are not rows); a DICOMDIR is an index, not a row: the
+ * files it references are rows, once, even when the walk finds them too or several DICOMDIRs
+ * reference them. A DICOMDIR that cannot be read is an error row.
+ */
+import { opendir, realpath, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
+import { readDicomdir, sniffSourceKind } from '../imaging';
+
+const SYSTEM_FOLDERS = new Set([
+  '$RECYCLE.BIN',
+  'System Volume Information',
+  '__MACOSX',
+  'lost+found',
+]);
+
+function isSkippedName(name: string): boolean {
+  return name.startsWith('.') || SYSTEM_FOLDERS.has(name);
+}
+
+/** Every regular file under the roots (depth first, sorted, each directory entered once). */
+export async function* walkFiles(roots: string[], signal?: AbortSignal): AsyncGenerator<string> {
+  const visitedDirs = new Set<string>();
+  async function* walkDir(dir: string): AsyncGenerator<string> {
+    const real = await realpath(dir).catch(() => null);
+    if (real === null || visitedDirs.has(real)) return;
+    visitedDirs.add(real);
+    const names: string[] = [];
+    try {
+      for await (const entry of await opendir(dir))
+        if (!isSkippedName(entry.name)) names.push(entry.name);
+    } catch {
+      return; // unreadable folder: nothing to screen in it
+    }
+    names.sort();
+    for (const name of names) {
+      if (signal?.aborted) return;
+      const path = join(dir, name);
+      const info = await stat(path).catch(() => null); // follows symlinks; dangling ones are skipped
+      if (info?.isDirectory()) yield* walkDir(path);
+      else if (info?.isFile()) yield path;
+    }
+  }
+  for (const root of roots) {
+    const path = resolve(root);
+    const info = await stat(path).catch(() => null);
+    if (info?.isDirectory()) yield* walkDir(path);
+    else if (info?.isFile()) yield path;
+  }
+}
+
+export type ScreeningItem =
+  | { path: string; kind: 'dicom' | 'png' | 'jpeg'; viaDicomdir: string | null }
+  | { path: string; kind: 'error'; error: CodedErrorInfo };
+
+type SourceKindOrDir = Awaited<ReturnType<typeof sniffSourceKind>>;
+
+async function sniff(path: string): Promise<SourceKindOrDir | { error: CodedErrorInfo }> {
+  try {
+    return await sniffSourceKind(path);
+  } catch (error) {
+    return { error: toErrorInfo(error) };
+  }
+}
+
+async function dicomdirEntries(path: string): Promise<string[] | CodedErrorInfo> {
+  try {
+    const entries = await readDicomdir(path);
+    return entries.map((e) => resolve(e.filePath));
+  } catch (error) {
+    return toErrorInfo(error);
+  }
+}
+
+/**
+ * Two streaming passes: `count()` walks once to learn the total and which files DICOMDIRs
+ * reference; `items()` walks again and yields. Only the referenced set is held in memory.
+ */
+export class ScreeningSources {
+  private referenced = new Set<string>();
+  private counted = false;
+
+  constructor(
+    private readonly roots: string[],
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Number of items `items()` will yield. */
+  async count(): Promise<number> {
+    let walkedImages = 0;
+    let dicomdirErrors = 0;
+    for await (const path of walkFiles(this.roots, this.signal)) {
+      const kind = await sniff(path);
+      if (kind === null) continue;
+      if (kind === 'dicomdir') {
+        const entries = await dicomdirEntries(path);
+        if (Array.isArray(entries)) for (const e of entries) this.referenced.add(e);
+        else dicomdirErrors++;
+      } else {
+        walkedImages++;
+      }
+    }
+    // Referenced files the walk also counted are screened once, through their DICOMDIR.
+    let overlap = 0;
+    for (const path of this.referenced) if (await this.walkWouldYield(path)) overlap++;
+    this.counted = true;
+    return walkedImages - overlap + this.referenced.size + dicomdirErrors;
+  }
+
+  private async walkWouldYield(path: string): Promise<boolean> {
+    const real = await realpath(path).catch(() => null);
+    if (real === null) return false;
+    for (const root of this.roots) {
+      const rootReal = await realpath(resolve(root)).catch(() => null);
+      if (rootReal === null) continue;
+      const rel = relative(rootReal, real);
+      if (rel === '' || rel.startsWith('..') || rel.split(sep).some(isSkippedName)) continue;
+      const kind = await sniff(path);
+      return typeof kind === 'string' && kind !== 'dicomdir';
+    }
+    return false;
+  }
+
+  async *items(): AsyncGenerator<ScreeningItem> {
+    if (!this.counted)
+      throw new CodedError('INTERNAL_ERROR', 'ScreeningSources.count() must run before items()');
+    const emitted = new Set<string>();
+    for await (const path of walkFiles(this.roots, this.signal)) {
+      if (this.referenced.has(path)) continue;
+      const kind = await sniff(path);
+      if (kind === null) continue;
+      if (typeof kind === 'object') {
+        yield { path, kind: 'error', error: kind.error };
+      } else if (kind === 'dicomdir') {
+        const entries = await dicomdirEntries(path);
+        if (!Array.isArray(entries)) {
+          yield { path, kind: 'error', error: entries };
+          continue;
+        }
+        for (const entry of entries) {
+          if (emitted.has(entry)) continue;
+          emitted.add(entry);
+          yield { path: entry, kind: 'dicom', viaDicomdir: path };
+        }
+      } else {
+        yield { path, kind, viaDicomdir: null };
+      }
+    }
+  }
+}

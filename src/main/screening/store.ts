@@ -1,0 +1,220 @@
+/**
+ * The screening store: one folder per job under `storeDir` (never inside the screened folders).
+ *   job.json    the job manifest, replaced atomically (write temp, fsync, rename, fsync dir)
+ *   rows.jsonl  one ScreeningRow per line, appended and fsync'd row by row
+ * A process killed at any moment leaves at most a torn last line, which `openRowLog` cuts off
+ * before appending again; so resuming neither loses a written row nor duplicates one.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ScreeningJobSummary, ScreeningRow, ScreeningState } from '../../shared/screening';
+
+export const JOB_FILE = 'job.json';
+export const ROWS_FILE = 'rows.jsonl';
+
+export interface JobManifest {
+  jobId: string;
+  /** Same folders + same model => same key; `--resume` looks jobs up by it. */
+  key: string;
+  folders: string[];
+  modelId: string;
+  modelSha256: string;
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  state: ScreeningState;
+  total: number;
+  done: number;
+  errors: number;
+}
+
+/** The CLI's default store: ~/.covidnet-workstation/screening (the app passes its userData). */
+export function defaultStoreDir(): string {
+  return join(homedir(), '.covidnet-workstation', 'screening');
+}
+
+export function jobKey(folders: string[], modelSha256: string): string {
+  const canonical = JSON.stringify({
+    folders: folders.map((f) => resolve(f)).sort(),
+    model: modelSha256.toLowerCase(),
+  });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+/** Sortable, unique, and valid as an IPC opaque id: 20261125T173000Z-<key8>-<rand4>. */
+export function newJobId(key: string, now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${key.slice(0, 8)}-${randomBytes(2).toString('hex')}`;
+}
+
+export function jobDir(storeDir: string, jobId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(jobId)) throw new RangeError(`invalid job id ${jobId}`);
+  return join(storeDir, jobId);
+}
+
+export async function writeJobManifest(storeDir: string, job: JobManifest): Promise<void> {
+  const dir = jobDir(storeDir, job.jobId);
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, JOB_FILE);
+  const temp = `${target}.${process.pid}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(`${JSON.stringify(job, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
+  // Make the rename itself durable.
+  const dirHandle = await open(dir, 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}
+
+export async function readJobManifest(
+  storeDir: string,
+  jobId: string,
+): Promise<JobManifest | null> {
+  try {
+    return JSON.parse(
+      await readFile(join(jobDir(storeDir, jobId), JOB_FILE), 'utf8'),
+    ) as JobManifest;
+  } catch {
+    return null;
+  }
+}
+
+export async function listJobManifests(storeDir: string): Promise<JobManifest[]> {
+  let names: string[];
+  try {
+    names = await readdir(storeDir);
+  } catch {
+    return [];
+  }
+  const jobs: JobManifest[] = [];
+  for (const name of names.sort()) {
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) continue;
+    const job = await readJobManifest(storeDir, name);
+    if (job) jobs.push(job);
+  }
+  return jobs;
+}
+
+/** The newest job with this key that has not finished, or null. */
+export async function findResumableJob(storeDir: string, key: string): Promise<JobManifest | null> {
+  const jobs = (await listJobManifests(storeDir)).filter(
+    (j) => j.key === key && j.state !== 'finished',
+  );
+  return jobs.length > 0 ? jobs[jobs.length - 1] : null;
+}
+
+export function rowKey(row: Pick<ScreeningRow, 'path' | 'frame'>): string {
+  return `${row.frame}:${row.path}`;
+}
+
+/** Streams the complete rows of a job (a torn last line is ignored; duplicates keep the first). */
+export async function* readRows(storeDir: string, jobId: string): AsyncGenerator<ScreeningRow> {
+  const path = join(jobDir(storeDir, jobId), ROWS_FILE);
+  try {
+    await stat(path);
+  } catch {
+    return;
+  }
+  const seen = new Set<string>();
+  const lines = createInterface({
+    input: createReadStream(path, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  });
+  for await (const line of lines) {
+    if (line.length === 0) continue;
+    let row: ScreeningRow;
+    try {
+      row = JSON.parse(line) as ScreeningRow;
+    } catch {
+      continue; // torn line from a kill mid-write
+    }
+    const key = rowKey(row);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    yield row;
+  }
+}
+
+export async function readAllRows(storeDir: string, jobId: string): Promise<ScreeningRow[]> {
+  const rows: ScreeningRow[] = [];
+  for await (const row of readRows(storeDir, jobId)) rows.push(row);
+  return rows;
+}
+
+/** Append-only row log with one fsync per row. */
+export class RowLog {
+  private constructor(private readonly handle: FileHandle) {}
+
+  /** Opens (creating) the log; cuts off a torn last line so the next append starts clean. */
+  static async open(storeDir: string, jobId: string): Promise<RowLog> {
+    const dir = jobDir(storeDir, jobId);
+    await mkdir(dir, { recursive: true });
+    const handle = await open(join(dir, ROWS_FILE), 'a+');
+    const { size } = await handle.stat();
+    if (size > 0) {
+      const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+      let end = size;
+      // Find the last newline, scanning backwards in chunks.
+      for (;;) {
+        const start = Math.max(0, end - tail.length);
+        const { bytesRead } = await handle.read(tail, 0, end - start, start);
+        const at = tail.subarray(0, bytesRead).lastIndexOf(0x0a);
+        if (at >= 0) {
+          end = start + at + 1;
+          break;
+        }
+        if (start === 0) {
+          end = 0;
+          break;
+        }
+        end = start;
+      }
+      if (end !== size) {
+        await handle.truncate(end);
+        await handle.sync();
+      }
+    }
+    return new RowLog(handle);
+  }
+
+  async append(row: ScreeningRow): Promise<void> {
+    // One write per row (a kill can only tear this line), then fsync before counting it done.
+    await this.handle.write(`${JSON.stringify(row)}\n`);
+    await this.handle.datasync();
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+export function summarise(job: JobManifest, live: boolean): ScreeningJobSummary {
+  const state: ScreeningJobSummary['state'] =
+    !live && (job.state === 'running' || job.state === 'scanning') ? 'interrupted' : job.state;
+  return {
+    jobId: job.jobId,
+    folders: job.folders,
+    modelId: job.modelId,
+    labels: job.labels,
+    createdAt: job.createdAt,
+    state,
+    total: job.total,
+    done: job.done,
+    errors: job.errors,
+  };
+}
