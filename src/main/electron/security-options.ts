@@ -16,7 +16,8 @@ export const SECURE_WEB_PREFERENCES = {
   webviewTag: false,
   navigateOnDragDrop: false,
   experimentalFeatures: false,
-  enableBlinkFeatures: '',
+  // Middle-click would otherwise open links in a new window (also refused by the open handler).
+  disableBlinkFeatures: 'Auxclick',
   safeDialogs: true,
   spellcheck: false,
 } as const;

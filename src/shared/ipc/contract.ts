@@ -143,7 +143,8 @@ export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = ['screening:progress', 'a
 export type IpcContract = typeof ipcContract;
 export type IpcChannel = keyof IpcContract;
 export type IpcRequest<C extends IpcChannel> = z.infer<IpcContract[C]['request']>;
-export type IpcReply<C extends IpcChannel> = NonNullable<IpcContract[C]['reply']>;
+// Exclude only the `undefined` of the optional `reply` marker: a reply may itself be `null`.
+export type IpcReply<C extends IpcChannel> = Exclude<IpcContract[C]['reply'], undefined>;
 export const IPC_CHANNELS = Object.keys(ipcContract) as IpcChannel[];
 
 /** Every invoke resolves to this envelope, so a rejected request keeps its typed error. */

@@ -1,0 +1,190 @@
+/**
+ * Composition root: builds the library, the inference engine and the screening service, and the
+ * handler of every IPC channel, from an injected Platform. The Electron bootstrap, the e2e
+ * harness and the tests all start the workstation through this one function.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
+import type { AppInfo } from '../../shared/ipc/contract';
+import type { ExecutionProviderName } from '../../shared/prediction';
+import * as imaging from '../imaging';
+import { createInferenceEngine, defaultModelDir, type InferenceEngine } from '../inference';
+import type { IpcHandlers } from '../ipc/register';
+import { createLibrary, type Library } from '../library/library';
+import type { FileFilter, Platform } from './platform';
+import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
+
+export const APP_NAME = 'COVID-Net CXR Workstation';
+export const RESEARCH_NOTICE =
+  'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader.';
+
+export interface WorkstationOptions {
+  /** Where screening jobs are stored (resumable). */
+  storeDir: string;
+  /** Model folder (model.onnx + model.json); default: the bundled model. */
+  modelDir?: string;
+  providers?: ExecutionProviderName[];
+  intraOpThreads?: number;
+}
+
+export interface Workstation {
+  handlers: IpcHandlers;
+  library: Library;
+  /** Settles once the model has loaded or failed to (the window does not wait for it). */
+  modelReady: Promise<void>;
+  dispose(): Promise<void>;
+}
+
+type ModelState =
+  { engine: InferenceEngine; error: null } | { engine: null; error: CodedErrorInfo };
+
+const EXPORT_FILTERS: Record<'csv' | 'json', FileFilter[]> = {
+  csv: [{ name: 'CSV', extensions: ['csv'] }],
+  json: [{ name: 'JSON', extensions: ['json'] }],
+};
+
+export function createWorkstation(platform: Platform, options: WorkstationOptions): Workstation {
+  const library = createLibrary({ imaging });
+
+  // The model loads in the background (its graph runs in a worker thread, never on this one).
+  const modelState: Promise<ModelState> = (async () => {
+    const modelDir = options.modelDir ?? defaultModelDir();
+    return createInferenceEngine({
+      modelDir,
+      providers: options.providers,
+      intraOpThreads: options.intraOpThreads,
+    });
+  })().then(
+    (engine): ModelState => ({ engine, error: null }),
+    (error: unknown): ModelState => ({ engine: null, error: toErrorInfo(error) }),
+  );
+
+  let screening: Promise<ScreeningJobs> | null = null;
+  let disposed = false;
+
+  async function requireEngine(): Promise<InferenceEngine> {
+    const state = await modelState;
+    if (state.engine) return state.engine;
+    throw new CodedError(state.error.code, state.error.message);
+  }
+
+  function requireScreening(): Promise<ScreeningJobs> {
+    screening ??= requireEngine().then((engine) =>
+      createScreeningJobs({ engine, storeDir: options.storeDir }),
+    );
+    // A failed model load must not be remembered as a failed service forever if retried later.
+    screening.catch(() => {
+      screening = null;
+    });
+    return screening;
+  }
+
+  async function pickAndAdd(kind: 'files' | 'folder') {
+    const picked = kind === 'files' ? await platform.pickFiles() : await platform.pickFolder();
+    const paths = picked === null ? [] : Array.isArray(picked) ? picked : [picked];
+    return paths.length === 0 ? library.snapshot() : library.addPaths(paths);
+  }
+
+  const handlers: IpcHandlers = {
+    'app:getInfo': async (): Promise<AppInfo> => {
+      const state = await modelState;
+      return {
+        appName: APP_NAME,
+        appVersion: platform.appVersion,
+        platform: platform.platform,
+        researchNotice: RESEARCH_NOTICE,
+        model: state.engine ? state.engine.info() : null,
+        modelError: state.error,
+      };
+    },
+
+    'library:open': async ({ kind }) => pickAndAdd(kind),
+    'library:addDropped': async ({ paths }) => {
+      if (!paths.every((path) => isAbsolute(path))) {
+        throw new CodedError('INVALID_REQUEST', 'Dropped paths must be absolute');
+      }
+      return library.addPaths(paths);
+    },
+    'library:list': async () => library.snapshot(),
+
+    'image:load': async ({ imageId, frame }) => library.loadFrame(imageId, frame),
+    'image:thumbnail': async ({ imageId, maxSize }) => library.thumbnail(imageId, maxSize),
+
+    'model:getInfo': async () => (await requireEngine()).info(),
+    'model:getCard': async () => {
+      const engine = await requireEngine();
+      const cardFile = engine.manifest.modelCard;
+      if (!cardFile || !engine.info().hasModelCard) {
+        throw new CodedError('FILE_NOT_FOUND', 'This model has no model card');
+      }
+      return { markdown: await readFile(join(engine.modelDir, cardFile), 'utf8') };
+    },
+    'model:predict': async ({ imageId, frame, heatmap, heatmapLabel }) => {
+      const engine = await requireEngine();
+      const started = performance.now();
+      const loaded = await library.loadFrame(imageId, frame);
+      const decodeMs = performance.now() - started;
+      return engine.predict(loaded, loaded.frame, { heatmap, heatmapLabel, decodeMs });
+    },
+
+    'screening:pickFolder': async () => {
+      const folder = await platform.pickFolder();
+      if (folder === null) return null;
+      return { folderId: library.registerFolder(folder), displayPath: folder };
+    },
+    'screening:start': async ({ folderIds, resumeJobId }) => {
+      const folders = folderIds.map((id) => library.folderPath(id));
+      if (folders.length === 0 && resumeJobId === undefined) {
+        throw new CodedError('INVALID_REQUEST', 'Pick at least one folder to screen');
+      }
+      const service = await requireScreening();
+      const { jobId, finished } = await service.start(folders, {
+        resumeJobId,
+        onProgress: (progress) => platform.emit('screening:progress', progress),
+      });
+      // The outcome reaches the renderer as progress events; nothing awaits this promise.
+      finished.catch(() => undefined);
+      return { jobId };
+    },
+    'screening:cancel': async ({ jobId }) => ({
+      cancelled: (await requireScreening()).cancel(jobId),
+    }),
+    'screening:listJobs': async () => (await requireScreening()).listJobs(),
+    'screening:results': async ({ jobId }) => {
+      const { labels, rows } = await (await requireScreening()).results(jobId);
+      return {
+        labels,
+        rows: rows.map((row) => ({
+          ...row,
+          imageId: row.status === 'ok' ? library.registerScreenedFile(row.path) : null,
+        })),
+      };
+    },
+    'screening:export': async ({ jobId, format }) => {
+      const service = await requireScreening();
+      const target = await platform.pickSavePath(`screening-${jobId}.${format}`, [
+        ...EXPORT_FILTERS[format],
+      ]);
+      if (target === null) return { savedTo: null };
+      if (format === 'csv') await service.exportCsv(jobId, target);
+      else await service.exportJson(jobId, target);
+      return { savedTo: target };
+    },
+  };
+
+  return {
+    handlers,
+    library,
+    modelReady: modelState.then(() => undefined),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      library.clearCaches();
+      if (screening) await (await screening.catch(() => null))?.dispose();
+      const state = await modelState;
+      await state.engine?.dispose();
+    },
+  };
+}
