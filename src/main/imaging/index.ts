@@ -7,7 +7,7 @@ import { CodedError } from '../../shared/errors';
 import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
 import { decodeStoredFrame } from '../dicom/decode';
 import { walkDicomdir, type DicomdirEntry } from '../dicom/dicomdir';
-import { asCodedError } from '../dicom/errors';
+import { asCodedError, describeThrown } from '../dicom/errors';
 import { describeDicomImage } from '../dicom/metadata';
 import { MAX_INPUT_BYTES, parseDicomBytes } from '../dicom/parse';
 import { storedToDecodedFrame } from './pipeline';
@@ -91,6 +91,19 @@ export async function openImage(path: string): Promise<OpenedImage> {
   return openImageBuffer(await readInput(path), path);
 }
 
+/** A copy whose explicit-LE Directory Record Sequence (0004,1220) has undefined length. */
+function withUndefinedRecordSequenceLength(bytes: Uint8Array): Uint8Array | undefined {
+  const header = [0x04, 0x00, 0x20, 0x12, 0x53, 0x51, 0x00, 0x00];
+  for (let i = 132; i + 12 <= bytes.length && i < 4096; i++) {
+    if (header.every((b, k) => bytes[i + k] === b)) {
+      const copy = bytes.slice();
+      copy.fill(0xff, i + 8, i + 12);
+      return copy;
+    }
+  }
+  return undefined;
+}
+
 /** Lists the files a DICOMDIR references, with patient/study/series context. Throws CodedError. */
 export async function readDicomdir(path: string): Promise<DicomdirEntry[]> {
   const bytes = await readInput(path);
@@ -98,7 +111,15 @@ export async function readDicomdir(path: string): Promise<DicomdirEntry[]> {
   try {
     file = parseDicomBytes(bytes, path);
   } catch (error) {
-    throw asCodedError(error, 'DICOMDIR_INVALID', path);
+    // Editors that drop records often leave a stale sequence length: retry with it undefined.
+    const relaxed = withUndefinedRecordSequenceLength(bytes);
+    const invalid = new CodedError('DICOMDIR_INVALID', describeThrown(error), { cause: error });
+    if (!relaxed) throw invalid;
+    try {
+      file = parseDicomBytes(relaxed, path);
+    } catch {
+      throw invalid;
+    }
   }
   return walkDicomdir(file, path);
 }
