@@ -4,15 +4,12 @@
  * channel, and no Electron object (ipcRenderer, the IPC event) ever reaches the page.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import {
-  IPC_CHANNELS,
-  IPC_EVENT_CHANNELS,
-  type IpcEvents,
-  type WorkstationApi,
-} from '../shared/ipc/contract';
+// Names only: the contract's zod schemas cannot be required in a sandboxed preload.
+import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES } from '../shared/ipc/channels';
+import type { IpcEvents, WorkstationApi } from '../shared/ipc/contract';
 
-const channels = new Set<string>(IPC_CHANNELS);
-const events = new Set<string>(IPC_EVENT_CHANNELS);
+const channels = new Set<string>(IPC_CHANNEL_NAMES);
+const events = new Set<string>(IPC_EVENT_NAMES);
 
 export const api: WorkstationApi = {
   invoke(channel, request) {

@@ -1,6 +1,6 @@
 /** The application menu. File and Help items are carried out by the renderer (app:menuCommand). */
 import { Menu, type MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from '../../shared/ipc/contract';
+import type { MenuCommand } from '../../shared/ipc/channels';
 
 export function buildApplicationMenu(send: (command: MenuCommand) => void, isMac: boolean): Menu {
   const template: MenuItemConstructorOptions[] = [

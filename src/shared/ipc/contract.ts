@@ -10,6 +10,9 @@ import type { DecodedFrame, ImageMetadata } from '../imaging';
 import type { LibrarySnapshot } from '../library';
 import type { ModelInfo, PredictionResult } from '../prediction';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
+import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, type MenuCommand } from './channels';
+
+export { MENU_COMMANDS, type MenuCommand } from './channels';
 
 /** Declares a channel: the request schema at runtime, the reply type at compile time only. */
 function channel<Schema extends z.ZodType, Reply>(
@@ -123,22 +126,12 @@ export const ipcContract = {
   >(z.object({ jobId: opaqueId, format: z.enum(['csv', 'json']) }).strict()),
 } as const;
 
-/** Application-menu items the renderer carries out with the same invokes as its own buttons. */
-export const MENU_COMMANDS = [
-  'open-files',
-  'open-folder',
-  'screen-folder',
-  'show-model-card',
-  'show-about',
-] as const;
-export type MenuCommand = (typeof MENU_COMMANDS)[number];
-
 /** Events main pushes to the renderer. */
 export interface IpcEvents {
   'screening:progress': ScreeningProgress;
   'app:menuCommand': { command: MenuCommand };
 }
-export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = ['screening:progress', 'app:menuCommand'];
+export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = [...IPC_EVENT_NAMES];
 
 export type IpcContract = typeof ipcContract;
 export type IpcChannel = keyof IpcContract;
@@ -146,6 +139,14 @@ export type IpcRequest<C extends IpcChannel> = z.infer<IpcContract[C]['request']
 // Exclude only the `undefined` of the optional `reply` marker: a reply may itself be `null`.
 export type IpcReply<C extends IpcChannel> = Exclude<IpcContract[C]['reply'], undefined>;
 export const IPC_CHANNELS = Object.keys(ipcContract) as IpcChannel[];
+
+/** True only when A and B are the same union. */
+type SameUnion<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The zod-free name lists of channels.ts must name exactly the contract's channels and events.
+const channelNamesMatch: SameUnion<(typeof IPC_CHANNEL_NAMES)[number], IpcChannel> = true;
+const eventNamesMatch: SameUnion<(typeof IPC_EVENT_NAMES)[number], keyof IpcEvents> = true;
+void channelNamesMatch;
+void eventNamesMatch;
 
 /** Every invoke resolves to this envelope, so a rejected request keeps its typed error. */
 export type IpcResult<C extends IpcChannel> =

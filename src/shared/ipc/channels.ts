@@ -1,0 +1,34 @@
+/**
+ * Channel and event names only, with no runtime dependency: the sandboxed preload can require
+ * nothing but Electron, so it checks names against these lists instead of importing the zod
+ * schemas. contract.ts fails to compile if these lists and the contract drift apart.
+ */
+export const IPC_CHANNEL_NAMES = [
+  'app:getInfo',
+  'library:open',
+  'library:addDropped',
+  'library:list',
+  'image:load',
+  'image:thumbnail',
+  'model:getInfo',
+  'model:getCard',
+  'model:predict',
+  'screening:pickFolder',
+  'screening:start',
+  'screening:cancel',
+  'screening:listJobs',
+  'screening:results',
+  'screening:export',
+] as const;
+
+export const IPC_EVENT_NAMES = ['screening:progress', 'app:menuCommand'] as const;
+
+/** Application-menu items the renderer carries out with the same invokes as its own buttons. */
+export const MENU_COMMANDS = [
+  'open-files',
+  'open-folder',
+  'screen-folder',
+  'show-model-card',
+  'show-about',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
