@@ -32,7 +32,11 @@ export function text(dataSet: DataSet, tag: string, decoder: TextDecoder): strin
 }
 
 /** Person name: components joined with spaces, "^" removed, alphabetic group only. */
-export function personName(dataSet: DataSet, tag: string, decoder: TextDecoder): string | undefined {
+export function personName(
+  dataSet: DataSet,
+  tag: string,
+  decoder: TextDecoder,
+): string | undefined {
   const raw = text(dataSet, tag, decoder);
   if (!raw) return undefined;
   const alphabetic = raw.split('=')[0];
@@ -98,5 +102,11 @@ export function readLookupTable(
     return undefined;
   }
   const explanation = explanationDecoder ? text(item, 'x00283003', explanationDecoder) : undefined;
-  return { length, firstValueMapped, bitsPerEntry: bits, data, ...(explanation ? { explanation } : {}) };
+  return {
+    length,
+    firstValueMapped,
+    bitsPerEntry: bits,
+    data,
+    ...(explanation ? { explanation } : {}),
+  };
 }

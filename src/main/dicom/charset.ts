@@ -41,9 +41,12 @@ function decoderFor(label: string): TextDecoder {
 
 /** Picks a decoder from the (possibly multi-valued) Specific Character Set value. */
 export function textDecoderForCharset(specificCharacterSet: string | undefined): TextDecoder {
-  const terms = (specificCharacterSet ?? '')
-    .split('\\')
-    .map((t) => t.trim().replace(/^ISO 2022 /, '').replace(/ /g, '_'));
+  const terms = (specificCharacterSet ?? '').split('\\').map((t) =>
+    t
+      .trim()
+      .replace(/^ISO 2022 /, '')
+      .replace(/ /g, '_'),
+  );
   // With code extensions the first value may be empty (default repertoire); use the first named set.
   const named = terms.find((t) => t !== '') ?? '';
   return decoderFor(LABELS[named] ?? 'latin1');

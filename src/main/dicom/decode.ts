@@ -42,18 +42,25 @@ export interface StoredFrame {
 }
 
 /** Copies little-endian 16/32-bit bytes into a typed array (handles odd offsets). */
-function fromBytes(bytes: Uint8Array, bitsPerSample: number, signed: boolean, littleEndian = true): SampleArray {
+function fromBytes(
+  bytes: Uint8Array,
+  bitsPerSample: number,
+  signed: boolean,
+  littleEndian = true,
+): SampleArray {
   if (bitsPerSample <= 8) return signed ? new Int8Array(bytes.slice().buffer) : bytes.slice();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bitsPerSample <= 16) {
     const n = bytes.length >> 1;
     const out = signed ? new Int16Array(n) : new Uint16Array(n);
-    for (let i = 0; i < n; i++) out[i] = signed ? view.getInt16(2 * i, littleEndian) : view.getUint16(2 * i, littleEndian);
+    for (let i = 0; i < n; i++)
+      out[i] = signed ? view.getInt16(2 * i, littleEndian) : view.getUint16(2 * i, littleEndian);
     return out;
   }
   const n = bytes.length >> 2;
   const out = signed ? new Int32Array(n) : new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = signed ? view.getInt32(4 * i, littleEndian) : view.getUint32(4 * i, littleEndian);
+  for (let i = 0; i < n; i++)
+    out[i] = signed ? view.getInt32(4 * i, littleEndian) : view.getUint32(4 * i, littleEndian);
   return out;
 }
 
@@ -98,14 +105,25 @@ function expandYbr422(bytes: Uint8Array, rows: number, columns: number): Uint8Ar
   return out;
 }
 
-function decodeNative(file: DicomFile, meta: ImageMetadata, pixel: PixelModule, frameIndex: number): StoredFrame {
+function decodeNative(
+  file: DicomFile,
+  meta: ImageMetadata,
+  pixel: PixelModule,
+  frameIndex: number,
+): StoredFrame {
   const pixels = meta.rows * meta.columns;
   const littleEndian = file.transferSyntax?.littleEndian ?? true;
   const planar = meta.planarConfiguration === 1;
   if (meta.photometricInterpretation === 'YBR_FULL_422' && meta.bitsAllocated === 8) {
     const frameBits = Math.ceil(meta.columns / 2) * 4 * meta.rows * 8;
     const { bytes } = nativeFrame(file.dataSet, pixel.pixelElement, frameIndex, frameBits);
-    return { samples: expandYbr422(bytes, meta.rows, meta.columns), samplesPerPixel: 3, planar: false, photometric: 'YBR_FULL', needsBitsStoredFix: false };
+    return {
+      samples: expandYbr422(bytes, meta.rows, meta.columns),
+      samplesPerPixel: 3,
+      planar: false,
+      photometric: 'YBR_FULL',
+      needsBitsStoredFix: false,
+    };
   }
   const frameBits = pixels * meta.samplesPerPixel * meta.bitsAllocated;
   const { bytes, bitOffset } = nativeFrame(file.dataSet, pixel.pixelElement, frameIndex, frameBits);
@@ -153,7 +171,8 @@ async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promi
   if (!header) throw new CodedError('CODEC_ERROR', 'JPEG stream has no frame header');
   const check = sizeCheck(meta, 'JPEG');
   check({ width: header.width, height: header.height, componentCount: header.components.length });
-  if (header.sofMarker === 0xc3 || header.sofMarker === 0xc7) return decodeJpegLossless(encoded, meta, header.precision);
+  if (header.sofMarker === 0xc3 || header.sofMarker === 0xc7)
+    return decodeJpegLossless(encoded, meta, header.precision);
   if (header.precision <= 8 && header.sofMarker !== 0xc1) {
     const result = await decodeWithWasm('libjpeg-turbo', encoded, check);
     return {
@@ -168,7 +187,13 @@ async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promi
   if (header.precision <= 8) {
     const result = await decodeWithWasm('libjpeg-turbo', encoded, check).catch(() => undefined);
     if (result) {
-      return { samples: result.bytes, samplesPerPixel: result.info.componentCount, planar: false, photometric: colourAfterCodec(meta, result.info.componentCount), needsBitsStoredFix: true };
+      return {
+        samples: result.bytes,
+        samplesPerPixel: result.info.componentCount,
+        planar: false,
+        photometric: colourAfterCodec(meta, result.info.componentCount),
+        needsBitsStoredFix: true,
+      };
     }
   }
   const image = decodeJpegDct(encoded);
@@ -181,18 +206,28 @@ async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promi
   };
 }
 
-function decodeJpegLossless(encoded: Uint8Array, meta: ImageMetadata, precision: number): StoredFrame {
+function decodeJpegLossless(
+  encoded: Uint8Array,
+  meta: ImageMetadata,
+  precision: number,
+): StoredFrame {
   let output: Uint8Array | Uint16Array;
   try {
     const copy = encoded.slice();
     const decoder = new JpegLosslessDecoder();
-    output = decoder.decode(copy.buffer, 0, copy.byteLength, precision > 8 ? 2 : 1) as Uint8Array | Uint16Array;
+    output = decoder.decode(copy.buffer, 0, copy.byteLength, precision > 8 ? 2 : 1) as
+      Uint8Array | Uint16Array;
   } catch (error) {
-    throw new CodedError('CODEC_ERROR', `JPEG lossless: ${describeThrown(error)}`, { cause: error });
+    throw new CodedError('CODEC_ERROR', `JPEG lossless: ${describeThrown(error)}`, {
+      cause: error,
+    });
   }
   const expected = meta.rows * meta.columns * meta.samplesPerPixel;
   if (!output || output.length < expected) {
-    throw new CodedError('CODEC_ERROR', `JPEG lossless produced ${output?.length ?? 0} of ${expected} samples`);
+    throw new CodedError(
+      'CODEC_ERROR',
+      `JPEG lossless produced ${output?.length ?? 0} of ${expected} samples`,
+    );
   }
   return {
     samples: output.length === expected ? output : output.subarray(0, expected),
@@ -217,12 +252,17 @@ async function decodeJpegLs(encoded: Uint8Array, meta: ImageMetadata): Promise<S
   };
 }
 
-async function decodeJ2k(encoded: Uint8Array, meta: ImageMetadata, codec: 'openjpeg' | 'openjph'): Promise<StoredFrame> {
+async function decodeJ2k(
+  encoded: Uint8Array,
+  meta: ImageMetadata,
+  codec: 'openjpeg' | 'openjph',
+): Promise<StoredFrame> {
   const check = sizeCheck(meta, codec === 'openjpeg' ? 'JPEG 2000' : 'HTJ2K');
   const result = await decodeWithWasm(codec, encoded, check);
   const signed = result.info.isSigned === true;
   const samples = fromBytes(result.bytes, result.info.bitsPerSample, signed);
-  const ybrTransformed = meta.photometricInterpretation === 'YBR_ICT' || meta.photometricInterpretation === 'YBR_RCT';
+  const ybrTransformed =
+    meta.photometricInterpretation === 'YBR_ICT' || meta.photometricInterpretation === 'YBR_RCT';
   return {
     samples,
     samplesPerPixel: result.info.componentCount,
@@ -246,13 +286,21 @@ export async function decodeStoredFrame(
   }
   const ts = file.transferSyntax;
   if (!ts) {
-    throw new CodedError('UNSUPPORTED_TRANSFER_SYNTAX', `transfer syntax ${file.transferSyntaxUid} is not supported`);
+    throw new CodedError(
+      'UNSUPPORTED_TRANSFER_SYNTAX',
+      `transfer syntax ${file.transferSyntaxUid} is not supported`,
+    );
   }
   if (ts.codec === 'native') return decodeNative(file, meta, pixel, frameIndex);
   if (!pixel.pixelElement.encapsulatedPixelData) {
     throw new CodedError('MALFORMED_DICOM', `${ts.name} requires encapsulated pixel data`);
   }
-  const encoded = encapsulatedFrame(file.dataSet, pixel.pixelElement, frameIndex, meta.numberOfFrames);
+  const encoded = encapsulatedFrame(
+    file.dataSet,
+    pixel.pixelElement,
+    frameIndex,
+    meta.numberOfFrames,
+  );
   switch (ts.codec) {
     case 'rle': {
       const bytes = decodeRle(encoded, meta);

@@ -52,10 +52,18 @@ export function resolveReferencedFile(base: string, components: string[]): strin
   return current;
 }
 
-function applyRecord(record: DataSet, type: string, context: Context, decoder: TextDecoder): Context {
+function applyRecord(
+  record: DataSet,
+  type: string,
+  context: Context,
+  decoder: TextDecoder,
+): Context {
   switch (type) {
     case 'PATIENT':
-      return { patientId: text(record, 'x00100020', decoder), patientName: personName(record, 'x00100010', decoder) };
+      return {
+        patientId: text(record, 'x00100020', decoder),
+        patientName: personName(record, 'x00100010', decoder),
+      };
     case 'STUDY':
       return {
         ...context,
@@ -76,14 +84,16 @@ function applyRecord(record: DataSet, type: string, context: Context, decoder: T
 }
 
 function clean<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  for (const key of Object.keys(value) as (keyof T)[])
+    if (value[key] === undefined) delete value[key];
   return value;
 }
 
 export function walkDicomdir(file: DicomFile, dicomdirPath: string): DicomdirEntry[] {
   const ds = file.dataSet;
   const sequence = ds.elements.x00041220;
-  if (!sequence) throw new CodedError('DICOMDIR_INVALID', `${dicomdirPath}: no Directory Record Sequence`);
+  if (!sequence)
+    throw new CodedError('DICOMDIR_INVALID', `${dicomdirPath}: no Directory Record Sequence`);
   const items = sequence.items ?? [];
   const base = dirname(resolve(dicomdirPath));
   const decoder = file.text;
@@ -122,7 +132,12 @@ export function walkDicomdir(file: DicomFile, dicomdirPath: string): DicomdirEnt
     }
     return true;
   };
-  if (items.length > 0 && rootOffset !== 0 && walk(rootOffset, {}, 0) && visited.size === items.length) {
+  if (
+    items.length > 0 &&
+    rootOffset !== 0 &&
+    walk(rootOffset, {}, 0) &&
+    visited.size === items.length
+  ) {
     return entries;
   }
   // Fallback: the records' order in the sequence, hierarchy by record type.

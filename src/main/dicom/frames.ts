@@ -22,7 +22,10 @@ function fragmentBytes(dataSet: DataSet, element: Element, fragment: Fragment): 
   const start = fragment.position;
   const end = start + fragment.length;
   if (start < 0 || end > dataSet.byteArray.length) {
-    throw new CodedError('TRUNCATED', `pixel data fragment at ${start} runs past the end of the file`);
+    throw new CodedError(
+      'TRUNCATED',
+      `pixel data fragment at ${start} runs past the end of the file`,
+    );
   }
   return dataSet.byteArray.subarray(start, end);
 }
@@ -31,7 +34,13 @@ function fragmentBytes(dataSet: DataSet, element: Element, fragment: Fragment): 
 function startsCodestream(bytes: Uint8Array): boolean {
   if (bytes.length < 2) return false;
   if (bytes[0] === 0xff && (bytes[1] === 0xd8 || bytes[1] === 0x4f)) return true;
-  return bytes.length >= 8 && bytes[4] === 0x6a && bytes[5] === 0x50 && bytes[6] === 0x20 && bytes[7] === 0x20;
+  return (
+    bytes.length >= 8 &&
+    bytes[4] === 0x6a &&
+    bytes[5] === 0x50 &&
+    bytes[6] === 0x20 &&
+    bytes[7] === 0x20
+  );
 }
 
 function extendedOffsets(dataSet: DataSet): number[] | undefined {
@@ -44,10 +53,17 @@ function extendedOffsets(dataSet: DataSet): number[] | undefined {
 }
 
 /** Groups fragment indexes into frames. */
-export function frameFragmentGroups(dataSet: DataSet, element: Element, numberOfFrames: number): number[][] {
+export function frameFragmentGroups(
+  dataSet: DataSet,
+  element: Element,
+  numberOfFrames: number,
+): number[][] {
   const fragments = element.fragments ?? [];
-  if (fragments.length === 0) throw new CodedError('NO_PIXEL_DATA', 'encapsulated pixel data has no fragments');
-  const offsets = extendedOffsets(dataSet) ?? (element.basicOffsetTable?.length ? element.basicOffsetTable : undefined);
+  if (fragments.length === 0)
+    throw new CodedError('NO_PIXEL_DATA', 'encapsulated pixel data has no fragments');
+  const offsets =
+    extendedOffsets(dataSet) ??
+    (element.basicOffsetTable?.length ? element.basicOffsetTable : undefined);
   if (offsets && offsets.length === numberOfFrames) {
     const groups: number[][] = offsets.map(() => []);
     fragments.forEach((fragment, index) => {
@@ -78,14 +94,22 @@ export function encapsulatedFrame(
   const groups = frameFragmentGroups(dataSet, element, numberOfFrames);
   const group = groups[frameIndex];
   if (!group) {
-    throw new CodedError('FRAME_OUT_OF_RANGE', `frame ${frameIndex} not found (${groups.length} frames in pixel data)`);
+    throw new CodedError(
+      'FRAME_OUT_OF_RANGE',
+      `frame ${frameIndex} not found (${groups.length} frames in pixel data)`,
+    );
   }
   const fragments = element.fragments ?? [];
   return concat(group.map((i) => fragmentBytes(dataSet, element, fragments[i])));
 }
 
 /** The bytes of one frame of native (uncompressed) pixel data; bit-packed frames are returned whole-byte aligned. */
-export function nativeFrame(dataSet: DataSet, element: Element, frameIndex: number, frameBits: number): {
+export function nativeFrame(
+  dataSet: DataSet,
+  element: Element,
+  frameIndex: number,
+  frameBits: number,
+): {
   bytes: Uint8Array;
   bitOffset: number;
 } {

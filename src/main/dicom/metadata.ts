@@ -5,8 +5,21 @@
 import type { TextDecoder } from 'node:util';
 import type { DataSet, Element } from 'dicom-parser';
 import { CodedError } from '../../shared/errors';
-import type { ImageMetadata, LookupTable, PhotometricInterpretation, VoiWindow } from '../../shared/imaging';
-import { numberValue, numbers, personName, readLookupTable, text, texts, uint16 } from './attributes';
+import type {
+  ImageMetadata,
+  LookupTable,
+  PhotometricInterpretation,
+  VoiWindow,
+} from '../../shared/imaging';
+import {
+  numberValue,
+  numbers,
+  personName,
+  readLookupTable,
+  text,
+  texts,
+  uint16,
+} from './attributes';
 import type { DicomFile } from './parse';
 
 const PHOTOMETRICS: readonly PhotometricInterpretation[] = [
@@ -79,7 +92,11 @@ function readWindows(voiSource: DataSet, decoder: TextDecoder): VoiWindow[] {
 function readPalette(dataSet: DataSet, source: string): PaletteLuts {
   const channel = (descriptor: string, data: string, name: string): LookupTable => {
     const lut = readLookupTable(dataSet, descriptor, data, false);
-    if (!lut) throw new CodedError('UNSUPPORTED_PHOTOMETRIC', `${source}: ${name} palette LUT missing or segmented`);
+    if (!lut)
+      throw new CodedError(
+        'UNSUPPORTED_PHOTOMETRIC',
+        `${source}: ${name} palette LUT missing or segmented`,
+      );
     return lut;
   };
   return {
@@ -105,23 +122,34 @@ export function describeDicomImage(file: DicomFile, source: string): DicomImageD
     throw invalid(source, `rows x columns ${rows} x ${columns} is not a valid image size`);
   }
   const samplesPerPixel = uint16(ds, 'x00280002') ?? 1;
-  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) throw invalid(source, `samples per pixel ${samplesPerPixel}`);
-  const bitsAllocated = uint16(ds, 'x00280100') ?? (pixelDataKind === 'double' ? 64 : pixelDataKind === 'float' ? 32 : 0);
-  const allowedBits = pixelDataKind === 'integer' ? [1, 8, 16, 32] : pixelDataKind === 'float' ? [32] : [64];
-  if (!allowedBits.includes(bitsAllocated)) throw invalid(source, `bits allocated ${bitsAllocated}`);
+  if (samplesPerPixel !== 1 && samplesPerPixel !== 3)
+    throw invalid(source, `samples per pixel ${samplesPerPixel}`);
+  const bitsAllocated =
+    uint16(ds, 'x00280100') ??
+    (pixelDataKind === 'double' ? 64 : pixelDataKind === 'float' ? 32 : 0);
+  const allowedBits =
+    pixelDataKind === 'integer' ? [1, 8, 16, 32] : pixelDataKind === 'float' ? [32] : [64];
+  if (!allowedBits.includes(bitsAllocated))
+    throw invalid(source, `bits allocated ${bitsAllocated}`);
   const bitsStored = uint16(ds, 'x00280101') ?? bitsAllocated;
-  if (bitsStored < 1 || bitsStored > bitsAllocated) throw invalid(source, `bits stored ${bitsStored} of ${bitsAllocated}`);
+  if (bitsStored < 1 || bitsStored > bitsAllocated)
+    throw invalid(source, `bits stored ${bitsStored} of ${bitsAllocated}`);
   const highBit = uint16(ds, 'x00280102') ?? bitsStored - 1;
   const pixelRepresentation = pixelDataKind === 'integer' && uint16(ds, 'x00280103') === 1 ? 1 : 0;
   const numberOfFrames = Math.trunc(numberValue(ds, 'x00280008') ?? 1) || 1;
-  if (numberOfFrames < 1 || numberOfFrames > MAX_FRAMES) throw invalid(source, `number of frames ${numberOfFrames}`);
+  if (numberOfFrames < 1 || numberOfFrames > MAX_FRAMES)
+    throw invalid(source, `number of frames ${numberOfFrames}`);
   if ((rows * columns * samplesPerPixel * numberOfFrames * bitsAllocated) / 8 > MAX_PIXEL_BYTES) {
     throw new CodedError('FILE_TOO_LARGE', `${source}: decoded image would exceed 2 GiB`);
   }
-  const photometricText = (text(ds, 'x00280004', dec) ?? (samplesPerPixel === 1 ? 'MONOCHROME2' : 'RGB')).toUpperCase();
+  const photometricText = (
+    text(ds, 'x00280004', dec) ?? (samplesPerPixel === 1 ? 'MONOCHROME2' : 'RGB')
+  ).toUpperCase();
   const photometric = PHOTOMETRICS.find((p) => p === photometricText);
-  if (!photometric) throw new CodedError('UNSUPPORTED_PHOTOMETRIC', `${source}: photometric ${photometricText}`);
-  const isColorPhotometric = !photometric.startsWith('MONOCHROME') && photometric !== 'PALETTE COLOR';
+  if (!photometric)
+    throw new CodedError('UNSUPPORTED_PHOTOMETRIC', `${source}: photometric ${photometricText}`);
+  const isColorPhotometric =
+    !photometric.startsWith('MONOCHROME') && photometric !== 'PALETTE COLOR';
   if (isColorPhotometric !== (samplesPerPixel === 3)) {
     throw invalid(source, `${photometric} with ${samplesPerPixel} samples per pixel`);
   }
@@ -132,9 +160,16 @@ export function describeDicomImage(file: DicomFile, source: string): DicomImageD
   const measuresSource = ds.elements.x00280030 ? ds : (functionalGroupItem(ds, 'x00289110') ?? ds);
 
   const modalityLutItem = firstItem(ds, 'x00283000');
-  const signedDescriptor = (item: DataSet): boolean => item.elements.x00283002?.vr === 'SS' || pixelRepresentation === 1;
+  const signedDescriptor = (item: DataSet): boolean =>
+    item.elements.x00283002?.vr === 'SS' || pixelRepresentation === 1;
   const modalityLut = modalityLutItem
-    ? readLookupTable(modalityLutItem, 'x00283002', 'x00283006', signedDescriptor(modalityLutItem), dec)
+    ? readLookupTable(
+        modalityLutItem,
+        'x00283002',
+        'x00283006',
+        signedDescriptor(modalityLutItem),
+        dec,
+      )
     : undefined;
   const voiLutItem = firstItem(ds, 'x00283010');
   const voiLut = voiLutItem
@@ -143,8 +178,12 @@ export function describeDicomImage(file: DicomFile, source: string): DicomImageD
   const voiFunction = text(voiSource, 'x00281056', dec)?.toUpperCase();
   const slope = numberValue(rescaleSource, 'x00281053');
   const intercept = numberValue(rescaleSource, 'x00281052');
-  const paddingValue = ds.elements.x00280120 ? readUsOrSs(ds, 'x00280120', pixelRepresentation) : undefined;
-  const paddingLimit = ds.elements.x00280121 ? readUsOrSs(ds, 'x00280121', pixelRepresentation) : undefined;
+  const paddingValue = ds.elements.x00280120
+    ? readUsOrSs(ds, 'x00280120', pixelRepresentation)
+    : undefined;
+  const paddingLimit = ds.elements.x00280121
+    ? readUsOrSs(ds, 'x00280121', pixelRepresentation)
+    : undefined;
   const lossyFlag = text(ds, 'x00282110', dec);
   const ts = file.transferSyntax;
   const metadata: ImageMetadata = {
@@ -188,12 +227,16 @@ export function describeDicomImage(file: DicomFile, source: string): DicomImageD
     imagerPixelSpacing: pair(numbers(ds, 'x00181164')),
     rescaleSlope: modalityLut ? 1 : slope !== undefined && slope !== 0 ? slope : 1,
     rescaleIntercept: modalityLut ? 0 : (intercept ?? 0),
-    rescaleType: text(rescaleSource, 'x00281054', dec) ?? (modalityLutItem ? text(modalityLutItem, 'x00283004', dec) : undefined),
+    rescaleType:
+      text(rescaleSource, 'x00281054', dec) ??
+      (modalityLutItem ? text(modalityLutItem, 'x00283004', dec) : undefined),
     hasModalityLutSequence: modalityLut ? true : undefined,
     windows: readWindows(voiSource, dec),
     voiLut,
     voiLutFunction:
-      voiFunction === 'LINEAR' || voiFunction === 'LINEAR_EXACT' || voiFunction === 'SIGMOID' ? voiFunction : undefined,
+      voiFunction === 'LINEAR' || voiFunction === 'LINEAR_EXACT' || voiFunction === 'SIGMOID'
+        ? voiFunction
+        : undefined,
     pixelPaddingValue: paddingValue,
     pixelPaddingRangeLimit: paddingLimit,
   };

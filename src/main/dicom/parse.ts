@@ -64,7 +64,9 @@ export function guessRawTransferSyntax(bytes: Uint8Array, offset = 0): string | 
 /** Stray bytes before a raw data set are skipped only when an explicit (0008,xxxx) element follows. */
 const MAX_LEADING_GARBAGE = 8;
 
-function findRawDataSetStart(bytes: Uint8Array): { offset: number; transferSyntaxUid: string } | undefined {
+function findRawDataSetStart(
+  bytes: Uint8Array,
+): { offset: number; transferSyntaxUid: string } | undefined {
   const atZero = guessRawTransferSyntax(bytes);
   if (atZero) return { offset: 0, transferSyntaxUid: atZero };
   for (let offset = 1; offset <= MAX_LEADING_GARBAGE && offset + 8 <= bytes.length; offset++) {
@@ -89,7 +91,9 @@ function hasDicmPrefix(bytes: Uint8Array): boolean {
 function inflater(byteArray: Uint8Array, position: number): Uint8Array {
   let inflated: Buffer;
   try {
-    inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: MAX_INFLATED_BYTES });
+    inflated = inflateRawSync(byteArray.subarray(position), {
+      maxOutputLength: MAX_INFLATED_BYTES,
+    });
   } catch (error) {
     throw new CodedError('CODEC_ERROR', `deflated data set: ${describeThrown(error)}`);
   }
@@ -108,7 +112,10 @@ function mapParserError(thrown: unknown, source: string): CodedError {
   if (inner instanceof CodedError) return inner;
   const message = describeThrown(inner);
   if (/0002,0010|transfer syntax/i.test(message)) {
-    return new CodedError('MISSING_TRANSFER_SYNTAX', `${source}: File Meta has no Transfer Syntax UID`);
+    return new CodedError(
+      'MISSING_TRANSFER_SYNTAX',
+      `${source}: File Meta has no Transfer Syntax UID`,
+    );
   }
   if (/overread|overrun|past end|end of buffer|eof|premature|outside|out of range/i.test(message)) {
     return new CodedError('TRUNCATED', `${source}: data ends inside an element (${message})`);
@@ -126,7 +133,10 @@ function parseWithParser(bytes: Uint8Array, rawTransferSyntax: string | undefine
 /** Parses DICOM bytes (Part 10 or raw data set). Throws CodedError. */
 export function parseDicomBytes(bytes: Uint8Array, source: string): DicomFile {
   if (bytes.length > MAX_INPUT_BYTES) {
-    throw new CodedError('FILE_TOO_LARGE', `${source}: ${bytes.length} bytes is more than this reader accepts`);
+    throw new CodedError(
+      'FILE_TOO_LARGE',
+      `${source}: ${bytes.length} bytes is more than this reader accepts`,
+    );
   }
   let body = bytes;
   let rawTransferSyntax: string | undefined;
@@ -148,7 +158,10 @@ export function parseDicomBytes(bytes: Uint8Array, source: string): DicomFile {
     }
   }
   if (!hasFileMeta && rawTransferSyntax === undefined) {
-    throw new CodedError('NOT_DICOM', `${source}: neither a DICOM Part 10 file nor a raw DICOM data set`);
+    throw new CodedError(
+      'NOT_DICOM',
+      `${source}: neither a DICOM Part 10 file nor a raw DICOM data set`,
+    );
   }
   let dataSet: DataSet;
   try {
@@ -156,9 +169,14 @@ export function parseDicomBytes(bytes: Uint8Array, source: string): DicomFile {
   } catch (error) {
     throw mapParserError(error, source);
   }
-  const transferSyntaxUid = (dataSet.string('x00020010') ?? rawTransferSyntax ?? '').replace(/\0/g, '').trim();
+  const transferSyntaxUid = (dataSet.string('x00020010') ?? rawTransferSyntax ?? '')
+    .replace(/\0/g, '')
+    .trim();
   if (!transferSyntaxUid) {
-    throw new CodedError('MISSING_TRANSFER_SYNTAX', `${source}: File Meta has no Transfer Syntax UID`);
+    throw new CodedError(
+      'MISSING_TRANSFER_SYNTAX',
+      `${source}: File Meta has no Transfer Syntax UID`,
+    );
   }
   return {
     dataSet,

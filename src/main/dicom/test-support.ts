@@ -27,7 +27,13 @@ export function withTempDir<T>(fn: (dir: string) => T): T {
 }
 
 /** PGM/PPM (P2/P3 ASCII, P5/P6 binary) -> samples (16-bit big-endian when maxval > 255). */
-export function readPnm(path: string): { width: number; height: number; maxval: number; channels: number; data: number[] } {
+export function readPnm(path: string): {
+  width: number;
+  height: number;
+  maxval: number;
+  channels: number;
+  data: number[];
+} {
   const bytes = readFileSync(path);
   const tokens: string[] = [];
   let pos = 0;
@@ -53,12 +59,17 @@ export function readPnm(path: string): { width: number; height: number; maxval: 
     return { width, height, maxval, channels, data: values.slice(0, n) };
   }
   const data = new Array<number>(n);
-  for (let i = 0; i < n; i++) data[i] = maxval > 255 ? bytes.readUInt16BE(pos + 2 * i) : bytes[pos + i];
+  for (let i = 0; i < n; i++)
+    data[i] = maxval > 255 ? bytes.readUInt16BE(pos + 2 * i) : bytes[pos + i];
   return { width, height, maxval, channels, data };
 }
 
 /** Runs a DCMTK tool and returns the PNM it wrote. */
-export function dcmtkToPnm(tool: string, args: string[], input: string): ReturnType<typeof readPnm> {
+export function dcmtkToPnm(
+  tool: string,
+  args: string[],
+  input: string,
+): ReturnType<typeof readPnm> {
   return withTempDir((dir) => {
     const out = join(dir, 'out.pnm');
     execFileSync(tool, [...args, input, out], { stdio: 'pipe' });
@@ -67,7 +78,11 @@ export function dcmtkToPnm(tool: string, args: string[], input: string): ReturnT
 }
 
 /** Decompresses with DCMTK (dcmdjpeg/dcmdjpls/dcmdrle) into a temp file and hands its path to `fn`. */
-export function dcmtkDecompressed<T>(tool: string, input: string, fn: (path: string) => Promise<T>): Promise<T> {
+export function dcmtkDecompressed<T>(
+  tool: string,
+  input: string,
+  fn: (path: string) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'covidnet-dcmtk-'));
   const out = join(dir, 'out.dcm');
   execFileSync(tool, [input, out], { stdio: 'pipe' });
@@ -75,7 +90,9 @@ export function dcmtkDecompressed<T>(tool: string, input: string, fn: (path: str
 }
 
 /** PIL's decode of an image to 8-bit gray ("L"), as the training side does. */
-export function pilGray(path: string): { width: number; height: number; data: Uint8Array } | undefined {
+export function pilGray(
+  path: string,
+): { width: number; height: number; data: Uint8Array } | undefined {
   if (!existsSync('/usr/bin/python3')) return undefined;
   const script =
     'import sys; from PIL import Image; im = Image.open(sys.argv[1]).convert("L"); ' +

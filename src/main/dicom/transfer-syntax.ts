@@ -25,7 +25,9 @@ function ts(
   uid: string,
   name: string,
   codec: PixelCodec,
-  extra: Partial<Pick<TransferSyntaxInfo, 'littleEndian' | 'explicitVr' | 'deflated' | 'lossy'>> = {},
+  extra: Partial<
+    Pick<TransferSyntaxInfo, 'littleEndian' | 'explicitVr' | 'deflated' | 'lossy'>
+  > = {},
 ): TransferSyntaxInfo {
   return {
     uid,
@@ -47,7 +49,11 @@ const TABLE: TransferSyntaxInfo[] = [
   ts('1.2.840.10008.1.2.4.50', 'JPEG Baseline (Process 1)', 'jpeg-baseline', { lossy: true }),
   ts('1.2.840.10008.1.2.4.51', 'JPEG Extended (Process 2 and 4)', 'jpeg-extended', { lossy: true }),
   ts('1.2.840.10008.1.2.4.57', 'JPEG Lossless (Process 14)', 'jpeg-lossless'),
-  ts('1.2.840.10008.1.2.4.70', 'JPEG Lossless SV1 (Process 14, Selection Value 1)', 'jpeg-lossless'),
+  ts(
+    '1.2.840.10008.1.2.4.70',
+    'JPEG Lossless SV1 (Process 14, Selection Value 1)',
+    'jpeg-lossless',
+  ),
   ts('1.2.840.10008.1.2.4.80', 'JPEG-LS Lossless', 'jpeg-ls'),
   ts('1.2.840.10008.1.2.4.81', 'JPEG-LS Near-Lossless', 'jpeg-ls', { lossy: true }),
   ts('1.2.840.10008.1.2.4.90', 'JPEG 2000 (Lossless Only)', 'jpeg2000'),

@@ -1,7 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DecodedFrame } from '../../shared/imaging';
-import { dcmtkDecompressed, dcmtkToPnm, dicomPath, hasTool, sharedDataDir } from '../dicom/test-support';
+import {
+  dcmtkDecompressed,
+  dcmtkToPnm,
+  dicomPath,
+  hasTool,
+  sharedDataDir,
+} from '../dicom/test-support';
 import { openImage, readDicomdir, renderDisplay8, toModelGray } from './index';
 
 const HAS_DCMTK = hasTool('dcmdump');
@@ -117,43 +123,57 @@ describe('pixel values against DCMTK', () => {
     ['dcmdrle', 'wg04_rg1_chest_cr_mono1_15bit_rle.dcm'],
   ])('%s %s: same pixels as DCMTK decompression', async (tool, name) => {
     const ours = await decode(name);
-    const theirs = await dcmtkDecompressed(tool, dicomPath(name), async (path) => (await openImage(path)).decodeFrame(0));
+    const theirs = await dcmtkDecompressed(tool, dicomPath(name), async (path) =>
+      (await openImage(path)).decodeFrame(0),
+    );
     expectSamePixels(ours, theirs);
   });
 
-  it.skipIf(!HAS_DCMTK)('first values and min/max of the 15-bit film match dcm2pnm 16-bit output', async () => {
-    // Without windowing DCMTK maps the value range linearly to 0..65535 and inverts MONOCHROME1:
-    // its output must be a decreasing affine function of our modality values.
-    const name = 'wg04_rg1_chest_cr_mono1_15bit_rle.dcm';
-    const frame = await decode(name);
-    const pnm = dcmtkToPnm('dcm2pnm', ['--no-windowing', '+opw'], dicomPath(name));
-    const values = frame.modalityPixels ?? new Float32Array(0);
-    expect(pnm.width * pnm.height).toBe(values.length);
-    const iMin = values.indexOf(frame.minValue);
-    const iMax = values.indexOf(frame.maxValue);
-    const slope = (pnm.data[iMax] - pnm.data[iMin]) / (frame.maxValue - frame.minValue);
-    expect(slope).toBeLessThan(0);
-    let worst = 0;
-    for (let i = 0; i < values.length; i += 7) {
-      worst = Math.max(worst, Math.abs(pnm.data[iMin] + slope * (values[i] - frame.minValue) - pnm.data[i]));
-    }
-    expect(worst).toBeLessThanOrEqual(1);
-    expect(Array.from(values.subarray(0, 3))).toEqual([18876, 18518, 18810]);
-    expect([frame.minValue, frame.maxValue]).toEqual([803, 26512]);
-    expect(pnm.data.reduce((a, b) => Math.max(a, b))).toBe(pnm.data[iMin]);
-    expect(pnm.data.reduce((a, b) => Math.min(a, b))).toBe(pnm.data[iMax]);
-  });
+  it.skipIf(!HAS_DCMTK)(
+    'first values and min/max of the 15-bit film match dcm2pnm 16-bit output',
+    async () => {
+      // Without windowing DCMTK maps the value range linearly to 0..65535 and inverts MONOCHROME1:
+      // its output must be a decreasing affine function of our modality values.
+      const name = 'wg04_rg1_chest_cr_mono1_15bit_rle.dcm';
+      const frame = await decode(name);
+      const pnm = dcmtkToPnm('dcm2pnm', ['--no-windowing', '+opw'], dicomPath(name));
+      const values = frame.modalityPixels ?? new Float32Array(0);
+      expect(pnm.width * pnm.height).toBe(values.length);
+      const iMin = values.indexOf(frame.minValue);
+      const iMax = values.indexOf(frame.maxValue);
+      const slope = (pnm.data[iMax] - pnm.data[iMin]) / (frame.maxValue - frame.minValue);
+      expect(slope).toBeLessThan(0);
+      let worst = 0;
+      for (let i = 0; i < values.length; i += 7) {
+        worst = Math.max(
+          worst,
+          Math.abs(pnm.data[iMin] + slope * (values[i] - frame.minValue) - pnm.data[i]),
+        );
+      }
+      expect(worst).toBeLessThanOrEqual(1);
+      expect(Array.from(values.subarray(0, 3))).toEqual([18876, 18518, 18810]);
+      expect([frame.minValue, frame.maxValue]).toEqual([803, 26512]);
+      expect(pnm.data.reduce((a, b) => Math.max(a, b))).toBe(pnm.data[iMin]);
+      expect(pnm.data.reduce((a, b) => Math.min(a, b))).toBe(pnm.data[iMax]);
+    },
+  );
 
-  it.skipIf(!HAS_DCMTK).each([
-    'wg04_rg1_chest_cr_mono1_15bit_explicit_le.dcm',
-    'ct_small_explicit_le.dcm',
-    'odd_siim_cxr_fake_monochrome1_jpegbaseline.dcm',
-  ])('%s: display with the first window equals dcm2pnm +Wi 1 (within 1)', async (name) => {
+  it
+    .skipIf(!HAS_DCMTK)
+    .each([
+      'wg04_rg1_chest_cr_mono1_15bit_explicit_le.dcm',
+      'ct_small_explicit_le.dcm',
+      'odd_siim_cxr_fake_monochrome1_jpegbaseline.dcm',
+    ])('%s: display with the first window equals dcm2pnm +Wi 1 (within 1)', async (name) => {
     const image = await openImage(dicomPath(name));
     const frame = await image.decodeFrame(0);
     const hasWindow = image.metadata.windows.length > 0;
     const ours = renderDisplay8(frame, image.metadata, hasWindow ? 'default' : 'full-range');
-    const pnm = dcmtkToPnm('dcmj2pnm', [hasWindow ? '+Wi' : '+Wm', ...(hasWindow ? ['1'] : []), '+op'], dicomPath(name));
+    const pnm = dcmtkToPnm(
+      'dcmj2pnm',
+      [hasWindow ? '+Wi' : '+Wm', ...(hasWindow ? ['1'] : []), '+op'],
+      dicomPath(name),
+    );
     let worst = 0;
     for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - pnm.data[i]));
     expect(worst).toBeLessThanOrEqual(1);
@@ -164,7 +184,10 @@ describe('pixel pipeline', () => {
   it('MONOCHROME1 film shows bone bright: spine column brighter than the lung fields', async () => {
     const image = await openImage(dicomPath('wg04_rg1_chest_cr_mono1_15bit_j2k_lossy.dcm'));
     const frame = await image.decodeFrame(0);
-    for (const display of [renderDisplay8(frame, image.metadata), Uint8Array.from(toModelGray(frame, image.metadata))]) {
+    for (const display of [
+      renderDisplay8(frame, image.metadata),
+      Uint8Array.from(toModelGray(frame, image.metadata)),
+    ]) {
       const mean = (x0: number, x1: number): number => {
         let sum = 0;
         let count = 0;
@@ -231,7 +254,9 @@ describe('pixel pipeline', () => {
   });
 
   it('metadata: patient, study, view, spacing, windows with explanations, character set', async () => {
-    const { metadata } = await openImage(dicomPath('wg04_rg1_chest_cr_mono1_15bit_explicit_le.dcm'));
+    const { metadata } = await openImage(
+      dicomPath('wg04_rg1_chest_cr_mono1_15bit_explicit_le.dcm'),
+    );
     expect(metadata).toMatchObject({
       sourceKind: 'dicom',
       modality: 'CR',
@@ -261,9 +286,13 @@ describe('DICOMDIR', () => {
       const entries = await readDicomdir(`${dir}/${name}`);
       const reference = await readDicomdir(`${dir}/DICOMDIR`);
       expect(entries.length).toBe(31);
-      expect(entries.map((e) => e.filePath).sort()).toEqual(reference.map((e) => e.filePath).sort());
+      expect(entries.map((e) => e.filePath).sort()).toEqual(
+        reference.map((e) => e.filePath).sort(),
+      );
       expect(entries.every((e) => e.recordType === 'IMAGE')).toBe(true);
-      expect(new Set(entries.map((e) => e.patientName))).toEqual(new Set(['Doe Archibald', 'Doe Peter']));
+      expect(new Set(entries.map((e) => e.patientName))).toEqual(
+        new Set(['Doe Archibald', 'Doe Peter']),
+      );
       for (const entry of entries) {
         expect(entry.filePath.startsWith(dir)).toBe(true);
         expect(entry.studyInstanceUid).toBeTruthy();
@@ -275,7 +304,9 @@ describe('DICOMDIR', () => {
   it('a DICOMDIR whose item lengths overrun the file is refused with DICOMDIR_INVALID', async () => {
     // DICOMDIR-nooffset had elements removed without fixing the enclosing lengths; DCMTK tolerates
     // it, dicom-parser does not.
-    await expect(readDicomdir(`${dir}/DICOMDIR-nooffset`)).rejects.toMatchObject({ code: 'DICOMDIR_INVALID' });
+    await expect(readDicomdir(`${dir}/DICOMDIR-nooffset`)).rejects.toMatchObject({
+      code: 'DICOMDIR_INVALID',
+    });
   });
 
   it('empty and patient-less variants', async () => {

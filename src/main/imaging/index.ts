@@ -50,19 +50,27 @@ function rasterOpened(path: string, raster: RasterImage): OpenedImage {
     path,
     metadata: raster.metadata,
     decodeFrame: async (frameIndex) => {
-      if (frameIndex !== 0) throw new CodedError('FRAME_OUT_OF_RANGE', `${path}: frame ${frameIndex} of 1`);
+      if (frameIndex !== 0)
+        throw new CodedError('FRAME_OUT_OF_RANGE', `${path}: frame ${frameIndex} of 1`);
       return raster.frame;
     },
   };
 }
 
 /** Opens image bytes (DICOM, PNG or JPEG, by content). Throws CodedError. */
-export async function openImageBuffer(buffer: Uint8Array, pathForMessages: string): Promise<OpenedImage> {
+export async function openImageBuffer(
+  buffer: Uint8Array,
+  pathForMessages: string,
+): Promise<OpenedImage> {
   const kind = sniffBytes(buffer.subarray(0, 4096));
   if (kind === 'png') return rasterOpened(pathForMessages, decodePng(buffer, pathForMessages));
-  if (kind === 'jpeg') return rasterOpened(pathForMessages, await decodeJpegFile(buffer, pathForMessages));
+  if (kind === 'jpeg')
+    return rasterOpened(pathForMessages, await decodeJpegFile(buffer, pathForMessages));
   if (kind === 'dicomdir') {
-    throw new CodedError('UNSUPPORTED_FORMAT', `${pathForMessages}: a DICOMDIR is a directory, open it with readDicomdir`);
+    throw new CodedError(
+      'UNSUPPORTED_FORMAT',
+      `${pathForMessages}: a DICOMDIR is a directory, open it with readDicomdir`,
+    );
   }
   if (kind === null && buffer.length >= 132) {
     // Not sniffed as anything: let the DICOM parser give the precise reason.

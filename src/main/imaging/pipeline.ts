@@ -22,13 +22,24 @@ function lutLookup(lut: LookupTable, value: number): number {
   return lut.data[index];
 }
 
-function grayscaleFrame(stored: StoredFrame, meta: ImageMetadata, modalityLut: LookupTable | undefined, frameIndex: number): DecodedFrame {
+function grayscaleFrame(
+  stored: StoredFrame,
+  meta: ImageMetadata,
+  modalityLut: LookupTable | undefined,
+  frameIndex: number,
+): DecodedFrame {
   const n = meta.rows * meta.columns;
   const fix = storedValueFixer(meta, stored.needsBitsStoredFix);
   const out = new Float32Array(n);
   const hasPadding = meta.pixelPaddingValue !== undefined;
-  const padLow = Math.min(meta.pixelPaddingValue ?? 0, meta.pixelPaddingRangeLimit ?? meta.pixelPaddingValue ?? 0);
-  const padHigh = Math.max(meta.pixelPaddingValue ?? 0, meta.pixelPaddingRangeLimit ?? meta.pixelPaddingValue ?? 0);
+  const padLow = Math.min(
+    meta.pixelPaddingValue ?? 0,
+    meta.pixelPaddingRangeLimit ?? meta.pixelPaddingValue ?? 0,
+  );
+  const padHigh = Math.max(
+    meta.pixelPaddingValue ?? 0,
+    meta.pixelPaddingRangeLimit ?? meta.pixelPaddingValue ?? 0,
+  );
   const mask = hasPadding ? new Uint8Array(n) : undefined;
   const slope = meta.rescaleSlope;
   const intercept = meta.rescaleIntercept;
@@ -68,7 +79,12 @@ function paletteEntry8(lut: LookupTable, index: number): number {
   return lut.bitsPerEntry > 8 ? value >> 8 : value & 0xff;
 }
 
-function colourFrame(stored: StoredFrame, meta: ImageMetadata, palette: PaletteLuts | undefined, frameIndex: number): DecodedFrame {
+function colourFrame(
+  stored: StoredFrame,
+  meta: ImageMetadata,
+  palette: PaletteLuts | undefined,
+  frameIndex: number,
+): DecodedFrame {
   const n = meta.rows * meta.columns;
   const rgb = new Uint8Array(n * 3);
   const samples = stored.samples;
@@ -82,9 +98,13 @@ function colourFrame(stored: StoredFrame, meta: ImageMetadata, palette: PaletteL
     }
   } else {
     // Wider-than-8-bit colour is scaled down to 8 bits for display.
-    const shift = stored.needsBitsStoredFix ? Math.max(0, meta.bitsStored - 8) : Math.max(0, meta.bitsAllocated - 8);
+    const shift = stored.needsBitsStoredFix
+      ? Math.max(0, meta.bitsStored - 8)
+      : Math.max(0, meta.bitsAllocated - 8);
     const scale = 2 ** -shift;
-    const at = stored.planar ? (i: number, c: number) => samples[c * n + i] : (i: number, c: number) => samples[3 * i + c];
+    const at = stored.planar
+      ? (i: number, c: number) => samples[c * n + i]
+      : (i: number, c: number) => samples[3 * i + c];
     const ybr = stored.photometric === 'YBR_FULL' || stored.photometric === 'YBR_FULL_422';
     for (let i = 0; i < n; i++) {
       const a = at(i, 0) * scale;
@@ -102,7 +122,15 @@ function colourFrame(stored: StoredFrame, meta: ImageMetadata, palette: PaletteL
       }
     }
   }
-  return { frameIndex, rows: meta.rows, columns: meta.columns, kind: 'rgb', rgb, minValue: 0, maxValue: 255 };
+  return {
+    frameIndex,
+    rows: meta.rows,
+    columns: meta.columns,
+    kind: 'rgb',
+    rgb,
+    minValue: 0,
+    maxValue: 255,
+  };
 }
 
 export function storedToDecodedFrame(
@@ -112,7 +140,10 @@ export function storedToDecodedFrame(
   modalityLut?: LookupTable,
   palette?: PaletteLuts,
 ): DecodedFrame {
-  const expected = meta.rows * meta.columns * (stored.photometric === 'PALETTE COLOR' ? 1 : stored.samplesPerPixel);
+  const expected =
+    meta.rows *
+    meta.columns *
+    (stored.photometric === 'PALETTE COLOR' ? 1 : stored.samplesPerPixel);
   if (stored.samples.length < expected) {
     throw new CodedError(
       'PIXEL_DATA_LENGTH_MISMATCH',

@@ -12,7 +12,13 @@ export interface RasterImage {
   frame: DecodedFrame;
 }
 
-function baseMetadata(kind: 'png' | 'jpeg', rows: number, columns: number, color: boolean, bits: number): ImageMetadata {
+function baseMetadata(
+  kind: 'png' | 'jpeg',
+  rows: number,
+  columns: number,
+  color: boolean,
+  bits: number,
+): ImageMetadata {
   return {
     sourceKind: kind,
     rows,
@@ -37,7 +43,15 @@ function grayFrame(values: Float32Array, rows: number, columns: number): Decoded
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return { frameIndex: 0, rows, columns, kind: 'grayscale', modalityPixels: values, minValue: min, maxValue: max };
+  return {
+    frameIndex: 0,
+    rows,
+    columns,
+    kind: 'grayscale',
+    modalityPixels: values,
+    minValue: min,
+    maxValue: max,
+  };
 }
 
 function pngHeader(bytes: Uint8Array): { width: number; height: number } {
@@ -53,9 +67,13 @@ export function decodePng(bytes: Uint8Array, source: string): RasterImage {
   }
   let png: PNG;
   try {
-    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      skipRescale: true,
+    });
   } catch (error) {
-    throw new CodedError('IMAGE_DECODE_ERROR', `${source}: ${describeThrown(error)}`, { cause: error });
+    throw new CodedError('IMAGE_DECODE_ERROR', `${source}: ${describeThrown(error)}`, {
+      cause: error,
+    });
   }
   // pngjs always yields RGBA (palette expanded); 16-bit data stays 16-bit with skipRescale.
   const data = png.data as unknown as ArrayLike<number>;
@@ -66,7 +84,10 @@ export function decodePng(bytes: Uint8Array, source: string): RasterImage {
   if (gray) {
     const values = new Float32Array(n);
     for (let i = 0; i < n; i++) values[i] = data[4 * i];
-    return { metadata: baseMetadata('png', png.height, png.width, false, bits), frame: grayFrame(values, png.height, png.width) };
+    return {
+      metadata: baseMetadata('png', png.height, png.width, false, bits),
+      frame: grayFrame(values, png.height, png.width),
+    };
   }
   const rgb = new Uint8Array(n * 3);
   for (let i = 0; i < n; i++) {
@@ -77,7 +98,15 @@ export function decodePng(bytes: Uint8Array, source: string): RasterImage {
   }
   return {
     metadata: baseMetadata('png', png.height, png.width, true, 8),
-    frame: { frameIndex: 0, rows: png.height, columns: png.width, kind: 'rgb', rgb, minValue: 0, maxValue: 255 },
+    frame: {
+      frameIndex: 0,
+      rows: png.height,
+      columns: png.width,
+      kind: 'rgb',
+      rgb,
+      minValue: 0,
+      maxValue: 255,
+    },
   };
 }
 
@@ -85,22 +114,39 @@ export async function decodeJpegFile(bytes: Uint8Array, source: string): Promise
   let result;
   try {
     result = await decodeWithWasm('libjpeg-turbo', bytes, (info) => {
-      if (info.width * info.height > MAX_PIXELS) throw new CodedError('IMAGE_DECODE_ERROR', 'JPEG too large');
+      if (info.width * info.height > MAX_PIXELS)
+        throw new CodedError('IMAGE_DECODE_ERROR', 'JPEG too large');
     });
   } catch (error) {
-    throw new CodedError('IMAGE_DECODE_ERROR', `${source}: ${describeThrown(error)}`, { cause: error });
+    throw new CodedError('IMAGE_DECODE_ERROR', `${source}: ${describeThrown(error)}`, {
+      cause: error,
+    });
   }
   const { width, height, componentCount } = result.info;
   const n = width * height;
   if (componentCount === 1) {
     const values = Float32Array.from(result.bytes.subarray(0, n));
-    return { metadata: baseMetadata('jpeg', height, width, false, 8), frame: grayFrame(values, height, width) };
+    return {
+      metadata: baseMetadata('jpeg', height, width, false, 8),
+      frame: grayFrame(values, height, width),
+    };
   }
   if (componentCount !== 3 || result.bytes.length < n * 3) {
-    throw new CodedError('IMAGE_DECODE_ERROR', `${source}: JPEG with ${componentCount} components is not supported`);
+    throw new CodedError(
+      'IMAGE_DECODE_ERROR',
+      `${source}: JPEG with ${componentCount} components is not supported`,
+    );
   }
   return {
     metadata: baseMetadata('jpeg', height, width, true, 8),
-    frame: { frameIndex: 0, rows: height, columns: width, kind: 'rgb', rgb: result.bytes.subarray(0, n * 3), minValue: 0, maxValue: 255 },
+    frame: {
+      frameIndex: 0,
+      rows: height,
+      columns: width,
+      kind: 'rgb',
+      rgb: result.bytes.subarray(0, n * 3),
+      minValue: 0,
+      maxValue: 255,
+    },
   };
 }

@@ -12,7 +12,9 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 export function sniffBytes(head: Uint8Array): SourceKindSniffed | null {
   if (PNG_SIGNATURE.every((b, i) => head[i] === b)) return 'png';
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
-  const dicm = head.length >= 132 && String.fromCharCode(head[128], head[129], head[130], head[131]) === 'DICM';
+  const dicm =
+    head.length >= 132 &&
+    String.fromCharCode(head[128], head[129], head[130], head[131]) === 'DICM';
   if (dicm) {
     // The Media Storage SOP Class sits in the File Meta, well within the first bytes.
     const meta = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1', 132);
@@ -22,7 +24,8 @@ export function sniffBytes(head: Uint8Array): SourceKindSniffed | null {
   }
   if (guessRawTransferSyntax(head)) return 'dicom';
   for (let offset = 1; offset <= 8; offset++) {
-    if (head[offset] === 0x08 && head[offset + 1] === 0x00 && guessRawTransferSyntax(head, offset)) return 'dicom';
+    if (head[offset] === 0x08 && head[offset + 1] === 0x00 && guessRawTransferSyntax(head, offset))
+      return 'dicom';
   }
   return null;
 }

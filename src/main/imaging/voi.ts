@@ -20,7 +20,8 @@ export function windowMapper(window: VoiWindow, fn: VoiFunction = 'LINEAR'): (x:
   const wm1 = Math.max(w, 1) - 1;
   const low = c - 0.5 - wm1 / 2;
   const high = c - 0.5 + wm1 / 2;
-  return (x) => (x <= low ? 0 : x > high ? 255 : wm1 === 0 ? 255 : ((x - (c - 0.5)) / wm1 + 0.5) * 255);
+  return (x) =>
+    x <= low ? 0 : x > high ? 255 : wm1 === 0 ? 255 : ((x - (c - 0.5)) / wm1 + 0.5) * 255;
 }
 
 /** VOI LUT Sequence table -> 0..255 mapper; the output range is the descriptor's bit depth. */
@@ -55,7 +56,11 @@ export function rgbToLuma(rgb: Uint8Array, pixels: number): Uint8Array {
   return out;
 }
 
-function applyGray(frame: DecodedFrame, metadata: ImageMetadata, map: (x: number) => number): Uint8Array {
+function applyGray(
+  frame: DecodedFrame,
+  metadata: ImageMetadata,
+  map: (x: number) => number,
+): Uint8Array {
   const values = frame.modalityPixels ?? new Float32Array(0);
   const n = frame.rows * frame.columns;
   const out = new Uint8Array(n);
@@ -81,7 +86,11 @@ function defaultMapper(frame: DecodedFrame, metadata: ImageMetadata): (x: number
  * 8-bit display image, bone bright. 'default' (or none): the file's first window, else its VOI LUT,
  * else the frame's full range. RGB frames become luma.
  */
-export function renderDisplay8(frame: DecodedFrame, metadata: ImageMetadata, voi: VoiChoice = 'default'): Uint8Array {
+export function renderDisplay8(
+  frame: DecodedFrame,
+  metadata: ImageMetadata,
+  voi: VoiChoice = 'default',
+): Uint8Array {
   const n = frame.rows * frame.columns;
   if (frame.kind === 'rgb') return rgbToLuma(frame.rgb ?? new Uint8Array(n * 3), n);
   const map =
@@ -124,7 +133,8 @@ function percentiles(frame: DecodedFrame, qs: number[]): number[] {
  */
 export function toModelGray(frame: DecodedFrame, metadata: ImageMetadata): Float32Array {
   const n = frame.rows * frame.columns;
-  if (frame.kind === 'rgb') return Float32Array.from(rgbToLuma(frame.rgb ?? new Uint8Array(n * 3), n));
+  if (frame.kind === 'rgb')
+    return Float32Array.from(rgbToLuma(frame.rgb ?? new Uint8Array(n * 3), n));
   if (metadata.sourceKind !== 'dicom') {
     const values = frame.modalityPixels ?? new Float32Array(n);
     const scale = metadata.bitsStored > 8 ? 255 / (2 ** metadata.bitsStored - 1) : 1;

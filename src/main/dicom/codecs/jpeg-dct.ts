@@ -18,9 +18,9 @@ export interface DctImage {
 }
 
 const ZIGZAG = new Int32Array([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
-  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
-  54, 47, 55, 62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
+  13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52,
+  45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 const MAX_SAMPLES = 2 ** 28;
 
@@ -123,11 +123,20 @@ class BitReader {
     this.count = 0;
     this.bits = 0;
     while (this.pos + 1 < this.data.length) {
-      if (this.data[this.pos] === 0xff && this.data[this.pos + 1] >= 0xd0 && this.data[this.pos + 1] <= 0xd7) {
+      if (
+        this.data[this.pos] === 0xff &&
+        this.data[this.pos + 1] >= 0xd0 &&
+        this.data[this.pos + 1] <= 0xd7
+      ) {
         this.pos += 2;
         return;
       }
-      if (this.data[this.pos] === 0xff && this.data[this.pos + 1] !== 0 && this.data[this.pos + 1] !== 0xff) return;
+      if (
+        this.data[this.pos] === 0xff &&
+        this.data[this.pos + 1] !== 0 &&
+        this.data[this.pos + 1] !== 0xff
+      )
+        return;
       this.pos++;
     }
   }
@@ -157,7 +166,11 @@ function descale(x: number, n: number): number {
 }
 
 /** One butterfly of jpeg_idct_islow on 8 values read via `at`; writes via `put` (already descaled). */
-function idct1d(at: (k: number) => number, put: (k: number, v: number) => void, shift: number): void {
+function idct1d(
+  at: (k: number) => number,
+  put: (k: number, v: number) => void,
+  shift: number,
+): void {
   let z2 = at(2);
   let z3 = at(6);
   let z1 = (z2 + z3) * F0541;
@@ -241,10 +254,22 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
   const dcTables: (HuffmanTable | undefined)[] = [];
   const acTables: (HuffmanTable | undefined)[] = [];
   let restartInterval = 0;
-  let frame: { precision: number; width: number; height: number; comps: Component[]; hmax: number; vmax: number; mcusX: number; mcusY: number } | undefined;
+  let frame:
+    | {
+        precision: number;
+        width: number;
+        height: number;
+        comps: Component[];
+        hmax: number;
+        vmax: number;
+        mcusX: number;
+        mcusY: number;
+      }
+    | undefined;
   let scans = 0;
   let pos = 2;
-  const u16 = (at: number): number => (at + 1 < data.length ? (data[at] << 8) | data[at + 1] : fail('truncated marker'));
+  const u16 = (at: number): number =>
+    at + 1 < data.length ? (data[at] << 8) | data[at + 1] : fail('truncated marker');
 
   while (pos + 1 < data.length) {
     if (data[pos] !== 0xff) {
@@ -253,7 +278,12 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
     }
     const marker = data[pos + 1];
     pos += 2;
-    if (marker === 0xd8 || marker === 0x01 || marker === 0xff || (marker >= 0xd0 && marker <= 0xd7)) {
+    if (
+      marker === 0xd8 ||
+      marker === 0x01 ||
+      marker === 0xff ||
+      (marker >= 0xd0 && marker <= 0xd7)
+    ) {
       if (marker === 0xff) pos--;
       continue;
     }
@@ -303,7 +333,13 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
         const height = u16(body + 1);
         const width = u16(body + 3);
         const count = data[body + 5];
-        if (width < 1 || height < 1 || count < 1 || count > 4 || width * height * count > MAX_SAMPLES) {
+        if (
+          width < 1 ||
+          height < 1 ||
+          count < 1 ||
+          count > 4 ||
+          width * height * count > MAX_SAMPLES
+        ) {
           fail(`frame ${width}x${height}x${count}`);
         }
         const comps: Component[] = [];
@@ -312,7 +348,16 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
           const h = data[at + 1] >> 4;
           const v = data[at + 1] & 15;
           if (h < 1 || h > 4 || v < 1 || v > 4) fail('bad sampling factors');
-          comps.push({ id: data[at], h, v, tq: data[at + 2], blocksPerLine: 0, blocksPerColumn: 0, plane: new Uint16Array(0), pred: 0 });
+          comps.push({
+            id: data[at],
+            h,
+            v,
+            tq: data[at + 2],
+            blocksPerLine: 0,
+            blocksPerColumn: 0,
+            plane: new Uint16Array(0),
+            pred: 0,
+          });
         }
         const hmax = Math.max(...comps.map((c) => c.h));
         const vmax = Math.max(...comps.map((c) => c.v));
@@ -333,7 +378,8 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
         for (let i = 0; i < count; i++) {
           const id = data[body + 1 + 2 * i];
           const tables = data[body + 2 + 2 * i];
-          const comp = frame.comps.find((c) => c.id === id) ?? fail('scan names an unknown component');
+          const comp =
+            frame.comps.find((c) => c.id === id) ?? fail('scan names an unknown component');
           comp.dcTable = dcTables[tables >> 4];
           comp.acTable = acTables[tables & 15];
           if (!comp.dcTable || !comp.acTable) fail('scan uses an undefined Huffman table');
@@ -345,7 +391,11 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
         scans++;
         // Find the next marker after the entropy-coded data.
         let p = reader.pos;
-        while (p + 1 < data.length && !(data[p] === 0xff && data[p + 1] !== 0 && !(data[p + 1] >= 0xd0 && data[p + 1] <= 0xd7))) p++;
+        while (
+          p + 1 < data.length &&
+          !(data[p] === 0xff && data[p + 1] !== 0 && !(data[p + 1] >= 0xd0 && data[p + 1] <= 0xd7))
+        )
+          p++;
         pos = p;
         continue;
       }
@@ -372,7 +422,15 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
 }
 
 function decodeScan(
-  frame: { precision: number; width: number; height: number; hmax: number; vmax: number; mcusX: number; mcusY: number },
+  frame: {
+    precision: number;
+    width: number;
+    height: number;
+    hmax: number;
+    vmax: number;
+    mcusX: number;
+    mcusY: number;
+  },
   scanComps: Component[],
   reader: BitReader,
   quant: (Int32Array | undefined)[],
@@ -386,7 +444,7 @@ function decodeScan(
     const t = reader.decode(c.dcTable as HuffmanTable);
     c.pred += t ? extend(reader.receive(t), t) : 0;
     coef[0] = c.pred * q[0];
-    for (let k = 1; k < 64; ) {
+    for (let k = 1; k < 64;) {
       const rs = reader.decode(c.acTable as HuffmanTable);
       const r = rs >> 4;
       const s = rs & 15;
@@ -435,7 +493,14 @@ function decodeScan(
   }
 }
 
-function assemble(frame: { precision: number; width: number; height: number; comps: Component[]; hmax: number; vmax: number }): DctImage {
+function assemble(frame: {
+  precision: number;
+  width: number;
+  height: number;
+  comps: Component[];
+  hmax: number;
+  vmax: number;
+}): DctImage {
   const { width, height, comps } = frame;
   const n = comps.length;
   const out = new Uint16Array(width * height * n);

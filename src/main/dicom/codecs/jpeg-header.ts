@@ -21,14 +21,20 @@ export function readJpegFrameHeader(data: Uint8Array): JpegFrameHeader | undefin
       continue;
     }
     const length = (data[pos + 2] << 8) | data[pos + 3];
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    const isSof =
+      marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isSof) {
       if (pos + 10 > data.length) return undefined;
       const count = data[pos + 9];
       const components: JpegFrameHeader['components'] = [];
       for (let c = 0; c < count && pos + 12 + 3 * c < data.length; c++) {
         const at = pos + 10 + 3 * c;
-        components.push({ id: data[at], h: data[at + 1] >> 4, v: data[at + 1] & 15, tq: data[at + 2] });
+        components.push({
+          id: data[at],
+          h: data[at + 1] >> 4,
+          v: data[at + 1] & 15,
+          tq: data[at + 2],
+        });
       }
       return {
         sofMarker: marker,

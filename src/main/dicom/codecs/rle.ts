@@ -12,7 +12,13 @@ export interface RleFrameShape {
 }
 
 /** PackBits into `out` at `start` with `stride` between bytes; returns bytes written. */
-function unpackSegment(segment: Uint8Array, out: Uint8Array, start: number, stride: number, count: number): number {
+function unpackSegment(
+  segment: Uint8Array,
+  out: Uint8Array,
+  start: number,
+  stride: number,
+  count: number,
+): number {
   let written = 0;
   let i = 0;
   while (i < segment.length && written < count) {
@@ -37,14 +43,20 @@ function unpackSegment(segment: Uint8Array, out: Uint8Array, start: number, stri
 export function decodeRle(frame: Uint8Array, shape: RleFrameShape): Uint8Array {
   const bytesPerSample = shape.bitsAllocated / 8;
   if (!Number.isInteger(bytesPerSample) || bytesPerSample < 1) {
-    throw new CodedError('INVALID_PIXEL_ATTRIBUTES', `RLE with ${shape.bitsAllocated} bits allocated`);
+    throw new CodedError(
+      'INVALID_PIXEL_ATTRIBUTES',
+      `RLE with ${shape.bitsAllocated} bits allocated`,
+    );
   }
   if (frame.length < 64) throw new CodedError('CODEC_ERROR', 'RLE frame shorter than its header');
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const segments = view.getUint32(0, true);
   const expected = bytesPerSample * shape.samplesPerPixel;
   if (segments !== expected) {
-    throw new CodedError('CODEC_ERROR', `RLE header has ${segments} segments, expected ${expected}`);
+    throw new CodedError(
+      'CODEC_ERROR',
+      `RLE header has ${segments} segments, expected ${expected}`,
+    );
   }
   const pixels = shape.rows * shape.columns;
   const bytesPerPixel = expected;

@@ -35,7 +35,10 @@ type ModuleFactory = (options?: Record<string, unknown>) => Promise<CodecModule>
 export type WasmCodecName = 'libjpeg-turbo' | 'charls' | 'openjpeg' | 'openjph';
 
 const CODECS: Record<WasmCodecName, { module: string; className: string }> = {
-  'libjpeg-turbo': { module: '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', className: 'JPEGDecoder' },
+  'libjpeg-turbo': {
+    module: '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs',
+    className: 'JPEGDecoder',
+  },
   charls: { module: '@cornerstonejs/codec-charls/decodewasmjs', className: 'JpegLSDecoder' },
   openjpeg: { module: '@cornerstonejs/codec-openjpeg/decodewasmjs', className: 'J2KDecoder' },
   openjph: { module: '@cornerstonejs/codec-openjph/wasmjs', className: 'HTJ2KDecoder' },
