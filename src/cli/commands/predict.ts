@@ -1,0 +1,119 @@
+/**
+ * `predict <file> [--heatmap <out.png>] [--heatmap-label <label>] [--frame <n>] [--model <dir>] [--json]`
+ * Classifies one image (DICOM, PNG or JPEG) and optionally writes the heatmap over it as a PNG.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { CodedError, toErrorInfo } from '../../shared/errors';
+import type { PredictionResult } from '../../shared/prediction';
+import { openImage, renderDisplay8 } from '../../main/imaging';
+import { createInferenceEngine, defaultModelDir } from '../../main/inference';
+import { encodePng, renderHeatmapOverlay } from '../../main/inference/heatmap-image';
+
+const RESEARCH_NOTICE =
+  'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader.';
+
+export const usage =
+  'predict <file> [--heatmap <out.png>] [--heatmap-label <label>] [--frame <n>] [--model <dir>] [--json]';
+
+function formatResult(file: string, result: PredictionResult, heatmapPath: string | null): string {
+  const width = Math.max(...result.labels.map((l) => l.length));
+  const lines = [
+    RESEARCH_NOTICE,
+    '',
+    `File:       ${file}`,
+    `Model:      ${result.modelName} (${result.modelId} ${result.modelVersion}) on ${result.executionProvider}`,
+    `Prediction: ${result.predictedLabel}  p=${result.predictedProbability.toFixed(3)} ` +
+      `(${result.thresholdStatus === 'above-threshold' ? 'at or above' : 'below'} threshold ${result.threshold.toFixed(2)})`,
+    ...result.labels.map(
+      (label, i) => `  ${label.padEnd(width)}  ${result.probabilities[i].toFixed(4)}`,
+    ),
+  ];
+  if (result.heatmap && heatmapPath) {
+    lines.push(
+      `Heatmap:    ${heatmapPath} (${result.heatmap.method}, explains ${result.heatmap.label})`,
+    );
+  }
+  const t = result.timing;
+  lines.push(
+    `Timing:     decode ${t.decodeMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, ` +
+      `inference ${t.inferenceMs.toFixed(0)} ms, heatmap ${t.heatmapMs.toFixed(0)} ms, total ${t.totalMs.toFixed(0)} ms`,
+  );
+  return lines.join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        heatmap: { type: 'string' },
+        'heatmap-label': { type: 'string' },
+        frame: { type: 'string' },
+        model: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\nusage: ${usage}`);
+    return 2;
+  }
+  const [file, ...extra] = args.positionals;
+  const frameIndex = args.values.frame === undefined ? 0 : Number(args.values.frame);
+  if (!file || extra.length > 0 || !Number.isInteger(frameIndex) || frameIndex < 0) {
+    console.error(`usage: ${usage}`);
+    return 2;
+  }
+
+  const heatmapPath = args.values.heatmap ?? null;
+  let engine;
+  try {
+    engine = await createInferenceEngine({ modelDir: args.values.model ?? defaultModelDir() });
+  } catch (error) {
+    const info = toErrorInfo(error);
+    console.error(`Cannot load the model: ${info.code}: ${info.message}`);
+    return 1;
+  }
+  try {
+    const started = performance.now();
+    const image = await openImage(file);
+    const frame = await image.decodeFrame(frameIndex);
+    const decodeMs = performance.now() - started;
+    const result = await engine.predict(image, frame, {
+      heatmap: heatmapPath !== null,
+      heatmapLabel: args.values['heatmap-label'],
+      decodeMs,
+    });
+    if (heatmapPath !== null) {
+      if (!result.heatmap) throw new CodedError('INTERNAL_ERROR', 'no heatmap was produced');
+      const display = renderDisplay8(frame, image.metadata);
+      const overlay = renderHeatmapOverlay(display, frame.columns, frame.rows, result.heatmap);
+      await writeFile(heatmapPath, encodePng(overlay, frame.columns, frame.rows));
+    }
+    if (args.values.json) {
+      const heatmap = result.heatmap
+        ? { ...result.heatmap, values: Array.from(result.heatmap.values) }
+        : undefined;
+      const output = {
+        notice: RESEARCH_NOTICE,
+        file,
+        frame: frameIndex,
+        ...result,
+        heatmap,
+        heatmapPath,
+      };
+      console.log(JSON.stringify(output, null, 2));
+    } else {
+      console.log(formatResult(file, result, heatmapPath));
+    }
+    return 0;
+  } catch (error) {
+    const info = toErrorInfo(error);
+    console.error(`${file}: ${info.code}: ${info.message}`);
+    return 1;
+  } finally {
+    await engine.dispose();
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * `screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume]
+ *  [--job <id>] [--store <dir>]`
+ * Screens every image under the folders, resumably; exit 0 when the batch ran (per-file errors
+ * are rows), 2 for bad arguments, 1 when it could not run, 130 when interrupted (Ctrl-C).
+ */
+import { stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { toErrorInfo } from '../../shared/errors';
+import type { ScreeningProgress } from '../../shared/screening';
+import { createInferenceEngine, defaultModelDir } from '../../main/inference';
+import {
+  defaultStoreDir,
+  readAllRows,
+  readJobManifest,
+  rowsToCsv,
+  rowsToJson,
+  runScreening,
+} from '../../main/screening';
+
+const RESEARCH_NOTICE =
+  'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader.';
+
+export const usage =
+  'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>]';
+
+function formatSeconds(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** A one-line bar redrawn in place on a terminal; a plain line every few seconds otherwise. */
+function progressPrinter(): { update: (p: ScreeningProgress) => void; end: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let lastPrinted = 0;
+  let drawn = false;
+  return {
+    update(p) {
+      const now = performance.now();
+      const final = p.state !== 'running' && p.state !== 'scanning';
+      if (!final && now - lastPrinted < (tty ? 100 : 5000)) return;
+      lastPrinted = now;
+      const fraction = p.total > 0 ? p.done / p.total : 0;
+      const text =
+        p.state === 'scanning'
+          ? 'scanning folders...'
+          : `${p.done}/${p.total} (${(fraction * 100).toFixed(0)}%)  errors ${p.errors}  ` +
+            `${p.ratePerSecond.toFixed(1)} img/s  ETA ${formatSeconds(p.etaSeconds)}`;
+      if (tty) {
+        const width = 30;
+        const filled = Math.round(fraction * width);
+        const bar =
+          p.state === 'scanning' ? '' : `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] `;
+        process.stderr.write(`\r\x1b[2K${bar}${text}`);
+        drawn = true;
+      } else {
+        process.stderr.write(`${text}\n`);
+      }
+    },
+    end() {
+      if (tty && drawn) process.stderr.write('\n');
+    },
+  };
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        json: { type: 'string' },
+        model: { type: 'string' },
+        resume: { type: 'boolean', default: false },
+        job: { type: 'string' },
+        store: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\nusage: ${usage}`);
+    return 2;
+  }
+  const folders = args.positionals.map((f) => resolve(f));
+  const { out, json, job } = args.values;
+  if (folders.length === 0 || !out) {
+    console.error(`usage: ${usage}`);
+    return 2;
+  }
+  for (const folder of folders) {
+    const info = await stat(folder).catch(() => null);
+    if (!info?.isDirectory()) {
+      console.error(`Not a folder: ${folder}`);
+      return 2;
+    }
+  }
+  const storeDir = resolve(args.values.store ?? defaultStoreDir());
+  if (folders.some((folder) => isInside(storeDir, folder))) {
+    console.error(
+      `The store (${storeDir}) must not be inside a screened folder; pass --store elsewhere.`,
+    );
+    return 2;
+  }
+  if (job !== undefined && !/^[A-Za-z0-9_-]+$/.test(job)) {
+    console.error(`Invalid job id: ${job}`);
+    return 2;
+  }
+
+  let engine;
+  try {
+    engine = await createInferenceEngine({ modelDir: args.values.model ?? defaultModelDir() });
+  } catch (error) {
+    const info = toErrorInfo(error);
+    console.error(`Cannot load the model: ${info.code}: ${info.message}`);
+    return 1;
+  }
+
+  console.error(RESEARCH_NOTICE);
+  console.error(`Model ${engine.manifest.id} on ${engine.provider.active}; store ${storeDir}`);
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = progressPrinter();
+  const started = performance.now();
+  try {
+    const outcome = await runScreening({
+      folders,
+      storeDir,
+      engine,
+      jobId: job,
+      resume: args.values.resume,
+      signal: controller.signal,
+      onProgress: progress.update,
+    });
+    progress.end();
+    const manifest = await readJobManifest(storeDir, outcome.job.jobId);
+    const labels = manifest?.labels ?? engine.manifest.labels;
+    const rows = await readAllRows(storeDir, outcome.job.jobId);
+    await writeFile(out, rowsToCsv(rows, labels), 'utf8');
+    if (json) {
+      await writeFile(
+        json,
+        rowsToJson(rows, {
+          jobId: outcome.job.jobId,
+          modelId: engine.manifest.id,
+          labels,
+          folders,
+        }),
+        'utf8',
+      );
+    }
+
+    const seconds = (performance.now() - started) / 1000;
+    const ok = rows.filter((r) => r.status === 'ok').length;
+    const errorCounts = new Map<string, number>();
+    for (const row of rows)
+      if (row.errorCode) errorCounts.set(row.errorCode, (errorCounts.get(row.errorCode) ?? 0) + 1);
+    console.log(
+      [
+        `Job ${outcome.job.jobId}: ${outcome.job.state}`,
+        `  ${rows.length} files: ${ok} screened, ${rows.length - ok} errors` +
+          (outcome.resumed > 0
+            ? ` (${outcome.resumed} carried over from the interrupted run)`
+            : ''),
+        ...[...errorCounts].sort().map(([code, n]) => `    ${code}: ${n}`),
+        `  ${seconds.toFixed(1)} s this run; results (highest P(COVID-19) first): ${out}${json ? `, ${json}` : ''}`,
+        outcome.job.state === 'cancelled'
+          ? `  Interrupted: run the same command with --resume (or --job ${outcome.job.jobId}) to continue.`
+          : '',
+      ]
+        .filter((line) => line !== '')
+        .join('\n'),
+    );
+    return outcome.job.state === 'cancelled' ? 130 : 0;
+  } catch (error) {
+    progress.end();
+    const info = toErrorInfo(error);
+    console.error(`Screening failed: ${info.code}: ${info.message}`);
+    return info.code === 'INVALID_REQUEST' ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await engine.dispose();
+  }
+}

@@ -1,0 +1,9 @@
+export { readEvaluationManifest, runEvaluation } from './evaluate';
+export type {
+  EvaluatedImage,
+  EvaluationOptions,
+  EvaluationOutcome,
+  ManifestEntry,
+} from './evaluate';
+export { argmax, computeMetrics, confusionMatrix, rocAuc, rocCurve } from './metrics';
+export type { ClassMetrics, EvaluationMetrics, EvaluationSample, SourceMetrics } from './metrics';
