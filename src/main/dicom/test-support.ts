@@ -19,11 +19,17 @@ export function hasTool(name: string): boolean {
 
 export function withTempDir<T>(fn: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'covidnet-test-'));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  let result: T;
   try {
-    return fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    result = fn(dir);
+  } catch (error) {
+    cleanup();
+    throw error;
   }
+  if (result instanceof Promise) return result.finally(cleanup) as T;
+  cleanup();
+  return result;
 }
 
 /** PGM/PPM (P2/P3 ASCII, P5/P6 binary) -> samples (16-bit big-endian when maxval > 255). */
