@@ -56,9 +56,7 @@ async function codeOfBuffer(bytes: Uint8Array): Promise<string> {
   }
 }
 
-async function nativePixels(
-  name: string,
-): Promise<{
+async function nativePixels(name: string): Promise<{
   rows: number;
   columns: number;
   bytes: Uint8Array;

@@ -72,14 +72,19 @@ export async function openImageBuffer(
       `${pathForMessages}: a DICOMDIR is a directory, open it with readDicomdir`,
     );
   }
-  if (kind === null && buffer.length >= 132) {
-    // Not sniffed as anything: let the DICOM parser give the precise reason.
-  }
+  // Not sniffed: long inputs go to the DICOM parser, which gives the precise reason.
   if (kind === null && buffer.length < 132) {
     throw new CodedError('NOT_DICOM', `${pathForMessages}: not DICOM, PNG or JPEG`);
   }
-  const file = parseDicomBytes(buffer, pathForMessages);
-  const { metadata, pixel } = describeDicomImage(file, pathForMessages);
+  let description;
+  let file;
+  try {
+    file = parseDicomBytes(buffer, pathForMessages);
+    description = describeDicomImage(file, pathForMessages);
+  } catch (error) {
+    throw asCodedError(error, 'MALFORMED_DICOM', pathForMessages);
+  }
+  const { metadata, pixel } = description;
   return {
     path: pathForMessages,
     metadata,

@@ -17,14 +17,19 @@ function nihJpegs(count: number): string[] {
 }
 
 describe('JPEG and PNG inputs decode exactly as PIL does', () => {
-  const jpegs = [...nihJpegs(2), sharedDataDir('cxr', 'images', readdirSync(sharedDataDir('cxr', 'images'))[0])];
+  const jpegs = [
+    ...nihJpegs(2),
+    sharedDataDir('cxr', 'images', readdirSync(sharedDataDir('cxr', 'images'))[0]),
+  ];
   it.skipIf(!HAS_PIL).each(jpegs)('%s', async (path) => {
     const image = await openImage(path);
     const ours = toModelGray(await image.decodeFrame(0), image.metadata);
     const pil = pilGray(path);
     expect(pil).toBeDefined();
     expect([image.metadata.columns, image.metadata.rows]).toEqual([pil?.width, pil?.height]);
-    expect(Buffer.compare(Buffer.from(Uint8Array.from(ours)), Buffer.from(pil?.data ?? []))).toBe(0);
+    expect(Buffer.compare(Buffer.from(Uint8Array.from(ours)), Buffer.from(pil?.data ?? []))).toBe(
+      0,
+    );
   });
 
   it.skipIf(!HAS_PIL)('PNG gray 8/16-bit, RGB, RGBA, palette, gray+alpha, and colour JPEG', () =>
@@ -49,7 +54,10 @@ Image.fromarray(rgb).save(d + '/rgb.jpg', quality=90)
         const path = join(dir, name);
         const image = await openImage(path);
         const ours = Uint8Array.from(toModelGray(await image.decodeFrame(0), image.metadata));
-        expect([name, Buffer.compare(Buffer.from(ours), Buffer.from(pilGray(path)?.data ?? []))]).toEqual([name, 0]);
+        expect([
+          name,
+          Buffer.compare(Buffer.from(ours), Buffer.from(pilGray(path)?.data ?? [])),
+        ]).toEqual([name, 0]);
       }
       const g16 = await openImage(join(dir, 'g16.png'));
       const frame = await g16.decodeFrame(0);
@@ -57,7 +65,9 @@ Image.fromarray(rgb).save(d + '/rgb.jpg', quality=90)
       expect(g16.metadata.bitsStored).toBe(16);
       expect(frame.modalityPixels?.[0]).toBe(g8[0] * 257 + 3);
       // 16-bit PNG goes to the model scaled to 0..255 (v * 255 / 65535, rounded).
-      expect(toModelGray(frame, g16.metadata)[5]).toBe(Math.round(((g8[5] * 257 + 3) * 255) / 65535));
+      expect(toModelGray(frame, g16.metadata)[5]).toBe(
+        Math.round(((g8[5] * 257 + 3) * 255) / 65535),
+      );
     }),
   );
 });
@@ -76,18 +86,33 @@ describe('content sniffing, not extensions', () => {
       expect(await sniffSourceKind(jpeg)).toBe('jpeg');
       expect(await sniffSourceKind(dicom)).toBe('dicom');
       expect(await sniffSourceKind(raw)).toBe('dicom');
-      expect(await sniffSourceKind(sharedDataDir('dicom', 'dicomdir_set', 'DICOMDIR'))).toBe('dicomdir');
+      expect(await sniffSourceKind(sharedDataDir('dicom', 'dicomdir_set', 'DICOMDIR'))).toBe(
+        'dicomdir',
+      );
       expect(await sniffSourceKind(text)).toBeNull();
       expect((await openImage(jpeg)).metadata.sourceKind).toBe('jpeg');
       expect((await openImage(dicom)).metadata.sourceKind).toBe('dicom');
       await expect(openImage(text)).rejects.toMatchObject({ code: 'NOT_DICOM' });
-    }),
-  );
+    }));
 
   it('a corrupt PNG or JPEG is an IMAGE_DECODE_ERROR', async () => {
-    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array(40).fill(7)]);
-    await expect(openImageBuffer(png, 'bad.png')).rejects.toMatchObject({ code: 'IMAGE_DECODE_ERROR' });
+    const png = new Uint8Array([
+      0x89,
+      0x50,
+      0x4e,
+      0x47,
+      0x0d,
+      0x0a,
+      0x1a,
+      0x0a,
+      ...new Array(40).fill(7),
+    ]);
+    await expect(openImageBuffer(png, 'bad.png')).rejects.toMatchObject({
+      code: 'IMAGE_DECODE_ERROR',
+    });
     const jpeg = readFileSync(nihJpegs(1)[0]).subarray(0, 600);
-    await expect(openImageBuffer(new Uint8Array(jpeg), 'bad.jpg')).rejects.toMatchObject({ code: 'IMAGE_DECODE_ERROR' });
+    await expect(openImageBuffer(new Uint8Array(jpeg), 'bad.jpg')).rejects.toMatchObject({
+      code: 'IMAGE_DECODE_ERROR',
+    });
   });
 });

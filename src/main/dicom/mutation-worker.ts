@@ -1,0 +1,34 @@
+/**
+ * Child process for the mutation test: receives {id, file, kind, seed} cases over IPC, builds the
+ * mutated bytes, opens and decodes frame 0, and replies with the outcome and the time taken.
+ * A crash or hang here is what the parent's watchdog counts.
+ */
+import { readFileSync } from 'node:fs';
+import { CodedError } from '../../shared/errors';
+import { openImageBuffer } from '../imaging/index';
+import { mutate, type MutationCase } from './mutations';
+
+const cache = new Map<string, Uint8Array>();
+
+process.on('message', (message: MutationCase) => {
+  void (async () => {
+    let original = cache.get(message.file);
+    if (!original) {
+      original = new Uint8Array(readFileSync(message.file));
+      cache.set(message.file, original);
+    }
+    const bytes = mutate(original, message);
+    const start = performance.now();
+    let outcome: string;
+    try {
+      const image = await openImageBuffer(bytes, message.file);
+      await image.decodeFrame(0);
+      outcome = 'decoded';
+    } catch (error) {
+      outcome =
+        error instanceof CodedError ? error.code : `UNCODED: ${String(error)}`.slice(0, 200);
+    }
+    process.send?.({ id: message.id, outcome, ms: performance.now() - start });
+  })();
+});
+process.send?.({ ready: true });
