@@ -1,0 +1,404 @@
+/** Puts the workstation together: top bar, study list, viewer, panels, screening, shortcuts. */
+import type { LibrarySnapshot } from '../../shared/library';
+import { ModelPanel } from '../panels/model-panel';
+import { PredictionPanel } from '../panels/prediction-panel';
+import { describeError } from '../panels/error-messages';
+import { ScreeningView } from '../screening/screening-view';
+import { PRESETS, type PresetId } from '../viewer/presets';
+import { Viewer } from '../viewer/viewer';
+import type { LoadedViewerImage } from '../viewer/image-loader';
+import { neighbourImage, openableImages } from '../worklist/library-view-model';
+import { StudyList } from '../worklist/study-list';
+import { button, h } from './dom';
+import { createHelpOverlay } from './help-overlay';
+import { call, errorInfoOf } from './ipc';
+import { commandForKey, type CommandId } from './shortcuts';
+
+const DEFAULT_NOTICE = 'For research and triage support only — not a diagnosis.';
+
+export class WorkstationApp {
+  private readonly viewer: Viewer;
+  private readonly studyList: StudyList;
+  private readonly predictionPanel: PredictionPanel;
+  private readonly modelPanel: ModelPanel;
+  private readonly screening: ScreeningView;
+  private readonly help: HTMLDialogElement;
+  private readonly toast: HTMLElement;
+  private readonly frameLabel: HTMLElement;
+  private readonly viewerMode: HTMLElement;
+  private readonly tabs: Record<'viewer' | 'screening', HTMLButtonElement>;
+  private readonly notice: HTMLElement;
+  private library: LibrarySnapshot = { patients: [], problems: [] };
+  private predictionSequence = 0;
+  private heatmapLabel: string | undefined;
+
+  constructor(private readonly root: HTMLElement) {
+    this.viewer = new Viewer({
+      onImageShown: (image) => this.onImageShown(image),
+      onFrameShown: (image) => this.onFrameShown(image),
+      onLoadError: (error) => this.showToast(describeError(errorInfoOf(error)).sentence, true),
+    });
+    this.studyList = new StudyList({
+      onOpenFiles: () => void this.openFromDialog('files'),
+      onOpenFolder: () => void this.openFromDialog('folder'),
+      onSelect: (image) => void this.openImage(image.imageId, 0),
+    });
+    this.predictionPanel = new PredictionPanel({
+      onHeatmapVisible: (visible) => this.setHeatmapVisible(visible),
+      onHeatmapOpacity: (opacity) => this.viewer.setHeatmapOpacity(opacity),
+      onHeatmapLabel: (label) => {
+        this.heatmapLabel = label;
+        void this.predict();
+      },
+      onRetry: () => void this.predict(),
+    });
+    this.modelPanel = new ModelPanel();
+    this.screening = new ScreeningView({
+      onOpenImage: (imageId, frame) => {
+        this.showMode('viewer');
+        void this.openImage(imageId, frame);
+      },
+    });
+    this.help = createHelpOverlay();
+    this.toast = h('div', { className: 'toast', attrs: { role: 'status', 'aria-live': 'polite' } });
+    this.frameLabel = h('span', {
+      className: 'frame-label',
+      attrs: { 'data-testid': 'frame-label' },
+    });
+    this.notice = h('div', {
+      className: 'research-notice',
+      text: DEFAULT_NOTICE,
+      attrs: { role: 'note', 'data-testid': 'research-notice' },
+    });
+
+    this.tabs = {
+      viewer: button('Viewer', () => this.showMode('viewer'), { className: 'tab', shortcut: 'V' }),
+      screening: button('Screening', () => this.showMode('screening'), {
+        className: 'tab',
+        shortcut: 'S',
+      }),
+    };
+    const header = h('header', { className: 'topbar' }, [
+      h('div', { className: 'brand', text: 'COVID-Net CXR Workstation' }),
+      h('nav', { className: 'tabs', attrs: { 'aria-label': 'Views' } }, [
+        this.tabs.viewer,
+        this.tabs.screening,
+      ]),
+      this.notice,
+      button('?', () => this.runCommand('help'), {
+        className: 'btn icon',
+        title: 'Keyboard shortcuts',
+        shortcut: '?',
+        ariaLabel: 'Keyboard shortcuts',
+      }),
+    ]);
+
+    const presetButtons = PRESETS.map((preset) =>
+      button(preset.label, () => this.viewer.applyPreset(preset.id), {
+        title: `Window preset: ${preset.label}`,
+        shortcut: preset.key,
+        className: 'btn preset',
+      }),
+    );
+    presetButtons.forEach((b, index) => (b.dataset.preset = PRESETS[index].id));
+    const viewerToolbar = h(
+      'div',
+      {
+        className: 'toolbar viewer-toolbar',
+        attrs: { role: 'toolbar', 'aria-label': 'Image tools' },
+      },
+      [
+        button('Fit', () => this.viewer.fit(), { shortcut: 'F', title: 'Fit to window' }),
+        button('1:1', () => this.viewer.oneToOne(), { shortcut: 'A', title: 'Actual size' }),
+        button('Reset', () => this.viewer.reset(), { shortcut: 'R', title: 'Reset view' }),
+        button('Invert', () => this.viewer.toggleInvert(), {
+          shortcut: 'I',
+          title: 'Invert grey scale',
+        }),
+        h('span', { className: 'separator' }),
+        ...presetButtons,
+        h('span', { className: 'separator' }),
+        button('◀', () => this.viewer.stepFrame(-1), {
+          title: 'Previous frame',
+          shortcut: 'PageUp',
+          ariaLabel: 'Previous frame',
+        }),
+        this.frameLabel,
+        button('▶', () => this.viewer.stepFrame(1), {
+          title: 'Next frame',
+          shortcut: 'PageDown',
+          ariaLabel: 'Next frame',
+        }),
+        h('span', { className: 'separator' }),
+        button('Heatmap', () => this.runCommand('toggleHeatmap'), {
+          shortcut: 'H',
+          title: 'Show or hide the heatmap',
+          className: 'btn heatmap-button',
+        }),
+      ],
+    );
+    this.viewerMode = h('main', { className: 'workspace', attrs: { 'data-mode': 'viewer' } }, [
+      this.studyList.root,
+      h('section', { className: 'viewer-column', attrs: { 'aria-label': 'Viewer' } }, [
+        viewerToolbar,
+        this.viewer.root,
+      ]),
+      h('aside', { className: 'side-column' }, [this.predictionPanel.root, this.modelPanel.root]),
+    ]);
+    this.screening.root.hidden = true;
+    root.append(header, this.viewerMode, this.screening.root, this.help, this.toast);
+    this.installKeyboard();
+    this.installDrop();
+    this.showMode('viewer');
+    this.updateFrameLabel(null);
+  }
+
+  async start(): Promise<void> {
+    try {
+      const info = await call('app:getInfo', {});
+      if (info.researchNotice) this.notice.textContent = info.researchNotice;
+      if (info.model) this.modelPanel.show(info.model);
+      else if (info.modelError) this.modelPanel.showError(info.modelError);
+    } catch (error) {
+      this.modelPanel.showError(errorInfoOf(error));
+    }
+    try {
+      this.showLibrary(await call('library:list', {}));
+    } catch (error) {
+      this.showToast(describeError(errorInfoOf(error)).sentence, true);
+    }
+  }
+
+  private showMode(mode: 'viewer' | 'screening'): void {
+    this.viewerMode.hidden = mode !== 'viewer';
+    this.screening.root.hidden = mode !== 'screening';
+    this.root.dataset.mode = mode;
+    for (const [name, tab] of Object.entries(this.tabs)) {
+      tab.classList.toggle('active', name === mode);
+      tab.setAttribute('aria-pressed', String(name === mode));
+    }
+    if (mode === 'screening') this.screening.activate();
+  }
+
+  private showToast(text: string, isError = false): void {
+    this.toast.textContent = text;
+    this.toast.classList.toggle('error', isError);
+    this.toast.classList.add('visible');
+    window.setTimeout(() => this.toast.classList.remove('visible'), 6000);
+  }
+
+  private showLibrary(snapshot: LibrarySnapshot): void {
+    this.library = snapshot;
+    this.studyList.show(snapshot);
+  }
+
+  /** Shows the new library and opens its first image when nothing is on screen yet. */
+  private afterLibraryChange(snapshot: LibrarySnapshot, before: Set<string>): void {
+    this.showLibrary(snapshot);
+    if (this.viewer.image) return;
+    const added = openableImages(snapshot).find((image) => !before.has(image.imageId));
+    if (added) void this.openImage(added.imageId, 0);
+  }
+
+  private currentIds(): Set<string> {
+    return new Set(openableImages(this.library).map((image) => image.imageId));
+  }
+
+  private async openFromDialog(kind: 'files' | 'folder'): Promise<void> {
+    const before = this.currentIds();
+    this.studyList.setBusy(true);
+    try {
+      this.afterLibraryChange(await call('library:open', { kind }), before);
+    } catch (error) {
+      this.showToast(describeError(errorInfoOf(error)).sentence, true);
+    } finally {
+      this.studyList.setBusy(false);
+      this.studyList.show(this.library);
+    }
+  }
+
+  private installDrop(): void {
+    const target = document.body;
+    target.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+      target.classList.add('dropping');
+    });
+    target.addEventListener('dragleave', (event) => {
+      if (event.relatedTarget === null) target.classList.remove('dropping');
+    });
+    target.addEventListener('drop', (event) => {
+      event.preventDefault();
+      target.classList.remove('dropping');
+      const files = Array.from(event.dataTransfer?.files ?? []);
+      if (files.length === 0) return;
+      const paths = window.api.pathsForDroppedFiles(files);
+      if (paths.length === 0) return;
+      void this.addDropped(paths);
+    });
+  }
+
+  private async addDropped(paths: string[]): Promise<void> {
+    const before = this.currentIds();
+    this.studyList.setBusy(true);
+    try {
+      this.afterLibraryChange(await call('library:addDropped', { paths }), before);
+    } catch (error) {
+      this.showToast(describeError(errorInfoOf(error)).sentence, true);
+    } finally {
+      this.studyList.setBusy(false);
+      this.studyList.show(this.library);
+    }
+  }
+
+  private async openImage(imageId: string, frame: number): Promise<void> {
+    this.studyList.select(imageId);
+    await this.viewer.open(imageId, frame);
+  }
+
+  private onImageShown(image: LoadedViewerImage): void {
+    this.studyList.select(image.libraryImageId);
+    this.heatmapLabel = undefined;
+    this.updateFrameLabel(image);
+    this.viewer.focus();
+    void this.predict();
+  }
+
+  private onFrameShown(image: LoadedViewerImage): void {
+    this.updateFrameLabel(image);
+    void this.predict();
+  }
+
+  private updateFrameLabel(image: LoadedViewerImage | null): void {
+    this.frameLabel.textContent = image
+      ? `${image.frameIndex + 1} / ${image.metadata.numberOfFrames}`
+      : '– / –';
+  }
+
+  /** Asks the model about the image on screen; stale answers (image changed since) are dropped. */
+  private async predict(): Promise<void> {
+    const image = this.viewer.image;
+    if (!image) return;
+    const sequence = ++this.predictionSequence;
+    this.predictionPanel.showRunning();
+    try {
+      const request = {
+        imageId: image.libraryImageId,
+        frame: image.frameIndex,
+        heatmap: true,
+        ...(this.heatmapLabel ? { heatmapLabel: this.heatmapLabel } : {}),
+      };
+      const result = await call('model:predict', request);
+      if (sequence !== this.predictionSequence) return;
+      this.predictionPanel.showResult(result);
+      this.viewer.setHeatmap(result.heatmap ?? null);
+    } catch (error) {
+      if (sequence !== this.predictionSequence) return;
+      this.viewer.setHeatmap(null);
+      this.predictionPanel.showError(errorInfoOf(error));
+    }
+  }
+
+  private setHeatmapVisible(visible: boolean): void {
+    this.viewer.setHeatmapVisible(visible);
+    this.predictionPanel.setHeatmapVisible(visible);
+    this.root.classList.toggle('heatmap-on', visible);
+  }
+
+  private installKeyboard(): void {
+    document.addEventListener('keydown', (event) => {
+      const target = event.target as HTMLElement | null;
+      const typing =
+        target instanceof HTMLInputElement ||
+        target instanceof HTMLSelectElement ||
+        target instanceof HTMLTextAreaElement;
+      const command = commandForKey(event);
+      if (!command) return;
+      if (typing && command !== 'closeOverlay' && !event.ctrlKey && !event.metaKey) return;
+      // Arrow keys keep their normal meaning on buttons and rows outside the viewer.
+      if (event.key.startsWith('Arrow') && target && target.closest('.screening-view')) return;
+      event.preventDefault();
+      this.runCommand(command);
+    });
+  }
+
+  private presetFor(command: CommandId): PresetId | null {
+    const map: Partial<Record<CommandId, PresetId>> = {
+      presetDefault: 'default',
+      presetLung: 'lung',
+      presetMediastinum: 'mediastinum',
+      presetBone: 'bone',
+      presetFull: 'full',
+    };
+    return map[command] ?? null;
+  }
+
+  runCommand(command: CommandId): void {
+    const preset = this.presetFor(command);
+    if (preset) {
+      this.viewer.applyPreset(preset);
+      return;
+    }
+    switch (command) {
+      case 'openFiles':
+        void this.openFromDialog('files');
+        return;
+      case 'openFolder':
+        void this.openFromDialog('folder');
+        return;
+      case 'fit':
+        this.viewer.fit();
+        return;
+      case 'oneToOne':
+        this.viewer.oneToOne();
+        return;
+      case 'reset':
+        this.viewer.reset();
+        return;
+      case 'invert':
+        this.viewer.toggleInvert();
+        return;
+      case 'zoomIn':
+        this.viewer.zoomBy(1.25);
+        return;
+      case 'zoomOut':
+        this.viewer.zoomBy(0.8);
+        return;
+      case 'toggleHeatmap':
+        if (!this.viewer.hasHeatmap) this.showToast('No heatmap for this image yet.');
+        this.setHeatmapVisible(!this.viewer.isHeatmapVisible);
+        return;
+      case 'nextFrame':
+        this.viewer.stepFrame(1);
+        return;
+      case 'previousFrame':
+        this.viewer.stepFrame(-1);
+        return;
+      case 'nextImage':
+      case 'previousImage': {
+        const next = neighbourImage(
+          this.library,
+          this.viewer.image?.libraryImageId ?? null,
+          command === 'nextImage' ? 1 : -1,
+        );
+        if (next) void this.openImage(next.imageId, 0);
+        return;
+      }
+      case 'showViewer':
+        this.showMode('viewer');
+        return;
+      case 'showScreening':
+        this.showMode('screening');
+        return;
+      case 'help':
+        if (this.help.open) this.help.close();
+        else this.help.showModal();
+        return;
+      case 'closeOverlay':
+        if (this.help.open) this.help.close();
+        return;
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,250 @@
+/** The model's opinion on the image on screen: probabilities, threshold, heatmap controls. */
+import type { CodedErrorInfo } from '../../shared/errors';
+import type { PredictionResult } from '../../shared/prediction';
+import { clear, h } from '../app/dom';
+import { colorForValue, TRANSPARENT_BELOW } from '../viewer/heatmap-colors';
+import { describeError } from './error-messages';
+import {
+  formatPercent,
+  providerName,
+  thresholdSentence,
+  timingSentence,
+} from './prediction-format';
+
+export interface PredictionPanelEvents {
+  onHeatmapVisible(visible: boolean): void;
+  onHeatmapOpacity(opacity: number): void;
+  onHeatmapLabel(label: string): void;
+  onRetry(): void;
+}
+
+export class PredictionPanel {
+  readonly root: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly result: HTMLElement;
+  private readonly heatmapToggle: HTMLInputElement;
+  private readonly opacity: HTMLInputElement;
+  private readonly labelSelect: HTMLSelectElement;
+  private readonly heatmapNote: HTMLElement;
+
+  constructor(private readonly events: PredictionPanelEvents) {
+    this.status = h('div', {
+      className: 'prediction-status',
+      attrs: { 'aria-live': 'polite', 'data-testid': 'prediction-status' },
+    });
+    this.result = h('div', {
+      className: 'prediction-result',
+      attrs: { 'data-testid': 'prediction-result' },
+    });
+    this.heatmapToggle = h('input', {
+      attrs: { type: 'checkbox', id: 'heatmap-toggle', 'data-testid': 'heatmap-toggle' },
+    });
+    this.heatmapToggle.addEventListener('change', () =>
+      events.onHeatmapVisible(this.heatmapToggle.checked),
+    );
+    this.opacity = h('input', {
+      attrs: {
+        type: 'range',
+        min: '0',
+        max: '100',
+        value: '50',
+        id: 'heatmap-opacity',
+        'aria-label': 'Heatmap opacity',
+      },
+    });
+    this.opacity.addEventListener('input', () =>
+      events.onHeatmapOpacity(Number(this.opacity.value) / 100),
+    );
+    this.labelSelect = h('select', {
+      attrs: { id: 'heatmap-label', 'aria-label': 'Class the heatmap explains' },
+    });
+    this.labelSelect.addEventListener('change', () =>
+      events.onHeatmapLabel(this.labelSelect.value),
+    );
+    this.heatmapNote = h('div', { className: 'muted small' });
+
+    const heatmapControls = h('fieldset', { className: 'heatmap-controls' }, [
+      h('legend', { text: 'Heatmap' }),
+      h('label', { className: 'row', attrs: { for: 'heatmap-toggle' } }, [
+        this.heatmapToggle,
+        h('span', { text: 'Show heatmap' }),
+        h('kbd', { text: 'H' }),
+      ]),
+      h('label', { className: 'row', attrs: { for: 'heatmap-opacity' } }, [
+        h('span', { text: 'Opacity' }),
+        this.opacity,
+      ]),
+      h('label', { className: 'row', attrs: { for: 'heatmap-label' } }, [
+        h('span', { text: 'Explains' }),
+        this.labelSelect,
+      ]),
+      legend(),
+      this.heatmapNote,
+    ]);
+
+    this.root = h(
+      'section',
+      { className: 'panel prediction-panel', attrs: { 'aria-label': 'AI prediction' } },
+      [h('h2', { text: 'AI opinion' }), this.status, this.result, heatmapControls],
+    );
+    this.showIdle();
+  }
+
+  showIdle(): void {
+    this.root.dataset.state = 'idle';
+    this.status.textContent = 'Open an image to see the model’s opinion.';
+    clear(this.result);
+  }
+
+  showRunning(): void {
+    this.root.dataset.state = 'running';
+    clear(this.status);
+    this.status.append(
+      h('span', { className: 'spinner', attrs: { 'aria-hidden': 'true' } }),
+      ' Analysing the image…',
+    );
+  }
+
+  showError(error: CodedErrorInfo): void {
+    this.root.dataset.state = 'error';
+    const described = describeError(error);
+    clear(this.status);
+    clear(this.result);
+    this.status.append(
+      h('div', {
+        className: 'error-sentence',
+        text: described.sentence,
+        title: described.detail,
+        attrs: { role: 'alert' },
+      }),
+      h('div', { className: 'muted small', text: described.detail }),
+      h('button', {
+        className: 'btn',
+        text: 'Try again',
+        attrs: { type: 'button' },
+        on: { click: () => this.events.onRetry() },
+      }),
+    );
+  }
+
+  setHeatmapVisible(visible: boolean): void {
+    this.heatmapToggle.checked = visible;
+  }
+
+  showResult(result: PredictionResult): void {
+    this.root.dataset.state = 'done';
+    clear(this.status);
+    clear(this.result);
+    const predicted = h(
+      'div',
+      {
+        className: `predicted ${result.thresholdStatus}`,
+        attrs: { 'data-testid': 'predicted-label' },
+      },
+      [
+        h('span', { className: 'predicted-label', text: result.predictedLabel }),
+        h('span', {
+          className: 'predicted-probability',
+          text: formatPercent(result.predictedProbability),
+        }),
+      ],
+    );
+    const bars = h('ul', {
+      className: 'prob-bars',
+      attrs: { 'aria-label': 'Class probabilities' },
+    });
+    result.labels.forEach((label, index) => {
+      const probability = result.probabilities[index];
+      const fill = h('div', { className: 'bar-fill' });
+      fill.style.width = `${(probability * 100).toFixed(1)}%`;
+      bars.append(
+        h(
+          'li',
+          {
+            className: `prob-row${label === result.predictedLabel ? ' predicted-row' : ''}`,
+            attrs: {
+              'data-testid': 'probability',
+              'data-label': label,
+              'data-probability': String(probability),
+            },
+          },
+          [
+            h('span', { className: 'prob-label', text: label }),
+            h(
+              'div',
+              {
+                className: 'bar',
+                attrs: {
+                  role: 'meter',
+                  'aria-valuemin': '0',
+                  'aria-valuemax': '1',
+                  'aria-valuenow': String(probability),
+                  'aria-label': label,
+                },
+              },
+              [fill],
+            ),
+            h('span', { className: 'prob-value', text: formatPercent(probability) }),
+          ],
+        ),
+      );
+    });
+    this.result.append(
+      predicted,
+      h('p', { className: 'threshold', text: thresholdSentence(result) }),
+      bars,
+      h('dl', { className: 'facts' }, [
+        h('dt', { text: 'Model' }),
+        h('dd', { text: `${result.modelName} ${result.modelVersion}` }),
+        h('dt', { text: 'Runs on' }),
+        h('dd', { text: providerName(result.executionProvider) }),
+        h('dt', { text: 'Time' }),
+        h('dd', { text: timingSentence(result) }),
+      ]),
+    );
+    // Class choices for the heatmap.
+    if (this.labelSelect.options.length !== result.labels.length) {
+      clear(this.labelSelect);
+      for (const label of result.labels)
+        this.labelSelect.append(h('option', { text: label, attrs: { value: label } }));
+    }
+    const heatmapLabel = result.heatmap?.label ?? result.predictedLabel;
+    this.labelSelect.value = heatmapLabel;
+    this.heatmapNote.textContent = result.heatmap
+      ? `${result.heatmap.method === 'occlusion' ? 'Occlusion' : 'Class-activation'} map for “${result.heatmap.label}”: where the model found evidence. It is not a lesion outline.`
+      : 'This model gave no heatmap.';
+  }
+}
+
+function legend(): HTMLElement {
+  const canvas = h('canvas', {
+    className: 'legend-ramp',
+    attrs: { width: '160', height: '10', 'aria-hidden': 'true' },
+  });
+  const context = canvas.getContext('2d');
+  if (context) {
+    for (let x = 0; x < 160; x++) {
+      const value = x / 159;
+      const [r, g, b] = colorForValue(value);
+      context.fillStyle = value <= TRANSPARENT_BELOW ? 'rgba(0,0,0,0)' : `rgb(${r},${g},${b})`;
+      context.fillRect(x, 0, 1, 10);
+    }
+  }
+  return h(
+    'div',
+    {
+      className: 'legend',
+      attrs: {
+        'aria-label':
+          'Heatmap colour legend: transparent means little evidence, red means most evidence',
+      },
+    },
+    [
+      canvas,
+      h('div', { className: 'legend-labels' }, [
+        h('span', { text: 'less evidence' }),
+        h('span', { text: 'more' }),
+      ]),
+    ],
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * The 'cxr' image loader: cornerstone image ids are `cxr:<libraryImageId>:<frame>`; pixels come
+ * from main's one decode path (`image:load`), the same decode the model sees.
+ */
+import cornerstone from 'cornerstone-core';
+import type { ImageMetadata } from '../../shared/imaging';
+import { call } from '../app/ipc';
+import { buildViewerImage, type ViewerImage } from './image-object';
+
+export interface LoadedViewerImage extends ViewerImage {
+  libraryImageId: string;
+  frameIndex: number;
+  metadata: ImageMetadata;
+}
+
+const loaded = new Map<string, LoadedViewerImage>();
+let registered = false;
+
+export function cornerstoneImageId(libraryImageId: string, frame: number): string {
+  return `cxr:${libraryImageId}:${frame}`;
+}
+
+function parseImageId(imageId: string): { libraryImageId: string; frame: number } {
+  const match = /^cxr:([A-Za-z0-9_-]+):(\d+)$/.exec(imageId);
+  if (!match) throw new Error(`Not a cxr image id: ${imageId}`);
+  return { libraryImageId: match[1], frame: Number(match[2]) };
+}
+
+export function registerCxrImageLoader(): void {
+  if (registered) return;
+  registered = true;
+  cornerstone.registerImageLoader('cxr', (imageId) => ({
+    promise: (async () => {
+      const { libraryImageId, frame } = parseImageId(imageId);
+      const reply = await call('image:load', { imageId: libraryImageId, frame });
+      const built = buildViewerImage(imageId, reply.metadata, reply.frame);
+      // Only the image on screen is kept; cornerstone's own cache is not used.
+      loaded.clear();
+      loaded.set(imageId, {
+        ...built,
+        libraryImageId,
+        frameIndex: frame,
+        metadata: reply.metadata,
+      });
+      return built.image;
+    })(),
+  }));
+}
+
+/** Loads one frame and returns it with the metadata and display range the viewer needs. */
+export async function loadViewerImage(
+  libraryImageId: string,
+  frame: number,
+): Promise<LoadedViewerImage> {
+  registerCxrImageLoader();
+  const imageId = cornerstoneImageId(libraryImageId, frame);
+  await cornerstone.loadImage(imageId);
+  const entry = loaded.get(imageId);
+  if (!entry) throw new Error('Image loaded but not recorded');
+  return entry;
+}
