@@ -73,7 +73,7 @@ export function buildDicom(options: {
   const body = options.elements.map((e) =>
     element(e.tag[0], e.tag[1], e.vr, encodeValue(e.vr, e.value)),
   );
-  let pixelData = Buffer.alloc(0);
+  let pixelData: Buffer = Buffer.alloc(0);
   if (options.fragments) {
     const table = Buffer.alloc((options.offsetTable ?? []).length * 4);
     (options.offsetTable ?? []).forEach((o, i) => table.writeUInt32LE(o, 4 * i));

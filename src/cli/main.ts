@@ -1,0 +1,77 @@
+/**
+ * `npm run covidnet -- <command> [args]`: a registry of subcommands. To add one, create
+ * `src/cli/commands/<name>.ts` exporting a CliCommand (or `usage` + `run(argv)`, wrapped with
+ * fromModule) and add one line to COMMANDS below.
+ */
+import { CodedError } from '../shared/errors';
+import { UsageError, fromModule, type CliCommand, type CliIo } from './command';
+import * as evaluate from './commands/evaluate';
+import { exportCommand } from './commands/export';
+import { infoCommand } from './commands/info';
+import * as predict from './commands/predict';
+import * as screen from './commands/screen';
+
+export const COMMANDS: CliCommand[] = [
+  infoCommand,
+  exportCommand,
+  fromModule('predict', 'classify one image, optionally with a heatmap', predict),
+  fromModule('screen', 'screen a folder of studies to CSV/JSON (resumable)', screen),
+  fromModule('evaluate', 'evaluate the model against a labelled manifest', evaluate),
+];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'usage: covidnet <command> [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run `covidnet <command> --help` for a command's options.",
+  ].join('\n');
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(overview());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`unknown command: ${name}\n\n${overview()}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    const parseArgsError = String((error as { code?: unknown }).code ?? '').startsWith(
+      'ERR_PARSE_ARGS',
+    );
+    if (error instanceof UsageError || parseArgsError) {
+      io.err(`${command.name}: ${(error as Error).message}\n\n${command.usage}`);
+      return 2;
+    }
+    if (error instanceof CodedError) {
+      io.err(`error ${error.code}: ${error.message}`);
+      return 1;
+    }
+    io.err(
+      `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
