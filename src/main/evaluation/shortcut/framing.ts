@@ -4,13 +4,7 @@
  * that reads lungs should barely move under them; one that reads the source's framing will.
  */
 import jpeg from 'jpeg-js';
-
-export interface GrayImage {
-  width: number;
-  height: number;
-  /** Row-major gray values 0..255. */
-  pixels: Float32Array;
-}
+import type { GrayImage } from '../../inference/preprocess';
 
 export const FRAMING_TRANSFORMS = [
   'crop_aspect_3x4',
@@ -34,11 +28,11 @@ function centreCropToAspect(image: GrayImage, aspect: number): GrayImage {
   const pixels = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
     pixels.set(
-      image.pixels.subarray((y0 + y) * image.width + x0, (y0 + y) * image.width + x0 + width),
+      image.data.subarray((y0 + y) * image.width + x0, (y0 + y) * image.width + x0 + width),
       y * width,
     );
   }
-  return { width, height, pixels };
+  return { data: pixels, width, height };
 }
 
 /** Adds a black frame 3% of the shorter side thick (at least 2 px) on every side. */
@@ -48,9 +42,9 @@ function addBlackBorder(image: GrayImage): GrayImage {
   const height = image.height + 2 * b;
   const pixels = new Float32Array(width * height);
   for (let y = 0; y < image.height; y++) {
-    pixels.set(image.pixels.subarray(y * image.width, (y + 1) * image.width), (y + b) * width + b);
+    pixels.set(image.data.subarray(y * image.width, (y + 1) * image.width), (y + b) * width + b);
   }
-  return { width, height, pixels };
+  return { data: pixels, width, height };
 }
 
 /** Box-average downscale by an integer factor. */
@@ -63,19 +57,19 @@ function downscale(image: GrayImage, factor: number): GrayImage {
       let sum = 0;
       for (let dy = 0; dy < factor; dy++) {
         for (let dx = 0; dx < factor; dx++)
-          sum += image.pixels[(y * factor + dy) * image.width + x * factor + dx];
+          sum += image.data[(y * factor + dy) * image.width + x * factor + dx];
       }
       pixels[y * width + x] = sum / (factor * factor);
     }
   }
-  return { width, height, pixels };
+  return { data: pixels, width, height };
 }
 
 /** Round trip through a baseline JPEG at the given quality (decoded back to gray). */
 export function recompressJpeg(image: GrayImage, quality: number): GrayImage {
   const rgba = new Uint8Array(image.width * image.height * 4);
-  for (let i = 0; i < image.pixels.length; i++) {
-    const v = Math.max(0, Math.min(255, Math.round(image.pixels[i])));
+  for (let i = 0; i < image.data.length; i++) {
+    const v = Math.max(0, Math.min(255, Math.round(image.data[i])));
     rgba[4 * i] = v;
     rgba[4 * i + 1] = v;
     rgba[4 * i + 2] = v;
@@ -91,17 +85,17 @@ export function recompressJpeg(image: GrayImage, quality: number): GrayImage {
     const b = decoded.data[4 * i + 2];
     pixels[i] = Math.floor((r * 299 + g * 587 + b * 114 + 500) / 1000);
   }
-  return { width: image.width, height: image.height, pixels };
+  return { data: pixels, width: image.width, height: image.height };
 }
 
 function flipHorizontal(image: GrayImage): GrayImage {
-  const pixels = new Float32Array(image.pixels.length);
+  const pixels = new Float32Array(image.data.length);
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < image.width; x++) {
-      pixels[y * image.width + x] = image.pixels[y * image.width + image.width - 1 - x];
+      pixels[y * image.width + x] = image.data[y * image.width + image.width - 1 - x];
     }
   }
-  return { width: image.width, height: image.height, pixels };
+  return { data: pixels, width: image.width, height: image.height };
 }
 
 export function applyFramingTransform(image: GrayImage, transform: FramingTransform): GrayImage {
