@@ -11,7 +11,13 @@ import {
 } from './register';
 
 export interface DirectTransport extends IpcTransport {
-  /** Invokes a channel by name as a renderer would: unknown names are rejected like bad requests. */
+  /** Invokes a channel as a renderer would; the request is validated like any other. */
+  invoke<C extends IpcChannel>(
+    channel: C,
+    rawRequest: unknown,
+    context?: IpcCallContext,
+  ): Promise<IpcResult<C>>;
+  /** Any name, as from an untrusted page: unknown names are rejected like bad requests. */
   invoke(
     channel: string,
     rawRequest: unknown,
@@ -33,7 +39,11 @@ export function createDirectTransport(): DirectTransport {
     removeHandler(channel) {
       listeners.delete(channel);
     },
-    async invoke(channel, rawRequest, context = { senderId: 'direct' }) {
+    async invoke(
+      channel: string,
+      rawRequest: unknown,
+      context: IpcCallContext = { senderId: 'direct' },
+    ) {
       const listener = isContractChannel(channel) ? listeners.get(channel) : undefined;
       if (!listener) return invalidRequest(`Unknown IPC channel: ${String(channel).slice(0, 64)}`);
       return listener(rawRequest, context);
