@@ -7,7 +7,11 @@
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { ScreeningProgress, ScreeningRow } from '../../shared/screening';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
 import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../inference/test-support';
@@ -21,6 +25,8 @@ let engine: InferenceEngine;
 let rows: ScreeningRow[];
 let cxrNames: string[];
 const progress: ScreeningProgress[] = [];
+// Network trap in this (test) process; the worker thread is trapped in the CLI tests.
+let networkSpies: MockInstance[] = [];
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'covidnet-screen-'));
@@ -35,6 +41,16 @@ beforeAll(async () => {
   }
   await writeFile(join(cxrFolder, 'notes.txt'), 'not an image');
   await symlink(cxrFolder, join(cxrFolder, 'nested', 'loop')); // a symlink loop
+  const refuse = (): never => {
+    throw new Error('network access attempted');
+  };
+  networkSpies = [
+    vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(refuse),
+    vi.spyOn(dns, 'lookup').mockImplementation(refuse),
+    vi.spyOn(http, 'request').mockImplementation(refuse),
+    vi.spyOn(https, 'request').mockImplementation(refuse),
+    vi.spyOn(globalThis, 'fetch').mockImplementation(refuse),
+  ];
   engine = await createInferenceEngine({ modelDir: testModelDir(), providers: ['cpu'] });
   const outcome = await runScreening({
     folders: [DICOM_DIR, cxrFolder],
@@ -47,6 +63,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  for (const spy of networkSpies) spy.mockRestore();
   await engine?.dispose();
   await rm(scratch, { recursive: true, force: true });
 });
@@ -126,6 +143,10 @@ describe('batch screening of the shared DICOM folder and 150 chest X-rays', () =
     ).toBe(false);
     expect(paths.filter((p) => p.includes(`${join('nested', 'loop')}`))).toEqual([]);
     expect(rows.filter((r) => r.path.startsWith(cxrFolder))).toHaveLength(cxrNames.length);
+  });
+
+  it('attempted no network connection from this process', () => {
+    for (const spy of networkSpies) expect(spy).not.toHaveBeenCalled();
   });
 
   it('reports progress up to done == total and writes the triage CSV', () => {
