@@ -1,0 +1,119 @@
+/**
+ * `evaluate` on 18 shared images (the first 6 of each label by file name), through a temp
+ * manifest whose paths are relative to its own folder. metrics.json is checked against a
+ * confusion matrix and per-class figures recomputed here by hand from predictions.csv, and
+ * predictions.csv against the engine run directly on a few of the images.
+ */
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openImage } from '../imaging';
+import { createInferenceEngine, type InferenceEngine } from '../inference';
+import { SHARED_DATA, testModelDir } from '../inference/test-support';
+import { runEvaluation } from './evaluate';
+import type { EvaluationMetrics } from './metrics';
+
+const CLASSES = ['normal', 'pneumonia', 'COVID-19'];
+let scratch: string;
+let outDir: string;
+let engine: InferenceEngine;
+let chosen: Record<string, string>[];
+let metrics: EvaluationMetrics;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'covidnet-eval-'));
+  outDir = join(scratch, 'out');
+  const sharedManifest = join(SHARED_DATA, 'cxr/manifest.csv');
+  const all = parse(await readFile(sharedManifest, 'utf8'), { columns: true }) as Record<
+    string,
+    string
+  >[];
+  chosen = CLASSES.flatMap((label) =>
+    all
+      .filter((r) => r.label === label)
+      .sort((a, b) => a.file.localeCompare(b.file))
+      .slice(0, 6),
+  );
+  // Paths relative to the temp manifest's own folder.
+  const rows = chosen.map((r) => ({
+    ...r,
+    file: relative(scratch, resolve(SHARED_DATA, 'cxr', r.file)),
+  }));
+  await writeFile(
+    join(scratch, 'manifest.csv'),
+    stringify(rows, { header: true, columns: Object.keys(all[0]) }),
+  );
+  engine = await createInferenceEngine({ modelDir: testModelDir(), providers: ['cpu'] });
+  await runEvaluation({ manifestPath: join(scratch, 'manifest.csv'), outDir, engine });
+  metrics = JSON.parse(await readFile(join(outDir, 'metrics.json'), 'utf8')) as EvaluationMetrics;
+}, 300_000);
+
+afterAll(async () => {
+  await engine?.dispose();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('evaluate', () => {
+  it('writes metrics.json that matches a confusion matrix recomputed from predictions.csv', async () => {
+    const predictions = parse(await readFile(join(outDir, 'predictions.csv'), 'utf8'), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(predictions).toHaveLength(18);
+    const matrix = CLASSES.map(() => CLASSES.map(() => 0));
+    for (const p of predictions) {
+      const probabilities = CLASSES.map((c) => Number(p[`p_${c}`]));
+      const predicted = probabilities.indexOf(Math.max(...probabilities));
+      expect(p.prediction).toBe(CLASSES[predicted]);
+      matrix[CLASSES.indexOf(p.label)][predicted]++;
+    }
+    expect(metrics.classes).toEqual(CLASSES);
+    expect(metrics.n_images).toBe(18);
+    expect(metrics.confusion_matrix).toEqual(matrix);
+    const correct = matrix.reduce((sum, row, i) => sum + row[i], 0);
+    expect(metrics.accuracy).toBeCloseTo(correct / 18, 12);
+    CLASSES.forEach((label, c) => {
+      const predictedAs = matrix.reduce((sum, row) => sum + row[c], 0);
+      expect(metrics.per_class[label].sensitivity).toBeCloseTo(matrix[c][c] / 6, 12);
+      if (predictedAs === 0) expect(metrics.per_class[label].ppv).toBeNull();
+      else expect(metrics.per_class[label].ppv).toBeCloseTo(matrix[c][c] / predictedAs, 12);
+      const auc = metrics.per_class[label].auc;
+      expect(auc === null || (auc >= 0 && auc <= 1)).toBe(true);
+    });
+    // Per source: counts add up to the whole.
+    const sources = Object.values(metrics.per_source);
+    expect(sources.reduce((sum, s) => sum + s.n, 0)).toBe(18);
+    for (const [name, s] of Object.entries(metrics.per_source)) {
+      expect(s.n).toBe(chosen.filter((r) => r.source === name).length);
+    }
+  });
+
+  it('records the probabilities the engine gives for the same images', async () => {
+    const predictions = parse(await readFile(join(outDir, 'predictions.csv'), 'utf8'), {
+      columns: true,
+    }) as Record<string, string>[];
+    for (const index of [0, 7, 17]) {
+      const image = await openImage(resolve(SHARED_DATA, 'cxr', chosen[index].file));
+      const result = await engine.predict(image, await image.decodeFrame(0));
+      CLASSES.forEach((c, i) =>
+        expect(Number(predictions[index][`p_${c}`])).toBeCloseTo(result.probabilities[i], 5),
+      );
+    }
+  });
+
+  it('writes the report with the paper tables, a per-source table and the figures', async () => {
+    const report = await readFile(join(outDir, 'report.md'), 'utf8');
+    expect(report).toMatch(/Table 1\. Parameters, MACs and accuracy/);
+    expect(report).toMatch(/Table 2\. Sensitivity/);
+    expect(report).toMatch(/Table 3\. Positive predictive value/);
+    expect(report).toMatch(/## Per source/);
+    expect(report).toMatch(/research/i);
+    for (const svg of ['confusion_matrix.svg', 'roc.svg']) {
+      const text = await readFile(join(outDir, svg), 'utf8');
+      expect(text.startsWith('<svg')).toBe(true);
+      expect((await stat(join(outDir, svg))).size).toBeGreaterThan(500);
+    }
+  });
+});
