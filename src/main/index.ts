@@ -41,7 +41,7 @@ function openMainWindow(): BrowserWindow {
 
 function start(): void {
   guardAllWebContents(app, () => rendererUrl);
-  hardenSession(session.defaultSession, devServerUrl);
+  hardenSession(session.defaultSession, rendererUrl, devServerUrl);
 
   const platform = createElectronPlatform({
     appVersion: app.getVersion(),

@@ -9,14 +9,18 @@ import {
 } from './security-options';
 
 /** Offline session: no permission is ever granted and no request leaves the machine. */
-export function hardenSession(session: Session, devServerUrl: string | undefined): void {
+export function hardenSession(
+  session: Session,
+  rendererUrl: string,
+  devServerUrl: string | undefined,
+): void {
   session.setPermissionRequestHandler((_webContents, _permission, callback) =>
     callback(permissionRequestDecision()),
   );
   session.setPermissionCheckHandler(() => permissionRequestDecision());
   session.setDevicePermissionHandler(() => permissionRequestDecision());
   session.webRequest.onBeforeRequest((details, callback) => {
-    callback({ cancel: !isAllowedRequest(details.url, devServerUrl) });
+    callback({ cancel: !isAllowedRequest(details.url, rendererUrl, devServerUrl) });
   });
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({

@@ -47,17 +47,25 @@ describe('security options', () => {
     expect(isAllowedNavigation('javascript:alert(1)', rendererUrl)).toBe(false);
   });
 
-  it('blocks the network for the app session', () => {
-    expect(isAllowedRequest(rendererUrl)).toBe(true);
-    expect(isAllowedRequest('devtools://devtools/bundled/inspector.html')).toBe(true);
-    expect(isAllowedRequest('https://example.com/x.js')).toBe(false);
-    expect(isAllowedRequest('http://127.0.0.1:8080/')).toBe(false);
-    expect(isAllowedRequest('ws://evil.example/')).toBe(false);
-    expect(isAllowedRequest('not a url')).toBe(false);
+  it('blocks the network for the app session, and local files outside the renderer', () => {
+    expect(isAllowedRequest(rendererUrl, rendererUrl)).toBe(true);
+    expect(
+      isAllowedRequest(rendererUrl.replace('index.html', 'assets/index-1.js'), rendererUrl),
+    ).toBe(true);
+    expect(isAllowedRequest('file:///etc/passwd', rendererUrl)).toBe(false);
+    expect(
+      isAllowedRequest(rendererUrl.replace('index.html', '../../secret.json'), rendererUrl),
+    ).toBe(false);
+    expect(isAllowedRequest('devtools://devtools/bundled/inspector.html', rendererUrl)).toBe(true);
+    expect(isAllowedRequest('https://example.com/x.js', rendererUrl)).toBe(false);
+    expect(isAllowedRequest('http://127.0.0.1:8080/', rendererUrl)).toBe(false);
+    expect(isAllowedRequest('ws://evil.example/', rendererUrl)).toBe(false);
+    expect(isAllowedRequest('not a url', rendererUrl)).toBe(false);
     const dev = 'http://localhost:5173/';
-    expect(isAllowedRequest('http://localhost:5173/src/main.ts', dev)).toBe(true);
-    expect(isAllowedRequest('ws://localhost:5173/', dev)).toBe(true);
-    expect(isAllowedRequest('http://localhost:5174/', dev)).toBe(false);
+    expect(isAllowedRequest('http://localhost:5173/src/main.ts', dev, dev)).toBe(true);
+    expect(isAllowedRequest('ws://localhost:5173/', dev, dev)).toBe(true);
+    expect(isAllowedRequest('http://localhost:5174/', dev, dev)).toBe(false);
+    expect(isAllowedRequest('file:///etc/passwd', dev, dev)).toBe(false);
   });
 
   it('denies every permission and every new window', () => {

@@ -47,19 +47,27 @@ export function isAllowedNavigation(url: string, rendererUrl: string): boolean {
 }
 
 /**
- * Network filter for the app session: local files, devtools, and (development only) the dev
- * server. Everything else is cancelled: the workstation is offline by design.
+ * Network filter for the app session: the built renderer's own folder, devtools, and (development
+ * only) the dev server. Everything else is cancelled: the workstation is offline by design, and
+ * the page cannot load other local files either.
  */
-export function isAllowedRequest(url: string, devServerUrl?: string): boolean {
+export function isAllowedRequest(url: string, rendererUrl: string, devServerUrl?: string): boolean {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return false;
   }
-  if (parsed.protocol === 'file:' || parsed.protocol === 'devtools:') return true;
+  if (parsed.protocol === 'devtools:') return true;
   // Pixel buffers handed to the renderer as object URLs / inline thumbnails.
   if (parsed.protocol === 'blob:' || parsed.protocol === 'data:') return true;
+  if (parsed.protocol === 'file:') {
+    const own = new URL(rendererUrl);
+    if (own.protocol !== 'file:') return false;
+    const rendererFolder = own.pathname.slice(0, own.pathname.lastIndexOf('/') + 1);
+    // URL parsing has already resolved any '..' segments.
+    return parsed.host === own.host && parsed.pathname.startsWith(rendererFolder);
+  }
   if (devServerUrl) {
     const dev = new URL(devServerUrl);
     if (parsed.origin === dev.origin) return true;
