@@ -48,6 +48,10 @@ const TABLE: TransferSyntaxInfo[] = [
   ts('1.2.840.10008.1.2.5', 'RLE Lossless', 'rle'),
   ts('1.2.840.10008.1.2.4.50', 'JPEG Baseline (Process 1)', 'jpeg-baseline', { lossy: true }),
   ts('1.2.840.10008.1.2.4.51', 'JPEG Extended (Process 2 and 4)', 'jpeg-extended', { lossy: true }),
+  // Retired, still met in archives: libjpeg-turbo decodes 8-bit progressive.
+  ts('1.2.840.10008.1.2.4.55', 'JPEG Full Progression (Process 10, retired)', 'jpeg-baseline', {
+    lossy: true,
+  }),
   ts('1.2.840.10008.1.2.4.57', 'JPEG Lossless (Process 14)', 'jpeg-lossless'),
   ts(
     '1.2.840.10008.1.2.4.70',

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DecodedFrame } from '../../shared/imaging';
 import {
@@ -7,6 +9,7 @@ import {
   dicomPath,
   hasTool,
   sharedDataDir,
+  withTempDir,
 } from '../dicom/test-support';
 import { openImage, readDicomdir, renderDisplay8, toModelGray } from './index';
 
@@ -180,6 +183,54 @@ describe('pixel values against DCMTK', () => {
   });
 });
 
+describe('encodings made by DCMTK in the test decode like DCMTK decodes them', () => {
+  const cases: [string, string[], string, string][] = [
+    [
+      'JPEG extended 12-bit (chest CR)',
+      ['dcmcjpeg', '+ee'],
+      'dcmdjpeg',
+      'barre_cr_mono1_10bit_chest_explicit_le.dcm',
+    ],
+    [
+      'JPEG lossless, predictor 6 (non-SV1)',
+      ['dcmcjpeg', '+el', '+sv', '6'],
+      'dcmdjpeg',
+      'nih_cxr_dx_mono2_8bit_explicit_le.dcm',
+    ],
+    [
+      'JPEG lossless, predictor 7, 16-bit',
+      ['dcmcjpeg', '+el', '+sv', '7'],
+      'dcmdjpeg',
+      'mr_small_explicit_big_endian.dcm',
+    ],
+    [
+      'JPEG-LS near-lossless',
+      ['dcmcjpls', '+en', '+md', '3'],
+      'dcmdjpls',
+      'barre_cr_mono1_10bit_chest_explicit_le.dcm',
+    ],
+    [
+      'JPEG progressive (retired 1.2.840.10008.1.2.4.55)',
+      ['dcmcjpeg', '+ep'],
+      'dcmdjpeg',
+      'nih_cxr_dx_mono2_8bit_explicit_le.dcm',
+    ],
+  ];
+  it.skipIf(!HAS_DCMTK).each(cases)('%s', (_label, encoder, decoder, source) =>
+    withTempDir(async (dir) => {
+      const encoded = join(dir, 'encoded.dcm');
+      execFileSync(encoder[0], [...encoder.slice(1), dicomPath(source), encoded], {
+        stdio: 'pipe',
+      });
+      const ours = await (await openImage(encoded)).decodeFrame(0);
+      const theirs = await dcmtkDecompressed(decoder, encoded, async (path) =>
+        (await openImage(path)).decodeFrame(0),
+      );
+      expectSamePixels(ours, theirs);
+    }),
+  );
+});
+
 describe('pixel pipeline', () => {
   it('MONOCHROME1 film shows bone bright: spine column brighter than the lung fields', async () => {
     const image = await openImage(dicomPath('wg04_rg1_chest_cr_mono1_15bit_j2k_lossy.dcm'));
@@ -276,6 +327,16 @@ describe('pixel pipeline', () => {
     const nih = (await openImage(dicomPath('nih_cxr_dx_mono2_8bit_explicit_le.dcm'))).metadata;
     expect(nih.patientId).toBe('Covid0000');
   });
+});
+
+describe('resources/samples', () => {
+  const dir = join(__dirname, '../../../resources/samples');
+  it.each(readdirSync(dir).filter((f) => !f.endsWith('.md')))(
+    '%s opens and decodes',
+    async (name) => {
+      expect(await codeOf(join(dir, name))).toBe('decoded');
+    },
+  );
 });
 
 describe('DICOMDIR', () => {
