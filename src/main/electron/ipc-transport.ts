@@ -12,7 +12,8 @@ export function senderOf(event: IpcMainInvokeEvent): {
   return {
     webContentsId: event.sender.id,
     frameUrl: frame?.url,
-    isMainFrame: frame !== null && frame === event.sender.mainFrame,
+    // A top frame has no parent; sub-frames (iframes) are never trusted.
+    isMainFrame: frame !== null && frame.parent === null,
   };
 }
 

@@ -232,8 +232,20 @@ export function createLibrary(options: LibraryOptions): Library {
     return opened;
   }
 
-  /** Opens one file and lists it; failures become problems with their codes. */
-  async function addFile(path: string, displayName: string): Promise<void> {
+  const adding = new Map<string, Promise<void>>();
+
+  /** Opens one file and lists it (once, even when two sources name it at the same time). */
+  function addFile(path: string, displayName: string): Promise<void> {
+    let pending = adding.get(path);
+    if (!pending) {
+      pending = addFileNow(path, displayName).finally(() => adding.delete(path));
+      adding.set(path, pending);
+    }
+    return pending;
+  }
+
+  /** Failures become problems with their codes. */
+  async function addFileNow(path: string, displayName: string): Promise<void> {
     const known = idByPath.get(path);
     const knownEntry = known ? entries.get(known) : undefined;
     if (knownEntry?.listed && knownEntry.summary) return;
