@@ -122,13 +122,24 @@ export function defaultModelDir(): string {
 }
 
 /**
- * Starts the worker. Built output ships `ort-worker.js` beside the main bundle; from sources
- * (tsx, vitest) the TypeScript file is loaded through tsx's CommonJS hook.
+ * Starts the worker. A build ships `ort-worker.js` beside the main bundle (electron-vite entry
+ * `ort-worker`); from sources (tsx, vitest, or a build without that entry run inside the repo)
+ * the TypeScript file is loaded through tsx's CommonJS hook.
  */
 function spawnOrtWorker(): Worker {
   const built = join(__dirname, 'ort-worker.js');
   if (existsSync(built)) return new Worker(built);
-  const source = join(__dirname, 'ort-worker.ts');
+  const appRoot = findAppRoot(__dirname);
+  const source = [
+    join(__dirname, 'ort-worker.ts'),
+    ...(appRoot ? [join(appRoot, 'src', 'main', 'inference', 'ort-worker.ts')] : []),
+  ].find((candidate) => existsSync(candidate));
+  if (!source) {
+    throw new CodedError(
+      'INFERENCE_FAILED',
+      `Inference worker script not found (looked for ${built})`,
+    );
+  }
   const tsxApi = createRequire(source).resolve('tsx/cjs/api');
   const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(source)});`;
   return new Worker(bootstrap, { eval: true });
