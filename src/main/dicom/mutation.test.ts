@@ -109,14 +109,14 @@ describe('seeded mutations of the shared DICOM files', () => {
     const workers = [new Worker(), new Worker()];
     const failures: string[] = [];
     const outcomes = new Map<string, number>();
-    let slowest = 0;
+    const timings: [number, string][] = [];
     let next = 0;
     await Promise.all(
       workers.map(async (worker) => {
         while (next < cases.length) {
           const c = cases[next++];
           const { outcome, ms } = await worker.run(c);
-          slowest = Math.max(slowest, ms);
+          timings.push([ms, `${c.kind} #${c.id} ${c.file.split('/').pop()}`]);
           outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
           const ok = (outcome === 'decoded' || isErrorCode(outcome)) && ms <= MAX_CASE_MS;
           if (!ok)
@@ -130,7 +130,11 @@ describe('seeded mutations of the shared DICOM files', () => {
     console.log(
       `mutation outcomes (seed ${SEED}):`,
       Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1])),
-      `slowest ${slowest.toFixed(0)} ms`,
+      'slowest:',
+      timings
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 3)
+        .map(([ms, what]) => `${ms.toFixed(0)} ms ${what}`),
     );
     expect(failures).toEqual([]);
   }, 300_000);
