@@ -161,16 +161,20 @@ const F0298 = 2446,
   F3072 = 25172;
 const CONST_BITS = 13;
 
-function descale(x: number, n: number): number {
-  return Math.floor((x + 2 ** (n - 1)) / 2 ** n);
-}
-
-/** One butterfly of jpeg_idct_islow on 8 values read via `at`; writes via `put` (already descaled). */
+/**
+ * One 8-point pass of jpeg_idct_islow: reads src[srcOff + k*srcStride], writes the descaled results
+ * to dst[dstOff + k*dstStride] (k = 0..7). Plain arrays and numbers: no per-block allocation.
+ */
 function idct1d(
-  at: (k: number) => number,
-  put: (k: number, v: number) => void,
+  src: Float64Array,
+  srcOff: number,
+  srcStride: number,
+  dst: Float64Array,
+  dstOff: number,
+  dstStride: number,
   shift: number,
 ): void {
+  const at = (k: number): number => src[srcOff + k * srcStride];
   let z2 = at(2);
   let z3 = at(6);
   let z1 = (z2 + z3) * F0541;
@@ -207,15 +211,20 @@ function idct1d(
   tmp1 += z2 + z4;
   tmp2 += z2 + z3;
   tmp3 += z1 + z4;
-  put(0, descale(tmp10 + tmp3, shift));
-  put(7, descale(tmp10 - tmp3, shift));
-  put(1, descale(tmp11 + tmp2, shift));
-  put(6, descale(tmp11 - tmp2, shift));
-  put(2, descale(tmp12 + tmp1, shift));
-  put(5, descale(tmp12 - tmp1, shift));
-  put(3, descale(tmp13 + tmp0, shift));
-  put(4, descale(tmp13 - tmp0, shift));
+  const half = 2 ** (shift - 1);
+  const div = 2 ** shift;
+  dst[dstOff] = Math.floor((tmp10 + tmp3 + half) / div);
+  dst[dstOff + 7 * dstStride] = Math.floor((tmp10 - tmp3 + half) / div);
+  dst[dstOff + dstStride] = Math.floor((tmp11 + tmp2 + half) / div);
+  dst[dstOff + 6 * dstStride] = Math.floor((tmp11 - tmp2 + half) / div);
+  dst[dstOff + 2 * dstStride] = Math.floor((tmp12 + tmp1 + half) / div);
+  dst[dstOff + 5 * dstStride] = Math.floor((tmp12 - tmp1 + half) / div);
+  dst[dstOff + 3 * dstStride] = Math.floor((tmp13 + tmp0 + half) / div);
+  dst[dstOff + 4 * dstStride] = Math.floor((tmp13 - tmp0 + half) / div);
 }
+
+const workspace = new Float64Array(64);
+const rowOut = new Float64Array(8);
 
 function idctBlock(
   coef: Float64Array,
@@ -227,24 +236,14 @@ function idctBlock(
   const pass1 = precision === 8 ? 2 : 1;
   const center = 1 << (precision - 1);
   const max = (1 << precision) - 1;
-  const ws = new Float64Array(64);
-  for (let c = 0; c < 8; c++) {
-    idct1d(
-      (k) => coef[k * 8 + c],
-      (k, v) => (ws[k * 8 + c] = v),
-      CONST_BITS - pass1,
-    );
-  }
+  for (let c = 0; c < 8; c++) idct1d(coef, c, 8, workspace, c, 8, CONST_BITS - pass1);
   for (let r = 0; r < 8; r++) {
+    idct1d(workspace, r * 8, 1, rowOut, 0, 1, CONST_BITS + pass1 + 3);
     const o = outOffset + r * outStride;
-    idct1d(
-      (k) => ws[r * 8 + k],
-      (k, v) => {
-        const s = v + center;
-        out[o + k] = s < 0 ? 0 : s > max ? max : s;
-      },
-      CONST_BITS + pass1 + 3,
-    );
+    for (let k = 0; k < 8; k++) {
+      const s = rowOut[k] + center;
+      out[o + k] = s < 0 ? 0 : s > max ? max : s;
+    }
   }
 }
 
