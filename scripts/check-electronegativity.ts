@@ -1,12 +1,12 @@
 /**
  * Runs electronegativity (offline) over the given folders and fails on any HIGH or CRITICAL
- * finding. It also fails when no finding at all points into a JavaScript/TypeScript file: the
+ * finding, and on any finding of the checks in ALWAYS_FAILING_CHECKS. It also fails when no finding at all points into a JavaScript/TypeScript file: the
  * app's BrowserWindow always yields the informational PRELOAD_JS_CHECK, so a scan without one
  * has not parsed the code (a scan that silently looks at nothing cannot pass).
  *
  *   tsx scripts/check-electronegativity.ts [input ...]     (default: src)
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +29,17 @@ export interface ScanReport {
 const repoRoot = resolve(__dirname, '..');
 const cli = join(repoRoot, 'node_modules', '@doyensec', 'electronegativity', 'dist', 'index.js');
 const FAILING_SEVERITIES = new Set(['HIGH', 'CRITICAL']);
+/**
+ * Checks that fail whatever severity electronegativity gives them: it rates nodeIntegration: true
+ * only INFORMATIONAL and a missing sandbox MEDIUM, but this app turns neither on or off.
+ */
+const ALWAYS_FAILING_CHECKS = new Set([
+  'NODE_INTEGRATION_JS_CHECK',
+  'SANDBOX_JS_CHECK',
+  'CONTEXT_ISOLATION_JS_CHECK',
+  'WEB_SECURITY_JS_CHECK',
+  'INSECURE_CONTENT_JS_CHECK',
+]);
 
 function installedElectronVersion(): string {
   const pkg = JSON.parse(
@@ -39,19 +50,39 @@ function installedElectronVersion(): string {
   return pkg.version;
 }
 
-export function scan(input: string): ScanReport {
+/** Runs the CLI; resolves with its output, rejects when it fails. */
+function runCli(args: string[]): Promise<void> {
+  return new Promise((resolveRun, rejectRun) => {
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { encoding: 'utf8', timeout: 300_000 },
+      (error, stdout, stderr) => {
+        if (error)
+          rejectRun(new Error(`electronegativity failed: ${error.message}\n${stdout}\n${stderr}`));
+        else resolveRun();
+      },
+    );
+  });
+}
+
+/** Scans one folder. Several scans may run at once (each mostly waits on its offline look-ups). */
+export async function scan(input: string): Promise<ScanReport> {
   const outDir = mkdtempSync(join(tmpdir(), 'electronegativity-'));
   const csvPath = join(outDir, 'findings.csv');
   try {
     // -e: the scanner cannot see node_modules from src/, so it would assume Electron 0.1 defaults.
-    const run = spawnSync(
-      process.execPath,
-      [cli, '-i', input, '-o', csvPath, '-r', '-v', 'false', '-e', installedElectronVersion()],
-      { encoding: 'utf8', timeout: 300_000 },
-    );
-    if (run.status !== 0) {
-      throw new Error(`electronegativity exited with ${run.status}:\n${run.stdout}\n${run.stderr}`);
-    }
+    await runCli([
+      '-i',
+      input,
+      '-o',
+      csvPath,
+      '-r',
+      '-v',
+      'false',
+      '-e',
+      installedElectronVersion(),
+    ]);
     const rows = parse(readFileSync(csvPath, 'utf8'), {
       columns: (header: string[]) => header.map((h) => h.trim()),
       skip_empty_lines: true,
@@ -80,7 +111,7 @@ export function problemsOf(report: ScanReport): string[] {
     );
   }
   for (const f of report.findings) {
-    if (FAILING_SEVERITIES.has(f.severity)) {
+    if (FAILING_SEVERITIES.has(f.severity) || ALWAYS_FAILING_CHECKS.has(f.check)) {
       problems.push(
         `${report.input}: ${f.severity} ${f.check} at ${f.file}:${f.location} (${f.description})`,
       );
@@ -103,10 +134,12 @@ function printTable(report: ScanReport): void {
     console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
 }
 
-function main(inputs: string[]): number {
+async function main(inputs: string[]): Promise<number> {
+  const reports = await Promise.all(
+    (inputs.length > 0 ? inputs : ['src']).map((input) => scan(resolve(input))),
+  );
   const problems: string[] = [];
-  for (const input of inputs.length > 0 ? inputs : ['src']) {
-    const report = scan(resolve(input));
+  for (const report of reports) {
     printTable(report);
     problems.push(...problemsOf(report));
   }
@@ -114,8 +147,20 @@ function main(inputs: string[]): number {
     console.error(`\nelectronegativity check FAILED:\n- ${problems.join('\n- ')}`);
     return 1;
   }
-  console.log('\nelectronegativity check passed: no HIGH or CRITICAL finding.');
+  console.log(
+    '\nelectronegativity check passed: no HIGH or CRITICAL finding, no isolation/sandbox finding.',
+  );
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 2;
+    },
+  );
+}
