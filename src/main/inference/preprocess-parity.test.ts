@@ -114,6 +114,7 @@ describe('preprocessing parity with training/preprocess.py', () => {
       for (const png of pngs) {
         const ours = preprocessGray(grays.get(png) as GrayImage, { ...spec, resize });
         const diff = maxAbsDiff(ours.data, reference.get(png) as Float32Array);
+        console.info(`parity ${resize} ${basename(png)}: max abs diff ${diff.toExponential(2)}`);
         expect(diff, `${basename(png)} (${resize})`).toBeLessThanOrEqual(1e-4);
       }
     },
@@ -129,10 +130,11 @@ describe('preprocessing parity with training/preprocess.py', () => {
     for (const jpeg of jpegs) {
       const ours = preprocessGray(await decodeGray8(jpeg), spec);
       // Different JPEG decoders may differ by a gray level here and there (IDCT rounding).
-      expect(
-        maxAbsDiff(ours.data, reference.get(jpeg) as Float32Array),
-        basename(jpeg),
-      ).toBeLessThanOrEqual(0.02);
+      const diff = maxAbsDiff(ours.data, reference.get(jpeg) as Float32Array);
+      console.info(
+        `parity decode+preprocess ${basename(jpeg)}: max abs diff ${diff.toExponential(2)}`,
+      );
+      expect(diff, basename(jpeg)).toBeLessThanOrEqual(0.02);
     }
   });
 });
