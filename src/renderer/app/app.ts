@@ -1,4 +1,5 @@
 /** Puts the workstation together: top bar, study list, viewer, panels, screening, shortcuts. */
+import type { MenuCommand } from '../../shared/ipc/channels';
 import type { LibrarySnapshot } from '../../shared/library';
 import { ModelPanel } from '../panels/model-panel';
 import { PredictionPanel } from '../panels/prediction-panel';
@@ -31,6 +32,7 @@ export class WorkstationApp {
   private library: LibrarySnapshot = { patients: [], problems: [] };
   private predictionSequence = 0;
   private heatmapLabel: string | undefined;
+  private aboutText = 'COVID-Net CXR Workstation.';
 
   constructor(private readonly root: HTMLElement) {
     this.viewer = new Viewer({
@@ -95,7 +97,7 @@ export class WorkstationApp {
 
     const presetButtons = PRESETS.map((preset) =>
       button(preset.label, () => this.viewer.applyPreset(preset.id), {
-        title: `Window preset: ${preset.label}`,
+        title: `${preset.label} window: ${preset.description}`,
         shortcut: preset.key,
         className: 'btn preset',
       }),
@@ -149,6 +151,7 @@ export class WorkstationApp {
     root.append(header, this.viewerMode, this.screening.root, this.help, this.toast);
     this.installKeyboard();
     this.installDrop();
+    window.api.on('app:menuCommand', ({ command }) => this.onMenuCommand(command));
     this.showMode('viewer');
     this.updateFrameLabel(null);
   }
@@ -157,6 +160,7 @@ export class WorkstationApp {
     try {
       const info = await call('app:getInfo', {});
       if (info.researchNotice) this.notice.textContent = info.researchNotice;
+      this.aboutText = `${info.appName} ${info.appVersion} (${info.platform}).`;
       if (info.model) this.modelPanel.show(info.model);
       else if (info.modelError) this.modelPanel.showError(info.modelError);
     } catch (error) {
@@ -166,6 +170,28 @@ export class WorkstationApp {
       this.showLibrary(await call('library:list', {}));
     } catch (error) {
       this.showToast(describeError(errorInfoOf(error)).sentence, true);
+    }
+  }
+
+  /** The application menu's items arrive here (same actions as the buttons and shortcuts). */
+  private onMenuCommand(command: MenuCommand): void {
+    switch (command) {
+      case 'open-files':
+        this.runCommand('openFiles');
+        return;
+      case 'open-folder':
+        this.runCommand('openFolder');
+        return;
+      case 'screen-folder':
+        this.showMode('screening');
+        void this.screening.pickFolder();
+        return;
+      case 'show-model-card':
+        void this.modelPanel.openCard();
+        return;
+      case 'show-about':
+        this.showToast(`${this.aboutText} ${this.notice.textContent ?? ''}`);
+        return;
     }
   }
 

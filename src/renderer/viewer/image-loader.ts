@@ -32,8 +32,14 @@ export function registerCxrImageLoader(): void {
   cornerstone.registerImageLoader('cxr', (imageId) => ({
     promise: (async () => {
       const { libraryImageId, frame } = parseImageId(imageId);
+      // User Timing marks (visible in DevTools, read by bench/viewer.bench.ts).
+      const requested = performance.mark('cxr:load-requested');
       const reply = await call('image:load', { imageId: libraryImageId, frame });
+      const received = performance.mark('cxr:load-received');
       const built = buildViewerImage(imageId, reply.metadata, reply.frame);
+      const ready = performance.mark('cxr:image-built');
+      performance.measure('cxr:image-load-ipc', requested.name, received.name);
+      performance.measure('cxr:image-build', received.name, ready.name);
       // Only the image on screen is kept; cornerstone's own cache is not used.
       loaded.clear();
       loaded.set(imageId, {

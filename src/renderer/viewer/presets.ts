@@ -21,12 +21,27 @@ export interface WindowLevel {
   width: number;
 }
 
-export const PRESETS: { id: PresetId; label: string; key: string }[] = [
-  { id: 'default', label: 'Default', key: '1' },
-  { id: 'lung', label: 'Lung', key: '2' },
-  { id: 'mediastinum', label: 'Mediastinum', key: '3' },
-  { id: 'bone', label: 'Bone', key: '4' },
-  { id: 'full', label: 'Full range', key: '5' },
+export const PRESETS: { id: PresetId; label: string; key: string; description: string }[] = [
+  { id: 'default', label: 'Default', key: '1', description: 'the file’s own window' },
+  {
+    id: 'lung',
+    label: 'Lung',
+    key: '2',
+    description: 'centre 40%, width 70% of the image’s range (CT: L −600 W 1500)',
+  },
+  {
+    id: 'mediastinum',
+    label: 'Mediastinum',
+    key: '3',
+    description: 'centre 70%, width 50% of the image’s range (CT: L 40 W 400)',
+  },
+  {
+    id: 'bone',
+    label: 'Bone',
+    key: '4',
+    description: 'centre 82%, width 30% of the image’s range (CT: L 400 W 1800)',
+  },
+  { id: 'full', label: 'Full range', key: '5', description: 'all values from min to max' },
 ];
 
 const RELATIVE: Record<'lung' | 'mediastinum' | 'bone', { center: number; width: number }> = {

@@ -47,6 +47,8 @@ export class Viewer {
   private heatmapVisible = false;
   private heatmapOpacity = 0.5;
   private renderCount = 0;
+  /** Set when a freshly loaded frame has not been painted yet (for the first-paint timing mark). */
+  private awaitingFirstPaint = false;
   /** While true (after open, fit or reset) a resize re-fits the image. */
   private fitted = true;
   private loadSequence = 0;
@@ -118,6 +120,7 @@ export class Viewer {
       const loaded = await loadViewerImage(libraryImageId, frame);
       if (sequence !== this.loadSequence) return;
       this.placeholder.hidden = true;
+      this.awaitingFirstPaint = true;
       if (sameImage && this.current) {
         const viewport = cornerstone.getViewport(this.element);
         this.current = loaded;
@@ -355,6 +358,11 @@ export class Viewer {
   private onRendered(detail: ImageRenderedDetail): void {
     const current = this.current;
     if (!current) return;
+    if (this.awaitingFirstPaint) {
+      this.awaitingFirstPaint = false;
+      performance.mark('cxr:first-paint');
+      performance.measure('cxr:built-to-first-paint', 'cxr:image-built', 'cxr:first-paint');
+    }
     if (this.heatmapVisible && this.heatmap && this.heatmapCanvas) {
       this.drawHeatmap(detail.canvasContext, this.heatmap, this.heatmapCanvas);
     }
@@ -375,6 +383,8 @@ export class Viewer {
     const data = this.element.dataset;
     data.imageId = current.libraryImageId;
     data.frame = String(current.frameIndex);
+    data.columns = String(current.image.columns);
+    data.rows = String(current.image.rows);
     data.scale = String(viewport.scale);
     data.translationX = String(viewport.translation.x);
     data.translationY = String(viewport.translation.y);
