@@ -20,6 +20,7 @@ process.on('message', (message: MutationCase) => {
     }
     const bytes = mutate(original, message);
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     let outcome: string;
     try {
       const image = await openImageBuffer(bytes, message.file);
@@ -29,7 +30,13 @@ process.on('message', (message: MutationCase) => {
       outcome =
         error instanceof CodedError ? error.code : `UNCODED: ${String(error)}`.slice(0, 200);
     }
-    process.send?.({ id: message.id, outcome, ms: performance.now() - start });
+    const cpu = process.cpuUsage(cpuStart);
+    process.send?.({
+      id: message.id,
+      outcome,
+      ms: performance.now() - start,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    });
   })();
 });
 // Instantiate every WASM codec before the first timed case, so timings are decode times.

@@ -7,6 +7,10 @@ import { dicomPath } from './test-support';
 
 const SEED = 20_240_611;
 const CASES = 2_000;
+/**
+ * Per-case limit on the worker's CPU time (user + system): the machine is shared (2 cores, other
+ * jobs), so wall time measures the neighbours; hangs are caught by the wall-clock watchdog.
+ */
 const MAX_CASE_MS = 2_000;
 /** A case with no answer after this is a hang; the worker is killed and restarted. */
 const WATCHDOG_MS = 10_000;
@@ -38,6 +42,7 @@ interface Reply {
   id?: number;
   outcome?: string;
   ms?: number;
+  cpuMs?: number;
   ready?: boolean;
 }
 
@@ -65,19 +70,19 @@ class Worker {
     this.ready = undefined;
   }
 
-  async run(c: MutationCase): Promise<{ outcome: string; ms: number }> {
+  async run(c: MutationCase): Promise<{ outcome: string; ms: number; cpuMs: number }> {
     this.ready ??= this.start();
     await this.ready;
     const child = this.child as ChildProcess;
     return new Promise((resolve) => {
-      const finish = (outcome: string, ms: number): void => {
+      const finish = (outcome: string, ms: number, cpuMs = ms): void => {
         clearTimeout(timer);
         child.off('message', onMessage);
         child.off('exit', onExit);
-        resolve({ outcome, ms });
+        resolve({ outcome, ms, cpuMs });
       };
       const onMessage = (m: Reply): void => {
-        if (m.id === c.id) finish(m.outcome ?? 'NO_OUTCOME', m.ms ?? 0);
+        if (m.id === c.id) finish(m.outcome ?? 'NO_OUTCOME', m.ms ?? 0, m.cpuMs ?? 0);
       };
       const onExit = (code: number | null, signal: string | null): void => {
         this.child = undefined;
@@ -96,7 +101,7 @@ class Worker {
 }
 
 describe('seeded mutations of the shared DICOM files', () => {
-  it(`${CASES} truncations, byte flips and corrupted lengths: each decodes or gives a code, within ${MAX_CASE_MS} ms`, async () => {
+  it(`${CASES} truncations, byte flips and corrupted lengths: each decodes or gives a code, within ${MAX_CASE_MS} ms CPU`, async () => {
     const cases: MutationCase[] = [];
     for (let id = 0; id < CASES; id++) {
       cases.push({
@@ -115,13 +120,16 @@ describe('seeded mutations of the shared DICOM files', () => {
       workers.map(async (worker) => {
         while (next < cases.length) {
           const c = cases[next++];
-          const { outcome, ms } = await worker.run(c);
-          timings.push([ms, `${c.kind} #${c.id} ${c.file.split('/').pop()}`]);
+          const { outcome, ms, cpuMs } = await worker.run(c);
+          timings.push([
+            cpuMs,
+            `${c.kind} #${c.id} ${c.file.split('/').pop()} (wall ${ms.toFixed(0)} ms)`,
+          ]);
           outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-          const ok = (outcome === 'decoded' || isErrorCode(outcome)) && ms <= MAX_CASE_MS;
+          const ok = (outcome === 'decoded' || isErrorCode(outcome)) && cpuMs <= MAX_CASE_MS;
           if (!ok)
             failures.push(
-              `case ${c.id} (${c.kind}, seed ${c.seed}, ${c.file.split('/').pop()}): ${outcome} in ${ms.toFixed(0)} ms`,
+              `case ${c.id} (${c.kind}, seed ${c.seed}, ${c.file.split('/').pop()}): ${outcome} in ${cpuMs.toFixed(0)} ms CPU, ${ms.toFixed(0)} ms wall`,
             );
         }
         worker.kill();
@@ -130,11 +138,11 @@ describe('seeded mutations of the shared DICOM files', () => {
     console.log(
       `mutation outcomes (seed ${SEED}):`,
       Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1])),
-      'slowest:',
+      'slowest (CPU):',
       timings
         .sort((a, b) => b[0] - a[0])
         .slice(0, 3)
-        .map(([ms, what]) => `${ms.toFixed(0)} ms ${what}`),
+        .map(([ms, what]) => `${ms.toFixed(0)} ms CPU ${what}`),
     );
     expect(failures).toEqual([]);
   }, 300_000);

@@ -174,27 +174,30 @@ function idct1d(
   dstStride: number,
   shift: number,
 ): void {
-  const at = (k: number): number => src[srcOff + k * srcStride];
-  let z2 = at(2);
-  let z3 = at(6);
-  let z1 = (z2 + z3) * F0541;
-  let tmp2 = z1 + z3 * -F1847;
-  let tmp3 = z1 + z2 * F0765;
-  z2 = at(0);
-  z3 = at(4);
-  let tmp0 = (z2 + z3) * 2 ** CONST_BITS;
-  let tmp1 = (z2 - z3) * 2 ** CONST_BITS;
+  const s0 = src[srcOff];
+  const s1 = src[srcOff + srcStride];
+  const s2 = src[srcOff + 2 * srcStride];
+  const s3 = src[srcOff + 3 * srcStride];
+  const s4 = src[srcOff + 4 * srcStride];
+  const s5 = src[srcOff + 5 * srcStride];
+  const s6 = src[srcOff + 6 * srcStride];
+  const s7 = src[srcOff + 7 * srcStride];
+  let z1 = (s2 + s6) * F0541;
+  let tmp2 = z1 + s6 * -F1847;
+  let tmp3 = z1 + s2 * F0765;
+  let tmp0 = (s0 + s4) * 2 ** CONST_BITS;
+  let tmp1 = (s0 - s4) * 2 ** CONST_BITS;
   const tmp10 = tmp0 + tmp3;
   const tmp13 = tmp0 - tmp3;
   const tmp11 = tmp1 + tmp2;
   const tmp12 = tmp1 - tmp2;
-  tmp0 = at(7);
-  tmp1 = at(5);
-  tmp2 = at(3);
-  tmp3 = at(1);
+  tmp0 = s7;
+  tmp1 = s5;
+  tmp2 = s3;
+  tmp3 = s1;
   z1 = tmp0 + tmp3;
-  z2 = tmp1 + tmp2;
-  z3 = tmp0 + tmp2;
+  let z2 = tmp1 + tmp2;
+  let z3 = tmp0 + tmp2;
   let z4 = tmp1 + tmp3;
   const z5 = (z3 + z4) * F1175;
   tmp0 *= F0298;
