@@ -37,8 +37,10 @@ export interface Workstation {
   dispose(): Promise<void>;
 }
 
+/** The model and what needs it, or why there is none (the app runs without a model). */
 type ModelState =
-  { engine: InferenceEngine; error: null } | { engine: null; error: CodedErrorInfo };
+  | { engine: InferenceEngine; screening: ScreeningJobs; error: null }
+  | { engine: null; screening: null; error: CodedErrorInfo };
 
 const EXPORT_FILTERS: Record<'csv' | 'json', FileFilter[]> = {
   csv: [{ name: 'CSV', extensions: ['csv'] }],
@@ -57,33 +59,26 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       intraOpThreads: options.intraOpThreads,
     });
   })().then(
-    (engine): ModelState => ({ engine, error: null }),
-    (error: unknown): ModelState => ({ engine: null, error: toErrorInfo(error) }),
+    (engine): ModelState => ({
+      engine,
+      screening: createScreeningJobs({ engine, storeDir: options.storeDir }),
+      error: null,
+    }),
+    (error: unknown): ModelState => ({ engine: null, screening: null, error: toErrorInfo(error) }),
   );
-
-  let screening: Promise<ScreeningJobs> | null = null;
   let disposed = false;
 
-  async function requireEngine(): Promise<InferenceEngine> {
+  /** The loaded model, or its load error rethrown as the reply's coded error. */
+  async function requireModel(): Promise<{ engine: InferenceEngine; screening: ScreeningJobs }> {
     const state = await modelState;
-    if (state.engine) return state.engine;
+    if (state.engine) return state;
     throw new CodedError(state.error.code, state.error.message);
   }
 
-  function requireScreening(): Promise<ScreeningJobs> {
-    screening ??= requireEngine().then((engine) =>
-      createScreeningJobs({ engine, storeDir: options.storeDir }),
-    );
-    // A failed model load must not be remembered as a failed service forever if retried later.
-    screening.catch(() => {
-      screening = null;
-    });
-    return screening;
-  }
-
   async function pickAndAdd(kind: 'files' | 'folder') {
-    const picked = kind === 'files' ? await platform.pickFiles() : await platform.pickFolder();
-    const paths = picked === null ? [] : Array.isArray(picked) ? picked : [picked];
+    const folder = kind === 'folder' ? await platform.pickFolder() : null;
+    const paths =
+      kind === 'files' ? ((await platform.pickFiles()) ?? []) : folder === null ? [] : [folder];
     return paths.length === 0 ? library.snapshot() : library.addPaths(paths);
   }
 
@@ -112,9 +107,9 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     'image:load': async ({ imageId, frame }) => library.loadFrame(imageId, frame),
     'image:thumbnail': async ({ imageId, maxSize }) => library.thumbnail(imageId, maxSize),
 
-    'model:getInfo': async () => (await requireEngine()).info(),
+    'model:getInfo': async () => (await requireModel()).engine.info(),
     'model:getCard': async () => {
-      const engine = await requireEngine();
+      const { engine } = await requireModel();
       const cardFile = engine.manifest.modelCard;
       if (!cardFile || !engine.info().hasModelCard) {
         throw new CodedError('FILE_NOT_FOUND', 'This model has no model card');
@@ -122,7 +117,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       return { markdown: await readFile(join(engine.modelDir, cardFile), 'utf8') };
     },
     'model:predict': async ({ imageId, frame, heatmap, heatmapLabel }) => {
-      const engine = await requireEngine();
+      const { engine } = await requireModel();
       const started = performance.now();
       const loaded = await library.loadFrame(imageId, frame);
       const decodeMs = performance.now() - started;
@@ -139,8 +134,8 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       if (folders.length === 0 && resumeJobId === undefined) {
         throw new CodedError('INVALID_REQUEST', 'Pick at least one folder to screen');
       }
-      const service = await requireScreening();
-      const { jobId, finished } = await service.start(folders, {
+      const { screening } = await requireModel();
+      const { jobId, finished } = await screening.start(folders, {
         resumeJobId,
         onProgress: (progress) => platform.emit('screening:progress', progress),
       });
@@ -149,11 +144,11 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       return { jobId };
     },
     'screening:cancel': async ({ jobId }) => ({
-      cancelled: (await requireScreening()).cancel(jobId),
+      cancelled: (await requireModel()).screening.cancel(jobId),
     }),
-    'screening:listJobs': async () => (await requireScreening()).listJobs(),
+    'screening:listJobs': async () => (await requireModel()).screening.listJobs(),
     'screening:results': async ({ jobId }) => {
-      const { labels, rows } = await (await requireScreening()).results(jobId);
+      const { labels, rows } = await (await requireModel()).screening.results(jobId);
       return {
         labels,
         rows: rows.map((row) => ({
@@ -163,13 +158,14 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       };
     },
     'screening:export': async ({ jobId, format }) => {
-      const service = await requireScreening();
-      const target = await platform.pickSavePath(`screening-${jobId}.${format}`, [
-        ...EXPORT_FILTERS[format],
-      ]);
+      const { screening } = await requireModel();
+      const target = await platform.pickSavePath(
+        `screening-${jobId}.${format}`,
+        EXPORT_FILTERS[format],
+      );
       if (target === null) return { savedTo: null };
-      if (format === 'csv') await service.exportCsv(jobId, target);
-      else await service.exportJson(jobId, target);
+      if (format === 'csv') await screening.exportCsv(jobId, target);
+      else await screening.exportJson(jobId, target);
       return { savedTo: target };
     },
   };
@@ -182,8 +178,8 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       if (disposed) return;
       disposed = true;
       library.clearCaches();
-      if (screening) await (await screening.catch(() => null))?.dispose();
       const state = await modelState;
+      await state.screening?.dispose();
       await state.engine?.dispose();
     },
   };
