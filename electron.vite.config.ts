@@ -6,7 +6,11 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts') },
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          // onnxruntime runs in this worker thread, never on the thread answering IPC.
+          'ort-worker': resolve(__dirname, 'src/main/inference/ort-worker.ts'),
+        },
       },
     },
   },
