@@ -548,4 +548,38 @@ describe.skipIf(!modelAvailable)('batch screening', () => {
     expect((await stats('from-row')).std).toBeGreaterThan(20);
     await shot('07-row-opened');
   });
+  it('cancels a running batch and resumes it from the list of earlier batches', async () => {
+    const folder = join(work, 'resume');
+    mkdirSync(folder);
+    const names = readdirSync(join(dataDir, 'cxr', 'images')).slice(10, 50);
+    for (const name of names)
+      copyFileSync(join(dataDir, 'cxr', 'images', name), join(folder, name));
+
+    await page.keyboard.press('s');
+    app.harness.setNextPick([folder]);
+    await page.getByRole('button', { name: 'Add folder…' }).click();
+    await expect
+      .poll(() => page.textContent('[data-testid="screening-folders"]'))
+      .toContain('resume');
+    await page.getByRole('button', { name: 'Start screening' }).click();
+    await page.waitForFunction(() => {
+      const text = document.querySelector('[data-testid="screening-progress-text"]');
+      return /^[1-9]\d* of 40/.test(
+        (text as unknown as { textContent: string } | null)?.textContent ?? '',
+      );
+    });
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.waitForSelector('.screening-view[data-state="cancelled"]', { timeout: 60_000 });
+    const resume = page
+      .locator('.job-list li', { hasText: 'resume' })
+      .getByRole('button', { name: 'Resume' });
+    await expect.poll(() => resume.count(), { timeout: 10_000 }).toBe(1);
+    await resume.click();
+    await page.waitForSelector('.screening-view[data-state="finished"]', { timeout: 90_000 });
+    expect(await page.textContent('[data-testid="screening-progress-text"]')).toMatch(
+      /40 of 40.*carried over/,
+    );
+    await expect.poll(() => page.locator('[data-testid="screening-row"]').count()).toBe(40);
+    await shot('10-screening-resumed');
+  });
 });

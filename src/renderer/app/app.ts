@@ -4,6 +4,7 @@ import type { LibrarySnapshot } from '../../shared/library';
 import { ModelPanel } from '../panels/model-panel';
 import { PredictionPanel } from '../panels/prediction-panel';
 import { describeError } from '../panels/error-messages';
+import { modalityCaution } from '../panels/prediction-format';
 import { ScreeningView } from '../screening/screening-view';
 import { PRESETS, type PresetId } from '../viewer/presets';
 import { Viewer } from '../viewer/viewer';
@@ -316,7 +317,10 @@ export class WorkstationApp {
       };
       const result = await call('model:predict', request);
       if (sequence !== this.predictionSequence) return;
-      this.predictionPanel.showResult(result);
+      this.predictionPanel.showResult(
+        result,
+        modalityCaution(image.metadata.sourceKind, image.metadata.modality),
+      );
       this.viewer.setHeatmap(result.heatmap ?? null);
     } catch (error) {
       if (sequence !== this.predictionSequence) return;

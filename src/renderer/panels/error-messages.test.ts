@@ -16,3 +16,12 @@ describe('error sentences', () => {
     expect(described.detail).toBe('TRUNCATED: ended at byte 12');
   });
 });
+
+describe('modality caution', () => {
+  it('warns for non-radiograph DICOM only', async () => {
+    const { modalityCaution } = await import('./prediction-format');
+    expect(modalityCaution('dicom', 'MR')).toMatch(/not a chest radiograph/);
+    expect(modalityCaution('dicom', 'CR')).toBeNull();
+    expect(modalityCaution('jpeg', undefined)).toBeNull();
+  });
+});

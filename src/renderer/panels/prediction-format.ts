@@ -6,6 +6,11 @@ export function formatPercent(probability: number): string {
   return `${percent < 10 ? percent.toFixed(1) : Math.round(percent)}%`;
 }
 
+/** One decimal always: the triage table must show small differences between rows. */
+export function formatPercentFine(probability: number): string {
+  return `${(probability * 100).toFixed(1)}%`;
+}
+
 export function thresholdSentence(result: PredictionResult): string {
   const threshold = formatPercent(result.threshold);
   return result.thresholdStatus === 'above-threshold'
@@ -30,4 +35,12 @@ const PROVIDER_NAMES: Record<string, string> = {
 
 export function providerName(provider: string): string {
   return PROVIDER_NAMES[provider] ?? provider;
+}
+
+const RADIOGRAPH_MODALITIES = new Set(['CR', 'DX', 'DR', 'RG']);
+
+/** A caution when the image is plainly not a radiograph (the model was made for chest X-rays). */
+export function modalityCaution(sourceKind: string, modality: string | undefined): string | null {
+  if (sourceKind !== 'dicom' || !modality || RADIOGRAPH_MODALITIES.has(modality)) return null;
+  return `This is a ${modality} image, not a chest radiograph: the model was made for chest X-rays, so its opinion here means nothing.`;
 }

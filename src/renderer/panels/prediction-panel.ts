@@ -131,7 +131,7 @@ export class PredictionPanel {
     this.heatmapToggle.checked = visible;
   }
 
-  showResult(result: PredictionResult): void {
+  showResult(result: PredictionResult, caution: string | null = null): void {
     this.root.dataset.state = 'done';
     clear(this.status);
     clear(this.result);
@@ -190,6 +190,7 @@ export class PredictionPanel {
       );
     });
     this.result.append(
+      caution ? h('p', { className: 'caution', text: caution, attrs: { role: 'note' } }) : '',
       predicted,
       h('p', { className: 'threshold', text: thresholdSentence(result) }),
       bars,

@@ -3,7 +3,7 @@ import type { ScreeningJobSummary, ScreeningProgress } from '../../shared/screen
 import { call, errorInfoOf } from '../app/ipc';
 import { button, clear, h } from '../app/dom';
 import { describeError, sentenceFor } from '../panels/error-messages';
-import { formatPercent } from '../panels/prediction-format';
+import { formatPercentFine } from '../panels/prediction-format';
 import {
   covidIndex,
   fileName,
@@ -339,13 +339,14 @@ export class ScreeningView {
           h('td', { text: row.prediction ?? '—' }),
           h('td', {
             className: 'num',
-            text: covid >= 0 && row.probabilities ? formatPercent(row.probabilities[covid]) : '—',
+            text:
+              covid >= 0 && row.probabilities ? formatPercentFine(row.probabilities[covid]) : '—',
           }),
           ...otherLabels.map((label) => {
             const i = this.labels.indexOf(label);
             return h('td', {
               className: 'num',
-              text: row.probabilities ? formatPercent(row.probabilities[i]) : '—',
+              text: row.probabilities ? formatPercentFine(row.probabilities[i]) : '—',
             });
           }),
           h('td', {
