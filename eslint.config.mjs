@@ -5,19 +5,43 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'net', 'http', 'https', 'crypto', 'zlib', 'stream']
-  .flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]);
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'worker_threads',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'zlib',
+  'stream',
+].flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]);
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'out/**', 'dist/**', 'coverage/**', '.tmp/**', 'training/**', 'e2e/artifacts/**', 'bench/results/**', '**/*.cjs'],
+    ignores: [
+      'node_modules/**',
+      'out/**',
+      'dist/**',
+      'coverage/**',
+      '.tmp/**',
+      'training/**',
+      'e2e/artifacts/**',
+      'bench/results/**',
+      '**/*.cjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
@@ -26,7 +50,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/main/**', '**/renderer/**', '**/preload/**', 'electron', ...nodeBuiltins], message: 'src/shared must stay runtime-neutral.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**', 'electron', ...nodeBuiltins],
+              message: 'src/shared must stay runtime-neutral.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -36,7 +67,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'Only the bootstrap (src/main/index.ts, src/main/electron/) may import electron.' }], patterns: [{ group: ['**/renderer/**'], message: 'main never imports renderer code.' }] },
+        {
+          paths: [
+            {
+              name: 'electron',
+              message:
+                'Only the bootstrap (src/main/index.ts, src/main/electron/) may import electron.',
+            },
+          ],
+          patterns: [{ group: ['**/renderer/**'], message: 'main never imports renderer code.' }],
+        },
       ],
     },
   },
@@ -45,7 +85,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'The renderer has no Electron access.' }], patterns: [{ group: ['**/main/**', '**/preload/**', ...nodeBuiltins], message: 'The renderer talks to main only through window.api.' }] },
+        {
+          paths: [{ name: 'electron', message: 'The renderer has no Electron access.' }],
+          patterns: [
+            {
+              group: ['**/main/**', '**/preload/**', ...nodeBuiltins],
+              message: 'The renderer talks to main only through window.api.',
+            },
+          ],
+        },
       ],
     },
   },

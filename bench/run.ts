@@ -16,7 +16,9 @@ async function main(): Promise<void> {
     .sort();
   for (const file of files) {
     console.log(`\n##### ${file}`);
-    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { run?: () => Promise<void> };
+    const mod = (await import(pathToFileURL(join(dir, file)).href)) as {
+      run?: () => Promise<void>;
+    };
     if (typeof mod.run !== 'function') throw new Error(`${file} does not export run()`);
     await mod.run();
   }

@@ -46,7 +46,13 @@ export interface PredictionResult {
   threshold: number;
   thresholdStatus: ThresholdStatus;
   executionProvider: ExecutionProviderName;
-  timing: { decodeMs: number; preprocessMs: number; inferenceMs: number; heatmapMs: number; totalMs: number };
+  timing: {
+    decodeMs: number;
+    preprocessMs: number;
+    inferenceMs: number;
+    heatmapMs: number;
+    totalMs: number;
+  };
   heatmap?: HeatmapGrid;
 }
 
