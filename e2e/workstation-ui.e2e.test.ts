@@ -556,6 +556,7 @@ describe.skipIf(!modelAvailable)('batch screening', () => {
       copyFileSync(join(dataDir, 'cxr', 'images', name), join(folder, name));
 
     await page.keyboard.press('s');
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
     app.harness.setNextPick([folder]);
     await page.getByRole('button', { name: 'Add folder…' }).click();
     await expect

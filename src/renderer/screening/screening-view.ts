@@ -91,6 +91,7 @@ export class ScreeningView {
             button('Add folder…', () => void this.pickFolder(), {
               title: 'Choose a folder to screen',
             }),
+            button('Clear', () => this.clearFolders(), { title: 'Forget the chosen folders' }),
             this.startButton,
             this.cancelButton,
           ]),
@@ -150,6 +151,18 @@ export class ScreeningView {
     } catch (error) {
       this.showError(error);
     }
+  }
+
+  clearFolders(): void {
+    this.folders = [];
+    this.renderFolders();
+    this.updateButtons();
+  }
+
+  private renderFolders(): void {
+    clear(this.folderList);
+    for (const folder of this.folders)
+      this.folderList.append(h('li', { text: folder.displayPath }));
   }
 
   async start(resumeJobId?: string): Promise<void> {

@@ -53,7 +53,21 @@ declare module 'cornerstone-core' {
     y: number;
   }
 
+  export interface EnabledElement {
+    element: HTMLElement;
+    canvas?: HTMLCanvasElement;
+    image?: CornerstoneImage & { stats?: Record<string, number> };
+    viewport: CornerstoneViewport;
+    invalid: boolean;
+    needsRedraw: boolean;
+    layers?: unknown[];
+  }
+
   export interface CornerstoneStatic {
+    getEnabledElement(element: HTMLElement): EnabledElement;
+    renderGrayscaleImage(enabledElement: EnabledElement, invalidated: boolean): void;
+    renderColorImage(enabledElement: EnabledElement, invalidated: boolean): void;
+    triggerEvent(element: HTMLElement, type: string, detail: unknown): void;
     enable(element: HTMLElement, options?: Record<string, unknown>): void;
     disable(element: HTMLElement): void;
     registerImageLoader(

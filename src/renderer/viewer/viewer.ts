@@ -8,6 +8,7 @@ import type { HeatmapGrid } from '../../shared/prediction';
 import { h } from '../app/dom';
 import { loadViewerImage, type LoadedViewerImage } from './image-loader';
 import { heatmapBounds, heatmapRgba } from './heatmap-colors';
+import { paintNow } from './paint-now';
 import { overlayCorners } from './overlay-text';
 import { dragWindow, windowForPreset, type PresetId, type WindowLevel } from './presets';
 
@@ -47,6 +48,8 @@ export class Viewer {
   private heatmapVisible = false;
   private heatmapOpacity = 0.5;
   private renderCount = 0;
+  /** True from a paint until the next animation frame starts. */
+  private paintedThisFrame = false;
   /** Set when a freshly loaded frame has not been painted yet (for the first-paint timing mark). */
   private awaitingFirstPaint = false;
   /** While true (after open, fit or reset) a resize re-fits the image. */
@@ -252,15 +255,17 @@ export class Viewer {
   }
 
   /**
-   * Applies a viewport change. cornerstone only marks the element dirty here and paints in its own
-   * requestAnimationFrame loop, so however many mouse events arrive, there is one paint per frame;
-   * a second rAF of our own would add a frame of latency.
+   * Applies a viewport change. cornerstone marks the element dirty and paints it in its own
+   * requestAnimationFrame loop. For mouse-driven changes (`paintNowIfIdle`) the first change in an
+   * animation frame is painted at once, instead of waiting up to a frame; later ones in the same
+   * frame are left to that loop, so there is still at most one extra paint per frame.
    */
-  private applyViewport(change: Partial<CornerstoneViewport>): void {
+  private applyViewport(change: Partial<CornerstoneViewport>, paintNowIfIdle = false): void {
     if (!this.current) return;
     const viewport = cornerstone.getViewport(this.element);
     if (!viewport) return;
     cornerstone.setViewport(this.element, mergeViewport(viewport, change));
+    if (paintNowIfIdle && !this.paintedThisFrame) paintNow(this.element);
   }
 
   private installMouse(): void {
@@ -297,19 +302,20 @@ export class Viewer {
           current.range,
         );
         this.usingVoiLut = false;
-        this.applyViewport({
-          voi: { windowCenter: next.center, windowWidth: next.width },
-          voiLUT: undefined,
-        });
+        this.applyViewport(
+          { voi: { windowCenter: next.center, windowWidth: next.width }, voiLUT: undefined },
+          true,
+        );
       } else {
         const viewport = this.viewportNow();
         if (!viewport) return;
         this.fitted = false;
         const dx = (event.clientX - drag.lastX) / viewport.scale;
         const dy = (event.clientY - drag.lastY) / viewport.scale;
-        this.applyViewport({
-          translation: { x: viewport.translation.x + dx, y: viewport.translation.y + dy },
-        });
+        this.applyViewport(
+          { translation: { x: viewport.translation.x + dx, y: viewport.translation.y + dy } },
+          true,
+        );
       }
       drag.lastX = event.clientX;
       drag.lastY = event.clientY;
@@ -356,6 +362,10 @@ export class Viewer {
   }
 
   private onRendered(detail: ImageRenderedDetail): void {
+    if (!this.paintedThisFrame) {
+      this.paintedThisFrame = true;
+      requestAnimationFrame(() => (this.paintedThisFrame = false));
+    }
     const current = this.current;
     if (!current) return;
     if (this.awaitingFirstPaint) {
