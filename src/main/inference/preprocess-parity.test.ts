@@ -118,6 +118,7 @@ describe('preprocessing parity with training/preprocess.py', () => {
         expect(diff, `${basename(png)} (${resize})`).toBeLessThanOrEqual(1e-4);
       }
     },
+    120_000,
   );
 
   it('whole pipeline from the JPEG files agrees with PIL decoding (max abs diff <= 0.02)', async () => {
@@ -136,5 +137,5 @@ describe('preprocessing parity with training/preprocess.py', () => {
       );
       expect(diff, basename(jpeg)).toBeLessThanOrEqual(0.02);
     }
-  });
+  }, 120_000);
 });
