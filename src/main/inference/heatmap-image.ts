@@ -51,13 +51,13 @@ export function sampleHeatmap(grid: HeatmapGrid, x: number, y: number): number |
   );
 }
 
-/** RGBA image: display gray with the colour-mapped heatmap blended in at `alpha`. */
+/** RGBA image: display gray with the colour-mapped heatmap blended in (opacity up to `alpha`). */
 export function renderHeatmapOverlay(
   display: Uint8Array,
   width: number,
   height: number,
   grid: HeatmapGrid,
-  alpha = 0.45,
+  alpha = 0.6,
 ): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
@@ -70,9 +70,11 @@ export function renderHeatmapOverlay(
         rgba[out] = rgba[out + 1] = rgba[out + 2] = gray;
       } else {
         const [r, g, b] = inferno(value);
-        rgba[out] = Math.round(gray * (1 - alpha) + r * alpha);
-        rgba[out + 1] = Math.round(gray * (1 - alpha) + g * alpha);
-        rgba[out + 2] = Math.round(gray * (1 - alpha) + b * alpha);
+        // Opacity grows with the value, so regions with no evidence keep their gray levels.
+        const a = alpha * value;
+        rgba[out] = Math.round(gray * (1 - a) + r * a);
+        rgba[out + 1] = Math.round(gray * (1 - a) + g * a);
+        rgba[out + 2] = Math.round(gray * (1 - a) + b * a);
       }
       rgba[out + 3] = 255;
     }
