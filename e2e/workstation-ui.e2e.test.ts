@@ -223,17 +223,28 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
 }
 
+const FILES_BY_FRAGMENT: Record<string, string> = {
+  nih_cxr_dx: DX_MONO2,
+  barre_cr_mono1: CR_MONO1,
+};
+
+/** The study-list id of a file; adds the file through the open dialog if it is not listed yet. */
 async function imageIdByName(fragment: string): Promise<string> {
-  const id = await page
-    .locator(`[data-testid="study-image"][title*="${fragment}"]`)
-    .first()
-    .getAttribute('data-image-id');
+  const entries = page.locator(`[data-testid="study-image"][title*="${fragment}"]`);
+  const path = FILES_BY_FRAGMENT[fragment];
+  if ((await entries.count()) === 0 && path) {
+    app.harness.setNextPick([path]);
+    await page.keyboard.press('Control+o');
+    await expect.poll(() => entries.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  }
+  const id = await entries.first().getAttribute('data-image-id');
   if (!id) throw new Error(`no study list entry for ${fragment}`);
   return id;
 }
 
 async function openFromList(fragment: string): Promise<void> {
   const id = await imageIdByName(fragment);
+  await page.keyboard.press('v');
   await afterRender(() =>
     page.locator(`[data-testid="study-image"][data-image-id="${id}"]`).click(),
   );
@@ -479,6 +490,25 @@ describe.skipIf(!modelAvailable)('model opinion', () => {
     // And after a window/level change.
     await afterRender(() => page.keyboard.press('4'));
     await check('bone-window');
+  });
+  it('re-explains the heatmap for another class, and shows the model card as text', async () => {
+    const labels = await page
+      .locator('#heatmap-label option')
+      .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    const other = labels.find((label) => label !== 'normal') ?? labels[0];
+    await page.selectOption('#heatmap-label', other);
+    await waitForPrediction();
+    await expect.poll(() => page.textContent('.heatmap-controls')).toContain(`map for “${other}”`);
+    const hasCard = (await page.locator('[data-testid="model-card-button"]').count()) > 0;
+    if (hasCard) {
+      await page.click('[data-testid="model-card-button"]');
+      await expect.poll(() => page.isVisible('.model-card')).toBe(true);
+      await expect
+        .poll(async () => ((await page.textContent('.model-card')) ?? '').length)
+        .toBeGreaterThan(50);
+      await shot('11-model-card');
+      await page.keyboard.press('Escape');
+    }
   });
 });
 
