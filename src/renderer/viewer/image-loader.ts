@@ -2,7 +2,7 @@
  * The 'cxr' image loader: cornerstone image ids are `cxr:<libraryImageId>:<frame>`; pixels come
  * from main's one decode path (`image:load`), the same decode the model sees.
  */
-import cornerstone from 'cornerstone-core';
+import cornerstone, { type CornerstoneImage } from 'cornerstone-core';
 import type { ImageMetadata } from '../../shared/imaging';
 import { call } from '../app/ipc';
 import { buildViewerImage, type ViewerImage } from './image-object';
@@ -13,7 +13,8 @@ export interface LoadedViewerImage extends ViewerImage {
   metadata: ImageMetadata;
 }
 
-const loaded = new Map<string, LoadedViewerImage>();
+/** What the viewer needs beyond cornerstone's image, keyed by that image (no races, no leak). */
+const loaded = new WeakMap<CornerstoneImage, LoadedViewerImage>();
 let registered = false;
 
 export function cornerstoneImageId(libraryImageId: string, frame: number): string {
@@ -40,9 +41,7 @@ export function registerCxrImageLoader(): void {
       const ready = performance.mark('cxr:image-built');
       performance.measure('cxr:image-load-ipc', requested.name, received.name);
       performance.measure('cxr:image-build', received.name, ready.name);
-      // Only the image on screen is kept; cornerstone's own cache is not used.
-      loaded.clear();
-      loaded.set(imageId, {
+      loaded.set(built.image, {
         ...built,
         libraryImageId,
         frameIndex: frame,
@@ -59,9 +58,9 @@ export async function loadViewerImage(
   frame: number,
 ): Promise<LoadedViewerImage> {
   registerCxrImageLoader();
-  const imageId = cornerstoneImageId(libraryImageId, frame);
-  await cornerstone.loadImage(imageId);
-  const entry = loaded.get(imageId);
+  // loadImage, not loadAndCacheImage: the image on screen is the only copy kept.
+  const image = await cornerstone.loadImage(cornerstoneImageId(libraryImageId, frame));
+  const entry = loaded.get(image);
   if (!entry) throw new Error('Image loaded but not recorded');
   return entry;
 }
