@@ -412,6 +412,8 @@ describe.skipIf(!modelAvailable)('model opinion', () => {
   });
 
   it('overlays the heatmap with H, and it stays registered after zoom and pan', async () => {
+    await openFromList('nih_cxr_dx');
+    await waitForPrediction();
     await afterRender(() => page.keyboard.press('f'));
     const imageId = (await viewState()).imageId;
     const label = await page.inputValue('#heatmap-label');
@@ -429,42 +431,109 @@ describe.skipIf(!modelAvailable)('model opinion', () => {
       },
       { imageId, label },
     );
-    // Where the overlay's weight should sit, in image pixels (alpha ramp as the renderer draws it).
-    let total = 0;
-    let sx = 0;
-    let sy = 0;
-    for (let r = 0; r < grid.gridHeight; r++) {
-      for (let c = 0; c < grid.gridWidth; c++) {
-        const v = grid.values[r * grid.gridWidth + c];
-        const w = v <= 0.2 ? 0 : (v - 0.2) / 0.8;
-        total += w;
-        sx += w * (grid.originX + (c + 0.5) * grid.cellWidth);
-        sy += w * (grid.originY + (r + 0.5) * grid.cellHeight);
-      }
-    }
-    const centre =
-      total > 0
-        ? { x: sx / total, y: sy / total }
-        : {
-            x: grid.originX + (grid.gridWidth * grid.cellWidth) / 2,
-            y: grid.originY + (grid.gridHeight * grid.cellHeight) / 2,
-          };
+    // The renderer's alpha ramp: transparent up to 0.2, opaque at 1.
+    const alpha = grid.values.map((v) => (v <= 0.2 ? 0 : (v - 0.2) / 0.8));
+    const hottest = alpha.indexOf(Math.max(...alpha));
+    const hotSpot = {
+      x: grid.originX + ((hottest % grid.gridWidth) + 0.5) * grid.cellWidth,
+      y: grid.originY + (Math.floor(hottest / grid.gridWidth) + 0.5) * grid.cellHeight,
+    };
 
-    const check = async (tag: string): Promise<number> => {
+    /**
+     * Registration check: for every grid cell on screen, the mean on/off difference in the middle
+     * of the cell's canvas rectangle should follow the cell's alpha. Returns the correlation for
+     * the true placement and for the grid shifted by one and two cells (a misregistered overlay
+     * correlates better with a shifted grid).
+     */
+    const agreement = async (
+      tag: string,
+    ): Promise<{ registered: number; shifted: number[]; cells: number }> => {
+      const state = await viewState();
+      const rects: { r: number; c: number; x0: number; y0: number; x1: number; y1: number }[] = [];
+      for (let r = 0; r < grid.gridHeight; r++) {
+        for (let c = 0; c < grid.gridWidth; c++) {
+          const a = imageToCanvas(
+            state,
+            grid.originX + (c + 0.25) * grid.cellWidth,
+            grid.originY + (r + 0.25) * grid.cellHeight,
+          );
+          const b = imageToCanvas(
+            state,
+            grid.originX + (c + 0.75) * grid.cellWidth,
+            grid.originY + (r + 0.75) * grid.cellHeight,
+          );
+          rects.push({ r, c, x0: a.x, y0: a.y, x1: b.x, y1: b.y });
+        }
+      }
+      const measured = await page.evaluate(
+        ({ off, on, rects }) => {
+          const s = (window as unknown as { snapshots: Record<string, PageImageData> }).snapshots;
+          const A = s[off];
+          const B = s[on];
+          return rects.map((rect) => {
+            const x0 = Math.max(0, Math.ceil(rect.x0));
+            const y0 = Math.max(0, Math.ceil(rect.y0));
+            const x1 = Math.min(A.width, Math.floor(rect.x1));
+            const y1 = Math.min(A.height, Math.floor(rect.y1));
+            if (x1 - x0 < 2 || y1 - y0 < 2) return null; // off screen
+            let sum = 0;
+            for (let y = y0; y < y1; y++) {
+              for (let x = x0; x < x1; x++) {
+                const i = (y * A.width + x) * 4;
+                sum +=
+                  Math.abs(A.data[i] - B.data[i]) +
+                  Math.abs(A.data[i + 1] - B.data[i + 1]) +
+                  Math.abs(A.data[i + 2] - B.data[i + 2]);
+              }
+            }
+            return sum / ((x1 - x0) * (y1 - y0));
+          });
+        },
+        { off: `${tag}-off`, on: `${tag}-on`, rects },
+      );
+      const correlation = (dr: number, dc: number): number => {
+        const xs: number[] = [];
+        const ys: number[] = [];
+        rects.forEach((rect, index) => {
+          const m = measured[index];
+          const r = rect.r + dr;
+          const c = rect.c + dc;
+          if (m === null || r < 0 || c < 0 || r >= grid.gridHeight || c >= grid.gridWidth) return;
+          xs.push(alpha[r * grid.gridWidth + c]);
+          ys.push(m);
+        });
+        const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+        const mx = mean(xs);
+        const my = mean(ys);
+        let sxy = 0;
+        let sxx = 0;
+        let syy = 0;
+        for (let i = 0; i < xs.length; i++) {
+          sxy += (xs[i] - mx) * (ys[i] - my);
+          sxx += (xs[i] - mx) ** 2;
+          syy += (ys[i] - my) ** 2;
+        }
+        return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+      };
+      return {
+        registered: correlation(0, 0),
+        shifted: [correlation(0, 2), correlation(2, 0), correlation(-2, -2), correlation(0, -2)],
+        cells: measured.filter((m) => m !== null).length,
+      };
+    };
+
+    const check = async (tag: string): Promise<void> => {
       await snapshot(`${tag}-off`);
       await afterRender(() => page.keyboard.press('h'));
       await snapshot(`${tag}-on`);
       await shot(`05-heatmap-${tag}`);
       await afterRender(() => page.keyboard.press('h'));
-      const diff = await difference(`${tag}-off`, `${tag}-on`);
-      expect(diff.meanAbs).toBeGreaterThan(0.5);
-      const state = await viewState();
-      const expected = imageToCanvas(state, centre.x, centre.y);
-      const error = Math.hypot(diff.cx - expected.x, diff.cy - expected.y);
-      // Tolerance: a small part of the heatmap's size on screen.
-      const onScreen = grid.gridWidth * grid.cellWidth * state.scale;
-      expect(error).toBeLessThan(0.08 * onScreen);
-      return error;
+      expect((await difference(`${tag}-off`, `${tag}-on`)).meanAbs).toBeGreaterThan(0.5);
+      const result = await agreement(tag);
+      console.log(`heatmap registration (${tag}):`, JSON.stringify(result));
+      expect(result.cells).toBeGreaterThan(8);
+      expect(result.registered).toBeGreaterThan(0.5);
+      for (const shifted of result.shifted) expect(result.registered).toBeGreaterThan(shifted);
     };
 
     await check('fit');
@@ -472,7 +541,7 @@ describe.skipIf(!modelAvailable)('model opinion', () => {
     const box = await page.locator(VIEWPORT).boundingBox();
     if (!box) throw new Error('no viewport box');
     const before = await viewState();
-    const point = imageToCanvas(before, centre.x, centre.y);
+    const point = imageToCanvas(before, hotSpot.x, hotSpot.y);
     await page.mouse.move(box.x + point.x + 40, box.y + point.y + 30);
     await afterRender(() => page.mouse.wheel(0, -300));
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -488,8 +557,8 @@ describe.skipIf(!modelAvailable)('model opinion', () => {
     expect(moved.translationX).not.toBeCloseTo(before.translationX, 0);
     await check('zoomed-panned');
     // And after a window/level change.
-    await afterRender(() => page.keyboard.press('4'));
-    await check('bone-window');
+    await afterRender(() => page.keyboard.press('2'));
+    await check('lung-window');
   });
   it('re-explains the heatmap for another class, and shows the model card as text', async () => {
     const labels = await page
