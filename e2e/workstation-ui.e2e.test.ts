@@ -392,6 +392,17 @@ describe('viewer', () => {
     expect(saturation).toBeGreaterThan(5); // grey would be 0
     await shot('09-colour');
   });
+  it('opens a DICOMDIR: its patients and images appear in the study list', async () => {
+    const before = await page.locator('[data-testid="study-image"]').count();
+    const patientsBefore = await page.locator('.patient').count();
+    app.harness.setNextPick([join(dicomDir, 'dicomdir_set', 'DICOMDIR')]);
+    await page.keyboard.press('Control+o');
+    await expect
+      .poll(() => page.locator('[data-testid="study-image"]').count(), { timeout: 30_000 })
+      .toBeGreaterThan(before);
+    expect(await page.locator('.patient').count()).toBeGreaterThan(patientsBefore);
+    await shot('12-dicomdir');
+  });
 });
 
 describe.skipIf(!modelAvailable)('model opinion', () => {
