@@ -42,5 +42,5 @@ const RADIOGRAPH_MODALITIES = new Set(['CR', 'DX', 'DR', 'RG']);
 /** A caution when the image is plainly not a radiograph (the model was made for chest X-rays). */
 export function modalityCaution(sourceKind: string, modality: string | undefined): string | null {
   if (sourceKind !== 'dicom' || !modality || RADIOGRAPH_MODALITIES.has(modality)) return null;
-  return `This is a ${modality} image, not a chest radiograph: the model was made for chest X-rays, so its opinion here means nothing.`;
+  return `Modality ${modality}: not a chest radiograph. The model was made for chest X-rays, so its opinion here means nothing.`;
 }

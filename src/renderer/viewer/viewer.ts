@@ -23,6 +23,7 @@ export interface ViewerEvents {
 
 const MIN_SCALE = 0.02;
 const MAX_SCALE = 40;
+const PIXEL_REPLICATION_SCALE = 4;
 
 export class Viewer {
   readonly root: HTMLElement;
@@ -377,6 +378,11 @@ export class Viewer {
       this.drawHeatmap(detail.canvasContext, this.heatmap, this.heatmapCanvas);
     }
     const viewport = detail.viewport;
+    // Magnified far enough to see single pixels: show them as blocks, not interpolated.
+    const replicate = viewport.scale >= PIXEL_REPLICATION_SCALE;
+    if (viewport.pixelReplication !== replicate) {
+      cornerstone.setViewport(this.element, { ...viewport, pixelReplication: replicate });
+    }
     const corners = overlayCorners(current.metadata, {
       windowCenter: viewport.voi.windowCenter,
       windowWidth: viewport.voi.windowWidth,
