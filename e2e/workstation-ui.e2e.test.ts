@@ -6,7 +6,15 @@
  * Model: the bundled one (resources/models), or E2E_MODEL_DIR. Without either, the tests that
  * need predictions are skipped (and say so).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -647,6 +655,15 @@ describe.skipIf(!modelAvailable)('batch screening', () => {
     await expect.poll(() => page.locator('[data-testid="screening-row"]').count()).toBe(1);
     expect(await page.textContent('[data-testid="screening-row"]')).toMatch(/incomplete/);
     await page.selectOption('[data-testid="screening-filter"]', 'all');
+
+    const csvPath = join(work, 'triage.csv');
+    app.harness.setNextSavePath(csvPath);
+    await page.getByRole('button', { name: 'Export CSV…' }).click();
+    await expect.poll(() => existsSync(csvPath), { timeout: 10_000 }).toBe(true);
+    expect(
+      readFileSync(csvPath, 'utf8').split(/\r?\n/).filter(Boolean).length,
+    ).toBeGreaterThanOrEqual(7);
+    await expect.poll(() => page.textContent('.screening-message')).toContain('Saved to');
 
     const firstRow = page.locator('[data-testid="screening-row"].openable').first();
     const rowImageId = await firstRow.getAttribute('data-image-id');
