@@ -242,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             "architecture": architecture,
             "hyperparameters": {k: hp[k] for k in ("epochs", "batch_size", "lr", "weight_decay", "label_smoothing",
                                                    "optimizer", "scheduler", "selection")},
+            "epochsRun": (history["history"][-1]["epoch"] if history else None),
             "selectedEpoch": ckpt["epoch"],
             "metrics": {"split": "validation (training/splits/val.csv)", "accuracy": report["accuracy"],
                         "macroAuc": report["macroAuc"], "perClass": report["perClass"],
