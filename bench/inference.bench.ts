@@ -73,11 +73,23 @@ async function ortLatency(
   return times;
 }
 
-/** The checkpoint a trained bundled model was exported from, when it is on this machine. */
-function checkpointOf(command: string): string | null {
+/**
+ * The PyTorch checkpoint a trained bundled model was exported from, when it is on this machine:
+ * COVIDNET_BENCH_CHECKPOINT, a `--checkpoint` in the recorded command, or
+ * training/runs/<id without "covidnet-cxr-">/best.pt (training/export.py's layout). The printed
+ * max |p_ort - p_torch| shows whether it really holds the same weights.
+ */
+function checkpointOf(modelId: string, command: string): string | null {
   const match = /--checkpoint\s+(\S+)/.exec(command);
-  const path = match ? resolve(REPO, match[1]) : null;
-  return path && existsSync(path) ? path : null;
+  const candidates = [
+    process.env.COVIDNET_BENCH_CHECKPOINT,
+    match?.[1],
+    join('training', 'runs', modelId.replace(/^covidnet-cxr-/, ''), 'best.pt'),
+  ];
+  for (const candidate of candidates) {
+    if (candidate && existsSync(resolve(REPO, candidate))) return resolve(REPO, candidate);
+  }
+  return null;
 }
 
 async function peakGflops(): Promise<number> {
@@ -131,7 +143,7 @@ export async function run(): Promise<void> {
       [1, 1, 224, 224],
       [ort2.manifest.outputs.probabilities],
     );
-    const checkpoint = checkpointOf(ort2.manifest.provenance.command);
+    const checkpoint = checkpointOf(ort2.manifest.id, ort2.manifest.provenance.command);
     const architecture = ort2.manifest.provenance.architecture as { config?: string } | undefined;
     const weights = checkpoint
       ? ['--checkpoint', checkpoint]
