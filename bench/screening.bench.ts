@@ -126,6 +126,8 @@ export async function run(): Promise<void> {
     console.log(
       `    screening / pure inference = ${((a.imagesPerSecond / pure) * 100).toFixed(0)}% (goal >= 90%)`,
     );
+    const stages = Object.entries(a.stagesMs ?? {}).map(([k, v]) => `${k} ${v.toFixed(1)}`);
+    console.log(`    mean ms per image by stage (sequential pass): ${stages.join(', ')}`);
 
     const small = join(scratch, 'cxr-200');
     const large = join(scratch, 'cxr-2000');
