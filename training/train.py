@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label-smoothing", type=float, default=DEFAULTS["label_smoothing"])
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", help="start from this checkpoint's weights (fresh optimizer; epochs continue its numbering)")
     ap.add_argument("--limit", type=int, default=0, help="debug: use only the first N train/val rows")
     ap.add_argument("--max-batches", type=int, default=0, help="debug: stop each epoch after N batches")
     args = ap.parse_args(argv)
@@ -124,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: train {len(train_rows)} val {len(val_rows)} (cache ready in {time.time() - t_start:.0f}s)", flush=True)
 
     model = build(args.config)
+    first_epoch = 1
+    if args.init:
+        init = torch.load(args.init, map_location="cpu")
+        model.load_state_dict(init["state_dict"])
+        first_epoch = init["epoch"] + 1
+        print(f"init from {args.init} (epoch {init['epoch']})", flush=True)
     print(f"model {args.config}: {count_params(model):,} params, {count_macs(model) / 1e9:.3f} GMACs", flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=DEFAULTS["plateau_factor"],
@@ -133,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                "batchNorm": "running statistics re-estimated each epoch on 240 clean, class-balanced training images"}
     history, best = [], None
     n_seen, train_time = 0, 0.0
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(first_epoch, first_epoch + args.epochs):
         # Deterministic data order and augmentation: generators seeded from (seed, epoch).
         rng = np.random.default_rng([args.seed, epoch])
         gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)
