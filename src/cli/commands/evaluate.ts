@@ -1,24 +1,39 @@
 /**
- * `evaluate --manifest <csv> --out <dir> [--model <dir>]`
+ * `evaluate --manifest <csv> --out <dir> [--model <dir>] [--probe] [--baseline <json>]`
  * Runs the model over a labelled manifest and writes metrics.json, report.md, predictions.csv,
- * confusion_matrix.svg and roc.svg into <dir>.
+ * confusion_matrix.svg and roc.svg into <dir>. The no-anatomy shortcut baseline
+ * (`<model>/shortcut_baseline.json` unless --baseline names another) is reported beside the
+ * model; --probe adds the framing probe.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../../shared/errors';
 import { runEvaluation } from '../../main/evaluation';
+import {
+  loadShortcutBaseline,
+  type ShortcutBaseline,
+} from '../../main/evaluation/shortcut/baseline';
 import { createInferenceEngine, defaultModelDir } from '../../main/inference';
 
 const RESEARCH_NOTICE =
   'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader.';
 
-export const usage = 'evaluate --manifest <csv> --out <dir> [--model <dir>]';
+export const usage =
+  'evaluate --manifest <csv> --out <dir> [--model <dir>] [--probe] [--baseline <shortcut_baseline.json>]';
 
 export async function run(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs({
       args: argv,
-      options: { manifest: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' } },
+      options: {
+        manifest: { type: 'string' },
+        out: { type: 'string' },
+        model: { type: 'string' },
+        probe: { type: 'boolean' },
+        baseline: { type: 'string' },
+      },
     });
   } catch (error) {
     console.error(`${(error as Error).message}\nusage: ${usage}`);
@@ -29,9 +44,21 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`usage: ${usage}`);
     return 2;
   }
+  const modelDir = args.values.model ?? defaultModelDir();
+  const baselinePath = args.values.baseline ?? join(modelDir, 'shortcut_baseline.json');
+  let shortcutBaseline: ShortcutBaseline | null = null;
+  if (args.values.baseline || existsSync(baselinePath)) {
+    try {
+      shortcutBaseline = await loadShortcutBaseline(baselinePath);
+    } catch (error) {
+      const info = toErrorInfo(error);
+      console.error(`Cannot load the shortcut baseline: ${info.code}: ${info.message}`);
+      return 1;
+    }
+  }
   let engine;
   try {
-    engine = await createInferenceEngine({ modelDir: args.values.model ?? defaultModelDir() });
+    engine = await createInferenceEngine({ modelDir });
   } catch (error) {
     const info = toErrorInfo(error);
     console.error(`Cannot load the model: ${info.code}: ${info.message}`);
@@ -46,6 +73,8 @@ export async function run(argv: string[]): Promise<number> {
       manifestPath: manifest,
       outDir: out,
       engine,
+      shortcutBaseline,
+      probe: args.values.probe === true,
       onProgress: (done, total) => {
         const now = performance.now();
         if (done < total && now - lastPrinted < (tty ? 200 : 5000)) return;
@@ -65,6 +94,17 @@ export async function run(argv: string[]): Promise<number> {
           (c) =>
             `  ${c}: sensitivity ${pct(m.per_class[c].sensitivity)}, PPV ${pct(m.per_class[c].ppv)}, ` +
             `AUC ${m.per_class[c].auc === null ? 'n/a' : (m.per_class[c].auc as number).toFixed(3)}`,
+        ),
+        ...(m.shortcut_baseline
+          ? [
+              `  no-anatomy shortcut baseline: accuracy ${pct(m.shortcut_baseline.accuracy)}, COVID-19 AUC ` +
+                `${m.shortcut_baseline.covid_auc?.toFixed(3) ?? 'n/a'}, names the source ${pct(m.shortcut_baseline.source_accuracy)}`,
+            ]
+          : []),
+        ...Object.entries(m.probe ?? {}).map(
+          ([t, f]) =>
+            `  probe ${t}: mean change in P(COVID-19) ${f.mean_delta_p_covid?.toFixed(3) ?? 'n/a'}, ` +
+            `${f.label_changes}/${f.n} labels changed`,
         ),
         `Wrote ${outcome.files.join(', ')}`,
       ].join('\n'),

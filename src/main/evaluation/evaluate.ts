@@ -3,15 +3,27 @@
  * ../shared/data/cxr/manifest.csv: file, label, source, ...; paths relative to the manifest's
  * folder). Writes predictions.csv, metrics.json, report.md, confusion_matrix.svg and roc.svg.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
 import { openImage, toModelGray } from '../imaging';
-import type { InferenceEngine, ModelTensor } from '../inference';
+import type { GrayImage, InferenceEngine, ModelTensor } from '../inference';
 import { argmax, computeMetrics, type EvaluationMetrics, type EvaluationSample } from './metrics';
 import { confusionMatrixSvg, reportMarkdown, rocSvg } from './report';
+import {
+  COVID_LABEL,
+  FramingProbe,
+  shortcutBaselineFigures,
+  type ProbeFigures,
+  type ShortcutBaselineFigures,
+  type ShortcutSample,
+} from './shortcut/audit';
+import type { ShortcutBaseline } from './shortcut/baseline';
+import { shortcutFeatures } from './shortcut/features';
+import type { FramingTransform } from './shortcut/framing';
+import { shortcutAuditMarkdown } from './shortcut/report';
 
 export interface ManifestEntry {
   file: string;
@@ -29,11 +41,21 @@ export interface EvaluationOptions {
   manifestPath: string;
   outDir: string;
   engine: InferenceEngine;
+  /** No-anatomy baseline to report beside the model on the same images (shortcut audit). */
+  shortcutBaseline?: ShortcutBaseline | null;
+  /** Re-run the model on non-COVID images under framing changes (shortcut audit). */
+  probe?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
+/** metrics.json: the model's figures, plus the shortcut audit when it was asked for. */
+export type EvaluationReport = EvaluationMetrics & {
+  shortcut_baseline?: ShortcutBaselineFigures;
+  probe?: Record<FramingTransform, ProbeFigures>;
+};
+
 export interface EvaluationOutcome {
-  metrics: EvaluationMetrics;
+  metrics: EvaluationReport;
   images: EvaluatedImage[];
   files: string[];
 }
@@ -56,14 +78,21 @@ export async function readEvaluationManifest(manifestPath: string): Promise<Mani
   });
 }
 
-async function decodeToTensor(path: string, engine: InferenceEngine): Promise<ModelTensor> {
+interface DecodedEntry {
+  tensor: ModelTensor;
+  gray: GrayImage;
+  fileBytes: number;
+}
+
+async function decodeEntry(path: string, engine: InferenceEngine): Promise<DecodedEntry> {
   const image = await openImage(path);
   const frame = await image.decodeFrame(0);
-  return engine.preprocess({
+  const gray = {
     data: toModelGray(frame, image.metadata),
     width: frame.columns,
     height: frame.rows,
-  });
+  };
+  return { tensor: engine.preprocess(gray), gray, fileBytes: (await stat(path)).size };
 }
 
 export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationOutcome> {
@@ -81,14 +110,17 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   }
 
   const images: EvaluatedImage[] = [];
-  const decode = (i: number): Promise<ModelTensor | CodedErrorInfo> =>
-    decodeToTensor(resolve(base, entries[i].file), engine).catch((error: unknown) =>
+  const baseline = options.shortcutBaseline ?? null;
+  const shortcutSamples: ShortcutSample[] = [];
+  const probe = options.probe ? new FramingProbe(engine) : null;
+  const decode = (i: number): Promise<DecodedEntry | CodedErrorInfo> =>
+    decodeEntry(resolve(base, entries[i].file), engine).catch((error: unknown) =>
       toErrorInfo(error),
     );
   // Decode image i+1 while image i is in the inference worker.
   let next = entries.length > 0 ? decode(0) : null;
   for (let i = 0; i < entries.length; i++) {
-    const prepared = await (next as Promise<ModelTensor | CodedErrorInfo>);
+    const prepared = await (next as Promise<DecodedEntry | CodedErrorInfo>);
     next = i + 1 < entries.length ? decode(i + 1) : null;
     const entry = entries[i];
     const path = resolve(base, entry.file);
@@ -96,8 +128,15 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       images.push({ ...entry, path, probabilities: null, error: prepared });
     } else {
       try {
-        const { probabilities } = await engine.classify(prepared);
+        const { probabilities } = await engine.classify(prepared.tensor);
         images.push({ ...entry, path, probabilities, error: null });
+        const { gray, fileBytes } = prepared;
+        if (baseline) {
+          const features = shortcutFeatures(gray.data, gray.width, gray.height, fileBytes);
+          shortcutSamples.push({ truth: entry.label, source: entry.source, features });
+        }
+        // The probe asks whether framing alone pushes non-COVID films towards COVID-19.
+        if (probe && entry.label !== COVID_LABEL) await probe.add(gray, probabilities);
       } catch (error) {
         images.push({ ...entry, path, probabilities: null, error: toErrorInfo(error) });
       }
@@ -112,7 +151,9 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       probabilities: image.probabilities as number[],
       source: image.source,
     }));
-  const metrics = computeMetrics(samples, labels);
+  const metrics: EvaluationReport = computeMetrics(samples, labels);
+  if (baseline) metrics.shortcut_baseline = shortcutBaselineFigures(baseline, shortcutSamples);
+  if (probe) metrics.probe = probe.figures();
 
   await mkdir(outDir, { recursive: true });
   const files = [
@@ -156,7 +197,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       manifestPath,
       failures,
       provider: engine.provider.active,
-    }),
+    }) + shortcutAuditMarkdown(metrics, metrics.shortcut_baseline, metrics.probe),
     'utf8',
   );
   await writeFile(files[3], confusionMatrixSvg(metrics), 'utf8');
