@@ -15,9 +15,7 @@ import {
   type ShortcutBaseline,
 } from '../../main/evaluation/shortcut/baseline';
 import { createInferenceEngine, defaultModelDir } from '../../main/inference';
-
-const RESEARCH_NOTICE =
-  'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader.';
+import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const usage =
   'evaluate --manifest <csv> --out <dir> [--model <dir>] [--probe] [--baseline <shortcut_baseline.json>]';

@@ -9,9 +9,7 @@ import type { PredictionResult } from '../../shared/prediction';
 import { openImage, renderDisplay8 } from '../../main/imaging';
 import { createInferenceEngine, defaultModelDir } from '../../main/inference';
 import { encodePng, renderHeatmapOverlay } from '../../main/inference/heatmap-image';
-
-const RESEARCH_NOTICE =
-  'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader.';
+import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const usage =
   'predict <file> [--heatmap <out.png>] [--heatmap-label <label>] [--frame <n>] [--model <dir>] [--json]';

@@ -18,9 +18,7 @@ import {
   rowsToJson,
   runScreening,
 } from '../../main/screening';
-
-const RESEARCH_NOTICE =
-  'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader.';
+import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const usage =
   'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>]';

@@ -8,7 +8,8 @@ import { testModelDir } from '../inference/test-support';
 import { createDirectTransport } from '../ipc/direct-transport';
 import { registerIpcHandlers } from '../ipc/register';
 import type { Platform } from './platform';
-import { RESEARCH_NOTICE, createWorkstation } from './workstation';
+import { RESEARCH_NOTICE } from '../../shared/notice';
+import { createWorkstation } from './workstation';
 
 const dicomDir = resolve(__dirname, '../../../../shared/data/dicom');
 const work = mkdtempSync(join(tmpdir(), 'workstation-test-'));

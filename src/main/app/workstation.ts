@@ -15,10 +15,9 @@ import type { IpcHandlers } from '../ipc/register';
 import { createLibrary, type Library } from '../library/library';
 import type { FileFilter, Platform } from './platform';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
+import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const APP_NAME = 'COVID-Net CXR Workstation';
-export const RESEARCH_NOTICE =
-  'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader.';
 
 export interface WorkstationOptions {
   /** Where screening jobs are stored (resumable). */
