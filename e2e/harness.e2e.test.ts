@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESEARCH_NOTICE } from '../src/main/app/workstation';
+import { RESEARCH_NOTICE } from '../src/shared/notice';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 
 const dicomDir = resolve(__dirname, '../../shared/data/dicom');
