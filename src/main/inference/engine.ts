@@ -24,6 +24,7 @@ import {
   MANIFEST_FILE_NAME,
   verifyGraphChecksum,
 } from './manifest';
+import { readEvaluationSummary } from './evaluation-summary';
 import { defaultIntraOpThreads, platformProviderOrder } from './providers';
 import {
   gridRegistration,
@@ -458,6 +459,8 @@ export async function createInferenceEngine(
     return [side, side];
   }
 
+  const evaluationSummary =
+    readEvaluationSummary(loaded.modelDir) ?? summariseMetrics(manifest.provenance.metrics);
   return {
     manifest,
     modelDir: loaded.modelDir,
@@ -477,7 +480,7 @@ export async function createInferenceEngine(
         intendedUse: manifest.intendedUse,
         hasModelCard:
           manifest.modelCard !== undefined && existsSync(join(loaded.modelDir, manifest.modelCard)),
-        evaluationSummary: summariseMetrics(manifest.provenance.metrics),
+        evaluationSummary,
       };
     },
     preprocess: (gray) => preprocessGray(gray, manifest.input),
