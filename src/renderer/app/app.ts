@@ -425,7 +425,8 @@ export class WorkstationApp {
         else this.help.showModal();
         return;
       case 'closeOverlay':
-        if (this.help.open) this.help.close();
+        // Escape is taken by the shortcut handler, so close every open dialog here (help, model card).
+        for (const dialog of document.querySelectorAll('dialog')) if (dialog.open) dialog.close();
         return;
       default:
         return;
