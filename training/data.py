@@ -72,9 +72,9 @@ def load_tensor_cache(rows: list[dict], name: str, spec: dict = DEFAULT_INPUT_SP
 # small/blurry, heavy JPEG). Randomising these cues in every class makes them useless to the model.
 
 
-def random_aspect_crop(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def random_aspect_crop(img: np.ndarray, rng: np.random.Generator, min_area: float = 0.55) -> np.ndarray:
     h, w = img.shape
-    area = rng.uniform(0.55, 1.0) * h * w
+    area = rng.uniform(min_area, 1.0) * h * w
     aspect = math.exp(rng.uniform(math.log(0.7), math.log(1.45)))  # width / height
     ch = int(min(h, round(math.sqrt(area / aspect))))
     cw = int(min(w, round(math.sqrt(area * aspect))))
@@ -119,10 +119,13 @@ def random_downscale_jpeg(img: np.ndarray, rng: np.random.Generator) -> np.ndarr
         return np.asarray(dec.convert("L"), dtype=np.uint8)
 
 
-def augment_gray(img: np.ndarray, rng: np.random.Generator, spec: dict = DEFAULT_INPUT_SPEC) -> torch.Tensor:
-    """uint8 HxW -> framing-randomised, cropped (crop rule) and area-resized [1, h, w] in 0..255."""
-    if rng.random() < 0.5:
-        img = random_aspect_crop(img, rng)
+def augment_gray(img: np.ndarray, rng: np.random.Generator, spec: dict = DEFAULT_INPUT_SPEC,
+                 crop_probability: float = 0.5, crop_min_area: float = 0.55) -> torch.Tensor:
+    """uint8 HxW -> framing-randomised, cropped (crop rule) and area-resized [1, h, w] in 0..255.
+    Phase 3 widens the aspect crops (more often, down to 35% of the area) because the framing probe
+    showed the model reading field of view (zoom) as a COVID-19 cue."""
+    if rng.random() < crop_probability:
+        img = random_aspect_crop(img, rng, crop_min_area)
     if rng.random() < 0.3:
         img = random_border(img, rng)
     if rng.random() < 0.5:

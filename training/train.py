@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", help="start from this checkpoint's weights (fresh optimizer; epochs continue its numbering)")
+    ap.add_argument("--cosine", action="store_true",
+                    help="cosine learning-rate decay to lr/20 over --epochs instead of ReduceLROnPlateau")
+    ap.add_argument("--crop-probability", type=float, default=0.5, help="probability of a random aspect/zoom crop")
+    ap.add_argument("--crop-min-area", type=float, default=0.55, help="smallest area fraction of that crop")
     ap.add_argument("--limit", type=int, default=0, help="debug: use only the first N train/val rows")
     ap.add_argument("--max-batches", type=int, default=0, help="debug: stop each epoch after N batches")
     args = ap.parse_args(argv)
@@ -133,9 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"init from {args.init} (epoch {init['epoch']})", flush=True)
     print(f"model {args.config}: {count_params(model):,} params, {count_macs(model) / 1e9:.3f} GMACs", flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=DEFAULTS["plateau_factor"],
-                                                       patience=DEFAULTS["plateau_patience"])
-    hparams = {**vars(args), "optimizer": "Adam", "scheduler": "ReduceLROnPlateau(val loss, factor 0.7, patience 5)",
+    if args.cosine:
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs, eta_min=args.lr / 20)
+    else:
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=DEFAULTS["plateau_factor"],
+                                                           patience=DEFAULTS["plateau_patience"])
+    scheduler_text = ("CosineAnnealingLR(to lr/20)" if args.cosine
+                      else "ReduceLROnPlateau(val loss, factor 0.7, patience 5)")
+    hparams = {**vars(args), "optimizer": "Adam", "scheduler": scheduler_text,
                "selection": "best validation macro AUC (one-vs-rest), ties -> lower val loss",
                "batchNorm": "running statistics re-estimated each epoch on 240 clean, class-balanced training images"}
     history, best = [], None
@@ -151,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.time()
         tot_loss, tot_correct, tot_n = 0.0, 0, 0
         for idx in batches:
-            xb = torch.stack([augment_gray(train_imgs[i], rng, spec) for i in idx])
+            xb = torch.stack([augment_gray(train_imgs[i], rng, spec, args.crop_probability, args.crop_min_area)
+                              for i in idx])
             xb = normalize_batch(augment_batch(xb, gen), spec)
             yb = torch.tensor([y_train[i] for i in idx])
             logits = model(xb)
@@ -167,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         n_seen += tot_n
         recalibrate_bn(model, x_calib)
         val = evaluate(model, x_val, y_val)
-        sched.step(val["loss"])
+        if args.cosine:
+            sched.step()
+        else:
+            sched.step(val["loss"])
         cov = val["perClass"]["COVID-19"]
         row = {"epoch": epoch, "lr": opt.param_groups[0]["lr"], "trainLoss": tot_loss / tot_n,
                "trainAcc": tot_correct / tot_n, "valLoss": val["loss"], "valAcc": val["accuracy"],

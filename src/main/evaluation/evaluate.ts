@@ -194,7 +194,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   await writeFile(
     files[2],
     reportMarkdown(metrics, engine.manifest, {
-      manifestPath,
+      // As the user named it (relative paths stay relative), so reports don't carry this machine's paths.
+      manifestPath: options.manifestPath,
       failures,
       provider: engine.provider.active,
     }) + shortcutAuditMarkdown(metrics, metrics.shortcut_baseline, metrics.probe),
