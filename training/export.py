@@ -241,9 +241,14 @@ def main(argv: list[str] | None = None) -> int:
             "createdAt": created,
             "architecture": architecture,
             "hyperparameters": {k: hp.get(k) for k in ("epochs", "batch_size", "lr", "weight_decay", "label_smoothing",
-                                                       "optimizer", "scheduler", "selection", "init", "batchNorm")},
-            "phases": ([{"epochs": "1-22", "lr": 1e-3, "init": "random (kaiming), seed 1234"},
-                        {"epochs": "23-30", "lr": hp["lr"], "init": hp["init"]}] if hp.get("init") else None),
+                                                       "optimizer", "scheduler", "selection", "init", "batchNorm",
+                                                       "cosine", "crop_probability", "crop_min_area")},
+            "phases": (([{"epochs": "1-22", "lr": 1e-3, "init": "random (kaiming), seed 1234"},
+                         {"epochs": "23-30", "lr": 2e-4, "init": "phase 1 last.pt"}]
+                        + ([{"epochs": "31-46", "lr": f"{hp['lr']} cosine to lr/20", "init": hp["init"],
+                             "crops": f"p={hp.get('crop_probability')}, min area {hp.get('crop_min_area')}"}]
+                           if hp.get("cosine") else []))
+                       if hp.get("init") else None),
             "epochsRun": (history["history"][-1]["epoch"] if history else None),
             "selectedEpoch": ckpt["epoch"],
             "metrics": {"split": "validation (training/splits/val.csv)", "accuracy": report["accuracy"],

@@ -78,7 +78,7 @@ def write_model_card(path: str, manifest: dict, report: dict, history: dict | No
     add(f"- Command: `{prov['command']}` (split + train + export; see `training/README.md`).")
     add(f"- Adam, lr {hp['lr']}, weight decay {hp['weight_decay']}, batch {hp['batch_size']} "
         f"({hp['batch_size'] // 3} per class: batch re-balancing, every batch holds every class), "
-        f"{prov.get('epochsRun') or hp['epochs']} epochs, {hp['scheduler']}, cross-entropy with label smoothing {hp['label_smoothing']}, "
+        f"{hp['epochs']} epochs (numbered up to {prov.get('epochsRun')}), {hp['scheduler']}, cross-entropy with label smoothing {hp['label_smoothing']}, "
         f"seed {prov['seed']}, deterministic data order. Selection: {hp['selection']}; selected epoch "
         f"{prov['selectedEpoch']}.")
     if hp.get("cosine"):
