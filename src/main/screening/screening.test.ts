@@ -31,9 +31,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'covidnet-screen-'));
   cxrFolder = join(scratch, 'cxr');
   await mkdir(join(cxrFolder, 'nested'), { recursive: true });
-  cxrNames = (await readdir(CXR_IMAGES))
-    .filter((n) => n.endsWith('.jpg'))
-    .sort();
+  cxrNames = (await readdir(CXR_IMAGES)).filter((n) => n.endsWith('.jpg')).sort();
   for (const [i, name] of cxrNames.entries()) {
     await symlink(join(CXR_IMAGES, name), join(cxrFolder, i % 2 ? 'nested' : '', name));
   }
