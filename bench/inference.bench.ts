@@ -75,14 +75,15 @@ async function ortLatency(
 
 /**
  * The PyTorch checkpoint a trained bundled model was exported from, when it is on this machine:
- * COVIDNET_BENCH_CHECKPOINT, a `--checkpoint` in the recorded command, or
+ * COVIDNET_BENCH_CHECKPOINT, the manifest's `provenance.checkpoint`, a `--checkpoint` in the recorded command, or
  * training/runs/<id without "covidnet-cxr-">/best.pt (training/export.py's layout). The printed
  * max |p_ort - p_torch| shows whether it really holds the same weights.
  */
-function checkpointOf(modelId: string, command: string): string | null {
+function checkpointOf(modelId: string, command: string, recorded: unknown): string | null {
   const match = /--checkpoint\s+(\S+)/.exec(command);
   const candidates = [
     process.env.COVIDNET_BENCH_CHECKPOINT,
+    typeof recorded === 'string' ? recorded : undefined,
     match?.[1],
     join('training', 'runs', modelId.replace(/^covidnet-cxr-/, ''), 'best.pt'),
   ];
@@ -143,7 +144,11 @@ export async function run(): Promise<void> {
       [1, 1, 224, 224],
       [ort2.manifest.outputs.probabilities],
     );
-    const checkpoint = checkpointOf(ort2.manifest.id, ort2.manifest.provenance.command);
+    const checkpoint = checkpointOf(
+      ort2.manifest.id,
+      ort2.manifest.provenance.command,
+      ort2.manifest.provenance.checkpoint,
+    );
     const architecture = ort2.manifest.provenance.architecture as { config?: string } | undefined;
     const weights = checkpoint
       ? ['--checkpoint', checkpoint]

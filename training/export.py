@@ -235,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
                                     "only', Hannover CC BY 3.0, NIH ChestX-ray14 unrestricted with citation. Only the "
                                     "trained weights ship; no training images are distributed."),
             "command": args.command,
+            # The PyTorch weights this graph was exported from (git-ignored; the benchmark compares against them).
+            "checkpoint": (os.path.relpath(os.path.abspath(args.checkpoint), os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                           if args.checkpoint else None),
             "split": ("training/splits/{train,val}.csv: by patient_id, stratified by (primary label, source), "
                       "80/20, seed 20260 (training/split.py)"),
             "seed": hp["seed"],
