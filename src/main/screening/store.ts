@@ -1,7 +1,9 @@
 /**
  * The screening store: one folder per job under `storeDir` (never inside the screened folders).
  *   job.json    the job manifest, replaced atomically (write temp, fsync, rename, fsync dir)
- *   rows.jsonl  one ScreeningRow per line, appended and fsync'd row by row
+ *   rows.jsonl  one ScreeningRow per line, appended (one write per row) and fsync'd at least every
+ *               200 ms: a kill loses nothing (the page cache survives it); a power cut loses at
+ *               most the last 200 ms of rows, which a resume screens again (done = rows in the log)
  * A process killed at any moment leaves at most a torn last line, which `openRowLog` cuts off
  * before appending again; so resuming neither loses a written row nor duplicates one.
  */
@@ -156,8 +158,12 @@ export async function readAllRows(storeDir: string, jobId: string): Promise<Scre
   return rows;
 }
 
-/** Append-only row log with one fsync per row. */
+/** Interval of the group commit: one fsync per row cost more than the model on small films. */
+const SYNC_INTERVAL_MS = 200;
+
+/** Append-only row log with group-committed fsyncs. */
 export class RowLog {
+  private lastSync = performance.now();
   private constructor(private readonly handle: FileHandle) {}
 
   /** Opens (creating) the log; cuts off a torn last line so the next append starts clean. */
@@ -193,13 +199,19 @@ export class RowLog {
   }
 
   async append(row: ScreeningRow): Promise<void> {
-    // One write per row (a kill can only tear this line), then fsync before counting it done.
+    // One write per row, so a kill can only tear this line (cut off on reopen).
     await this.handle.write(`${JSON.stringify(row)}\n`);
-    await this.handle.datasync();
+    if (performance.now() - this.lastSync >= SYNC_INTERVAL_MS) await this.sync();
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  private async sync(): Promise<void> {
+    await this.handle.datasync();
+    this.lastSync = performance.now();
+  }
+
+  async close(): Promise<void> {
+    await this.sync();
+    await this.handle.close();
   }
 }
 
