@@ -66,8 +66,8 @@ function runCli(args: string[]): Promise<void> {
   });
 }
 
-/** Scans one folder. Several scans may run at once (each mostly waits on its offline look-ups). */
-export async function scan(input: string): Promise<ScanReport> {
+/** Runs the scanner once and parses its CSV; null when the CSV came out garbled. */
+async function scanOnce(input: string): Promise<Finding[] | null> {
   const outDir = mkdtempSync(join(tmpdir(), 'electronegativity-'));
   const csvPath = join(outDir, 'findings.csv');
   try {
@@ -83,12 +83,19 @@ export async function scan(input: string): Promise<ScanReport> {
       '-e',
       installedElectronVersion(),
     ]);
-    const rows = parse(readFileSync(csvPath, 'utf8'), {
-      columns: (header: string[]) => header.map((h) => h.trim()),
-      skip_empty_lines: true,
-      trim: true,
-    }) as Record<string, string>[];
-    const findings = rows.map((row) => ({
+    let rows: Record<string, string>[];
+    try {
+      rows = parse(readFileSync(csvPath, 'utf8'), {
+        columns: (header: string[]) => header.map((h) => h.trim()),
+        skip_empty_lines: true,
+        trim: true,
+      }) as Record<string, string>[];
+    } catch {
+      return null;
+    }
+    // Its CSV writer races: the header can land over the first record. Check ids are UPPER_SNAKE.
+    if (rows.some((row) => !/^[A-Z0-9_]+$/.test(row['issue'] ?? ''))) return null;
+    return rows.map((row) => ({
       check: row['issue'],
       severity: row['severity'],
       confidence: row['confidence'],
@@ -96,10 +103,19 @@ export async function scan(input: string): Promise<ScanReport> {
       location: row['location'],
       description: row['description'],
     }));
-    return { input, findings };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** Scans one folder. Several scans may run at once (each mostly waits on its offline look-ups). */
+export async function scan(input: string): Promise<ScanReport> {
+  // electronegativity 1.10 sometimes writes its CSV header over the first row: scan again then.
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    const findings = await scanOnce(input);
+    if (findings) return { input, findings };
+  }
+  throw new Error(`electronegativity wrote an unreadable report for ${input} four times`);
 }
 
 /** Problems with a report: failing findings, or signs that nothing was really scanned. */
