@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import { runEvaluation } from '../../main/evaluation';
 import {
@@ -21,26 +22,19 @@ export const usage =
   'evaluate --manifest <csv> --out <dir> [--model <dir>] [--probe] [--baseline <shortcut_baseline.json>]';
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        manifest: { type: 'string' },
-        out: { type: 'string' },
-        model: { type: 'string' },
-        probe: { type: 'boolean' },
-        baseline: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\nusage: ${usage}`);
-    return 2;
-  }
+  const args = parseArgs({
+    args: argv,
+    options: {
+      manifest: { type: 'string' },
+      out: { type: 'string' },
+      model: { type: 'string' },
+      probe: { type: 'boolean' },
+      baseline: { type: 'string' },
+    },
+  });
   const { manifest, out } = args.values;
   if (!manifest || !out) {
-    console.error(`usage: ${usage}`);
-    return 2;
+    throw new UsageError('--manifest and --out are required');
   }
   const modelDir = args.values.model ?? defaultModelDir();
   const baselinePath = args.values.baseline ?? join(modelDir, 'shortcut_baseline.json');

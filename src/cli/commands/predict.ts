@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../command';
 import { CodedError, toErrorInfo } from '../../shared/errors';
 import type { PredictionResult } from '../../shared/prediction';
 import { openImage, renderDisplay8 } from '../../main/imaging';
@@ -41,28 +42,21 @@ function formatResult(file: string, result: PredictionResult, heatmapPath: strin
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        heatmap: { type: 'string' },
-        'heatmap-label': { type: 'string' },
-        frame: { type: 'string' },
-        model: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\nusage: ${usage}`);
-    return 2;
-  }
+  const args = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      heatmap: { type: 'string' },
+      'heatmap-label': { type: 'string' },
+      frame: { type: 'string' },
+      model: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
   const [file, ...extra] = args.positionals;
   const frameIndex = args.values.frame === undefined ? 0 : Number(args.values.frame);
   if (!file || extra.length > 0 || !Number.isInteger(frameIndex) || frameIndex < 0) {
-    console.error(`usage: ${usage}`);
-    return 2;
+    throw new UsageError('expected one input file and a whole-number --frame');
   }
 
   const heatmapPath = args.values.heatmap ?? null;

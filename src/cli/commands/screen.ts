@@ -7,6 +7,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import type { ScreeningProgress } from '../../shared/screening';
 import { createInferenceEngine, defaultModelDir } from '../../main/inference';
@@ -69,47 +70,37 @@ function isInside(child: string, parent: string): boolean {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        json: { type: 'string' },
-        model: { type: 'string' },
-        resume: { type: 'boolean', default: false },
-        job: { type: 'string' },
-        store: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\nusage: ${usage}`);
-    return 2;
-  }
+  const args = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      json: { type: 'string' },
+      model: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      job: { type: 'string' },
+      store: { type: 'string' },
+    },
+  });
   const folders = args.positionals.map((f) => resolve(f));
   const { out, json, job } = args.values;
   if (folders.length === 0 || !out) {
-    console.error(`usage: ${usage}`);
-    return 2;
+    throw new UsageError('expected at least one folder and --out <results.csv>');
   }
   for (const folder of folders) {
     const info = await stat(folder).catch(() => null);
     if (!info?.isDirectory()) {
-      console.error(`Not a folder: ${folder}`);
-      return 2;
+      throw new UsageError(`not a folder: ${folder}`);
     }
   }
   const storeDir = resolve(args.values.store ?? defaultStoreDir());
   if (folders.some((folder) => isInside(storeDir, folder))) {
-    console.error(
-      `The store (${storeDir}) must not be inside a screened folder; pass --store elsewhere.`,
+    throw new UsageError(
+      `the store (${storeDir}) must not be inside a screened folder; pass --store elsewhere`,
     );
-    return 2;
   }
   if (job !== undefined && !/^[A-Za-z0-9_-]+$/.test(job)) {
-    console.error(`Invalid job id: ${job}`);
-    return 2;
+    throw new UsageError(`invalid job id: ${job}`);
   }
 
   let engine;
