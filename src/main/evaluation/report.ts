@@ -1,9 +1,10 @@
 /** The evaluation report: Markdown tables in the shape of the COVID-Net paper, and SVG figures. */
 import type { ModelManifest } from '../../shared/model-manifest';
+import { RESEARCH_NOTICE } from '../../shared/notice';
 import { rocCurve, type EvaluationMetrics, type EvaluationSample } from './metrics';
 
-const RESEARCH_NOTICE =
-  'For research and triage support only. Not a diagnosis; every result must be reviewed by a qualified reader. ' +
+const REPORT_NOTICE =
+  `${RESEARCH_NOTICE} ` +
   'Figures on this data set do not show clinical performance; COVID-19 CXR classifiers are known to learn ' +
   'shortcuts such as the source hospital (DeGrave et al., Nature Machine Intelligence 2021): compare the ' +
   'per-source table before trusting any number here.';
@@ -36,7 +37,7 @@ export function reportMarkdown(
   const lines: string[] = [
     `# Evaluation: ${manifest.name} (${manifest.id} ${manifest.version})`,
     '',
-    `> ${RESEARCH_NOTICE}`,
+    `> ${REPORT_NOTICE}`,
     '',
     `Data: \`${context.manifestPath}\`, ${metrics.n_images} images evaluated` +
       (context.failures.length > 0

@@ -15,8 +15,7 @@ import { button, h } from './dom';
 import { createHelpOverlay } from './help-overlay';
 import { call, errorInfoOf } from './ipc';
 import { commandForKey, type CommandId } from './shortcuts';
-
-const DEFAULT_NOTICE = 'For research and triage support only — not a diagnosis.';
+import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export class WorkstationApp {
   private readonly viewer: Viewer;
@@ -70,7 +69,7 @@ export class WorkstationApp {
     });
     this.notice = h('div', {
       className: 'research-notice',
-      text: DEFAULT_NOTICE,
+      text: RESEARCH_NOTICE,
       attrs: { role: 'note', 'data-testid': 'research-notice' },
     });
 
