@@ -4,19 +4,18 @@
  * confusion matrix and per-class figures recomputed here by hand from predictions.csv, and
  * predictions.csv against the engine run directly on a few of the images.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImage } from '../imaging';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
 import { SHARED_DATA, testModelDir } from '../inference/test-support';
 import { runEvaluation } from './evaluate';
 import type { EvaluationMetrics } from './metrics';
+import { CLASSES, writeSubsetManifest } from './test-support';
 
-const CLASSES = ['normal', 'pneumonia', 'COVID-19'];
 let scratch: string;
 let outDir: string;
 let engine: InferenceEngine;
@@ -26,25 +25,13 @@ let metrics: EvaluationMetrics;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'covidnet-eval-'));
   outDir = join(scratch, 'out');
-  const sharedManifest = join(SHARED_DATA, 'cxr/manifest.csv');
-  const all = parse(await readFile(sharedManifest, 'utf8'), { columns: true }) as Record<
-    string,
-    string
-  >[];
-  chosen = CLASSES.flatMap((label) =>
-    all
-      .filter((r) => r.label === label)
-      .sort((a, b) => a.file.localeCompare(b.file))
-      .slice(0, 6),
-  );
-  // Paths relative to the temp manifest's own folder.
-  const rows = chosen.map((r) => ({
-    ...r,
-    file: relative(scratch, resolve(SHARED_DATA, 'cxr', r.file)),
-  }));
-  await writeFile(
-    join(scratch, 'manifest.csv'),
-    stringify(rows, { header: true, columns: Object.keys(all[0]) }),
+  chosen = await writeSubsetManifest(scratch, (all) =>
+    CLASSES.flatMap((label) =>
+      all
+        .filter((r) => r.label === label)
+        .sort((a, b) => a.file.localeCompare(b.file))
+        .slice(0, 6),
+    ),
   );
   engine = await createInferenceEngine({ modelDir: testModelDir(), providers: ['cpu'] });
   await runEvaluation({ manifestPath: join(scratch, 'manifest.csv'), outDir, engine });

@@ -5,20 +5,18 @@
  * the flipped images.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImage, toModelGray } from '../../imaging';
 import { createInferenceEngine, type InferenceEngine } from '../../inference';
 import { PYTHON, REPO_ROOT, SHARED_DATA, testModelDir } from '../../inference/test-support';
 import { runEvaluation, type EvaluationReport } from '../evaluate';
+import { CLASSES, writeSubsetManifest } from '../test-support';
 import { loadShortcutBaseline } from './baseline';
 import { FRAMING_TRANSFORMS, applyFramingTransform } from './framing';
 
-const CLASSES = ['normal', 'pneumonia', 'COVID-19'];
 let scratch: string;
 let engine: InferenceEngine;
 let chosen: Record<string, string>[];
@@ -27,23 +25,14 @@ const baselinePath = join(testModelDir(), 'shortcut_baseline.json');
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'covidnet-audit-'));
-  const all = parse(await readFile(join(SHARED_DATA, 'cxr/manifest.csv'), 'utf8'), {
-    columns: true,
-  }) as Record<string, string>[];
   // Every 40th image of each label: a spread of sources.
-  chosen = CLASSES.flatMap((label) =>
-    all
-      .filter((r) => r.label === label)
-      .filter((_, i) => i % 40 === 0)
-      .slice(0, 4),
-  );
-  const rows = chosen.map((r) => ({
-    ...r,
-    file: relative(scratch, resolve(SHARED_DATA, 'cxr', r.file)),
-  }));
-  await writeFile(
-    join(scratch, 'manifest.csv'),
-    stringify(rows, { header: true, columns: Object.keys(all[0]) }),
+  chosen = await writeSubsetManifest(scratch, (all) =>
+    CLASSES.flatMap((label) =>
+      all
+        .filter((r) => r.label === label)
+        .filter((_, i) => i % 40 === 0)
+        .slice(0, 4),
+    ),
   );
   engine = await createInferenceEngine({ modelDir: testModelDir(), providers: ['cpu'] });
   const outcome = await runEvaluation({
