@@ -19,32 +19,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkstationApi } from '../src/shared/ipc/contract';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
+import type { PageDocument, PageElement, PageImageData, PageWindow } from './harness/page-dom';
 
-// Page-side callbacks below run in Chromium, but this file is type-checked with the Node config
-// (no DOM lib): the few browser shapes they touch are declared here, in module scope only.
-interface PageImageData {
-  width: number;
-  height: number;
-  data: Uint8ClampedArray;
-}
-interface PageElement {
-  dataset: Record<string, string | undefined>;
-  width: number;
-  height: number;
-  querySelector(selector: string): PageElement | null;
-  getContext(
-    kind: '2d',
-  ): { getImageData(x: number, y: number, w: number, h: number): PageImageData } | null;
-  addEventListener(
-    type: string,
-    listener: (event: { detail?: unknown }) => void,
-    options?: boolean | { once?: boolean },
-  ): void;
-}
-declare const document: { querySelector(selector: string): PageElement | null };
-declare const window: { api: WorkstationApi };
+// Page-side callbacks below run in Chromium; this file is type-checked without the DOM lib.
+declare const document: PageDocument;
+declare const window: PageWindow;
 declare const DataTransfer: new () => { items: { add(file: File): void } };
 
 const repoRoot = resolve(__dirname, '..');
