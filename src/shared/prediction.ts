@@ -56,6 +56,34 @@ export interface PredictionResult {
   heatmap?: HeatmapGrid;
 }
 
+/** Why the chest gate turned a film away (no probabilities are computed for it). */
+export type GateRejectionCode = 'NOT_A_FRONTAL_CHEST_XRAY';
+
+/**
+ * The chest gate's verdict, decided before any score: from the DICOM header (modality, body part,
+ * view position) and from the lung-field segmenter (two plausible lung fields). A rejection is a
+ * result, not an error: the film is still shown, and reports say it was not scored.
+ */
+export interface ChestGateVerdict {
+  accepted: boolean;
+  /** Set when rejected. */
+  code: GateRejectionCode | null;
+  /** Plain-words reason, e.g. "Modality is CT, not a radiograph" or "no two lung fields found". */
+  reason: string | null;
+  /** Which check decided: the header, the segmenter, or none (accepted). */
+  decidedBy: 'header' | 'segmenter' | null;
+}
+
+/** A film the gate turned away: what the UI, screening rows and reports get instead of scores. */
+export interface RejectedFilm {
+  status: 'rejected';
+  gate: ChestGateVerdict;
+  modelId: string;
+  modelName: string;
+  modelVersion: string;
+  executionProvider: ExecutionProviderName;
+}
+
 /** What the UI shows about the loaded model. */
 export interface ModelInfo {
   id: string;

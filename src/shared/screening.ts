@@ -2,7 +2,8 @@
 import type { ErrorCode } from './errors';
 import type { ExecutionProviderName } from './prediction';
 
-export type ScreeningRowStatus = 'ok' | 'error';
+/** `rejected`: the chest gate turned the film away (errorCode says why); no probabilities. */
+export type ScreeningRowStatus = 'ok' | 'error' | 'rejected';
 
 export interface ScreeningRow {
   /** Path of the source file (as given/walked on this machine). */

@@ -32,6 +32,8 @@ const SENTENCES: Record<ErrorCode, string> = {
   INFERENCE_FAILED: 'The AI model failed while analysing this image.',
   NOT_A_CHEST_XRAY_CANDIDATE:
     'This does not look like a chest radiograph, so the AI model was not applied.',
+  NOT_A_FRONTAL_CHEST_XRAY:
+    'This image is not a frontal chest X-ray (the chest check turned it away), so no AI score was made. You can still view it.',
   INVALID_REQUEST: 'The request was not understood (this is a software fault).',
   ACCESS_DENIED: 'The workstation may only open files and folders you chose.',
   CANCELLED: 'The operation was cancelled.',
