@@ -123,15 +123,32 @@ function mapParserError(thrown: unknown, source: string): CodedError {
   return new CodedError('MALFORMED_DICOM', `${source}: ${message}`);
 }
 
-function parseWithParser(bytes: Uint8Array, rawTransferSyntax: string | undefined): DataSet {
+function parseWithParser(
+  bytes: Uint8Array,
+  rawTransferSyntax: string | undefined,
+  options: ParseOptions,
+): DataSet {
   return dicomParser.parseDicom(bytes, {
     TransferSyntaxUID: rawTransferSyntax,
     inflater,
+    ...(options.stopAtPixelData ? { untilTag: 'x7fe00010' } : {}),
   } as dicomParser.ParseDicomOptions);
 }
 
+export interface ParseOptions {
+  /**
+   * Stop at the (7FE0,0010) element header: its value is not read, so `bytes` may end anywhere
+   * after it (the study list reads headers from a file's first bytes only).
+   */
+  stopAtPixelData?: boolean;
+}
+
 /** Parses DICOM bytes (Part 10 or raw data set). Throws CodedError. */
-export function parseDicomBytes(bytes: Uint8Array, source: string): DicomFile {
+export function parseDicomBytes(
+  bytes: Uint8Array,
+  source: string,
+  options: ParseOptions = {},
+): DicomFile {
   if (bytes.length > MAX_INPUT_BYTES) {
     throw new CodedError(
       'FILE_TOO_LARGE',
@@ -165,7 +182,7 @@ export function parseDicomBytes(bytes: Uint8Array, source: string): DicomFile {
   }
   let dataSet: DataSet;
   try {
-    dataSet = parseWithParser(body, rawTransferSyntax);
+    dataSet = parseWithParser(body, rawTransferSyntax, options);
   } catch (error) {
     throw mapParserError(error, source);
   }
