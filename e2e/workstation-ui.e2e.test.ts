@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listModelFolders } from '../src/main/resources';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 import type { PageDocument, PageElement, PageImageData, PageWindow } from './harness/page-dom';
 
@@ -32,13 +33,7 @@ const dataDir = resolve(repoRoot, '../shared/data');
 const dicomDir = join(dataDir, 'dicom');
 const artifacts = join(repoRoot, 'e2e', 'artifacts');
 const modelDir = process.env['E2E_MODEL_DIR'] || undefined;
-const bundledModelRoot = join(repoRoot, 'resources', 'models');
-const modelAvailable =
-  modelDir !== undefined ||
-  (existsSync(bundledModelRoot) &&
-    readdirSync(bundledModelRoot).some((name) =>
-      existsSync(join(bundledModelRoot, name, 'model.json')),
-    ));
+const modelAvailable = modelDir !== undefined || listModelFolders().length > 0;
 if (!modelAvailable) {
   console.warn(
     'workstation-ui e2e: no model (resources/models or E2E_MODEL_DIR); prediction tests skipped',

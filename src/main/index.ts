@@ -49,6 +49,7 @@ function start(): void {
   });
   workstation = createWorkstation(platform, {
     storeDir: join(app.getPath('userData'), 'screening'),
+    userModelsDir: join(app.getPath('userData'), 'models'),
   });
   registerIpcHandlers(
     createElectronIpcTransport(ipcMain, () => senderPolicy),

@@ -22,8 +22,10 @@ export const APP_NAME = 'COVID-Net CXR Workstation';
 export interface WorkstationOptions {
   /** Where screening jobs are stored (resumable). */
   storeDir: string;
-  /** Model folder (model.onnx + model.json); default: the bundled model. */
+  /** Model folder (model.onnx + model.json); default: the first one the resource resolver finds. */
   modelDir?: string;
+  /** The user's own model folders (searched before the bundled ones when no modelDir is given). */
+  userModelsDir?: string;
   providers?: ExecutionProviderName[];
   intraOpThreads?: number;
 }
@@ -51,7 +53,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
 
   // The model loads in the background (its graph runs in a worker thread, never on this one).
   const modelState: Promise<ModelState> = (async () => {
-    const modelDir = options.modelDir ?? defaultModelDir();
+    const modelDir = options.modelDir ?? defaultModelDir({ userModelsDir: options.userModelsDir });
     return createInferenceEngine({
       modelDir,
       providers: options.providers,

@@ -11,6 +11,7 @@ import {
   sharedDataDir,
   withTempDir,
 } from '../dicom/test-support';
+import { samplesDir } from '../resources';
 import { openImage, readDicomdir, renderDisplay8, toModelGray } from './index';
 
 const HAS_DCMTK = hasTool('dcmdump');
@@ -330,7 +331,7 @@ describe('pixel pipeline', () => {
 });
 
 describe('resources/samples', () => {
-  const dir = join(__dirname, '../../../resources/samples');
+  const dir = samplesDir();
   it.each(readdirSync(dir).filter((f) => !f.endsWith('.md')))(
     '%s opens and decodes',
     async (name) => {

@@ -3,9 +3,9 @@
  * runs onnxruntime in a worker thread, and turns a decoded frame into a PredictionResult with an
  * optional heatmap registered to the original image.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CodedError } from '../../shared/errors';
 import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
@@ -18,12 +18,8 @@ import type {
   PredictionResult,
 } from '../../shared/prediction';
 import { toModelGray } from '../imaging';
-import {
-  assertGraphMatchesManifest,
-  loadModelManifest,
-  MANIFEST_FILE_NAME,
-  verifyGraphChecksum,
-} from './manifest';
+import { assertGraphMatchesManifest, loadModelManifest, verifyGraphChecksum } from './manifest';
+import { findRepoRoot, listModelFolders, modelRoots, type ModelLookup } from '../resources';
 import { readEvaluationSummary } from './evaluation-summary';
 import { defaultIntraOpThreads, platformProviderOrder } from './providers';
 import {
@@ -85,40 +81,17 @@ export interface InferenceEngine {
   dispose(): Promise<void>;
 }
 
-/** Walks up from `start` to the folder holding `resources/models` (repo root or app root). */
-function findAppRoot(start: string): string | null {
-  let dir = resolve(start);
-  for (;;) {
-    if (existsSync(join(dir, 'resources', 'models')) && existsSync(join(dir, 'package.json')))
-      return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
 /**
- * The bundled model folder: `resources/models/<id>/` under the repo/app root (found upward from
- * this file, so it works from `tsx` sources and from the electron-vite output `out/main`), or
- * `<resourcesPath>/models/<id>/` in a packaged app. With several models, the first by name.
+ * The model the app uses when none is named: the first model folder the resource resolver finds
+ * (the user's own models folder when given, then the bundled `resources/models/`, each by name).
  */
-export function defaultModelDir(): string {
-  const roots: string[] = [];
-  const appRoot = findAppRoot(__dirname) ?? findAppRoot(process.cwd());
-  if (appRoot) roots.push(join(appRoot, 'resources', 'models'));
-  const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
-  if (resourcesPath) roots.push(join(resourcesPath, 'models'));
-  for (const root of roots) {
-    if (!existsSync(root)) continue;
-    const candidates = readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(join(root, d.name, MANIFEST_FILE_NAME)))
-      .map((d) => d.name)
-      .sort();
-    if (candidates.length > 0) return join(root, candidates[0]);
-  }
+export function defaultModelDir(lookup: ModelLookup = {}): string {
+  const [first] = listModelFolders(lookup);
+  if (first) return first;
+  const roots = modelRoots(lookup);
   throw new CodedError(
     'MODEL_NOT_FOUND',
-    `No bundled model (looked in ${roots.join(', ') || 'no resources folder'})`,
+    `No model folder (looked in ${roots.join(', ') || 'no resources folder'})`,
   );
 }
 
@@ -130,7 +103,7 @@ export function defaultModelDir(): string {
 function spawnOrtWorker(): Worker {
   const built = join(__dirname, 'ort-worker.js');
   if (existsSync(built)) return new Worker(built);
-  const appRoot = findAppRoot(__dirname);
+  const appRoot = findRepoRoot(__dirname);
   const source = [
     join(__dirname, 'ort-worker.ts'),
     ...(appRoot ? [join(appRoot, 'src', 'main', 'inference', 'ort-worker.ts')] : []),
