@@ -2,12 +2,11 @@
  * Frame decoder: one frame's stored samples, by transfer syntax. Output is what the file stores
  * (before the Modality LUT); the imaging pipeline applies bits-stored, sign, LUTs and colour.
  */
-import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { CodedError } from '../../shared/errors';
 import type { ImageMetadata, PhotometricInterpretation } from '../../shared/imaging';
-import { describeThrown } from './errors';
 import { decodeJpegDct } from './codecs/jpeg-dct';
 import { readJpegFrameHeader } from './codecs/jpeg-header';
+import { decodeJpegLossless } from './codecs/jpeg-lossless';
 import { decodeRle } from './codecs/rle';
 import { decodeWithWasm, type CodecFrameInfo } from './codecs/wasm';
 import { encapsulatedFrame, nativeFrame } from './frames';
@@ -172,7 +171,7 @@ async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promi
   const check = sizeCheck(meta, 'JPEG');
   check({ width: header.width, height: header.height, componentCount: header.components.length });
   if (header.sofMarker === 0xc3 || header.sofMarker === 0xc7)
-    return decodeJpegLossless(encoded, meta, header.precision);
+    return decodeLosslessFrame(encoded, meta);
   if (header.precision <= 8 && header.sofMarker !== 0xc1) {
     const result = await decodeWithWasm('libjpeg-turbo', encoded, check);
     return {
@@ -206,32 +205,11 @@ async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promi
   };
 }
 
-function decodeJpegLossless(
-  encoded: Uint8Array,
-  meta: ImageMetadata,
-  precision: number,
-): StoredFrame {
-  let output: Uint8Array | Uint16Array;
-  try {
-    const copy = encoded.slice();
-    const decoder = new JpegLosslessDecoder();
-    output = decoder.decode(copy.buffer, 0, copy.byteLength, precision > 8 ? 2 : 1) as
-      Uint8Array | Uint16Array;
-  } catch (error) {
-    throw new CodedError('CODEC_ERROR', `JPEG lossless: ${describeThrown(error)}`, {
-      cause: error,
-    });
-  }
-  const expected = meta.rows * meta.columns * meta.samplesPerPixel;
-  if (!output || output.length < expected) {
-    throw new CodedError(
-      'CODEC_ERROR',
-      `JPEG lossless produced ${output?.length ?? 0} of ${expected} samples`,
-    );
-  }
+function decodeLosslessFrame(encoded: Uint8Array, meta: ImageMetadata): StoredFrame {
+  const image = decodeJpegLossless(encoded);
   return {
-    samples: output.length === expected ? output : output.subarray(0, expected),
-    samplesPerPixel: meta.samplesPerPixel,
+    samples: image.data,
+    samplesPerPixel: image.components,
     planar: false,
     photometric: meta.photometricInterpretation,
     needsBitsStoredFix: true,
