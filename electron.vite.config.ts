@@ -10,6 +10,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           // onnxruntime runs in this worker thread, never on the thread answering IPC.
           'ort-worker': resolve(__dirname, 'src/main/inference/ort-worker.ts'),
+          // Image decoding for screening and thumbnails runs in a pool of these.
+          'decode-worker': resolve(__dirname, 'src/main/decode-pool/decode-worker.ts'),
         },
       },
     },

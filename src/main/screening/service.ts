@@ -1,7 +1,8 @@
 /**
- * Batch screening: walk -> decode + preprocess (this thread) -> classify (inference worker) ->
- * row appended to the store. Decoding of the next file overlaps inference of the current one
- * through a small bounded queue; nothing decoded outlives its row, so memory stays flat.
+ * Batch screening: walk -> decode + gray conversion (decode pool, one worker per core) ->
+ * preprocess (this thread) -> classify (inference worker) -> row appended to the store, in walk
+ * order. A bounded number of files is in flight (pool size + queue depth), so decoding keeps
+ * every core busy while memory stays flat; nothing decoded outlives its row.
  */
 import { resolve } from 'node:path';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
@@ -11,7 +12,7 @@ import type {
   ScreeningRow,
   ScreeningState,
 } from '../../shared/screening';
-import { openImage, toModelGray } from '../imaging';
+import { createDecodePool, fileErrorInfo, type DecodePool } from '../decode-pool';
 import type { InferenceEngine } from '../inference';
 import type { ModelTensor } from '../inference/preprocess';
 import { ScreeningSources, type ScreeningItem } from './sources';
@@ -71,8 +72,10 @@ export interface ScreeningOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: ScreeningProgress) => void;
-  /** Decoded images waiting for inference (bounded; default 2). */
+  /** Decoded images waiting for inference beyond one per pool worker (default 2). */
   queueDepth?: number;
+  /** Decode workers to use; default: a pool of this run's own, sized from the core count. */
+  decodePool?: DecodePool;
 }
 
 export interface ScreeningOutcome {
@@ -135,42 +138,34 @@ class RateMeter {
   }
 }
 
-async function prepare(item: ScreeningItem, engine: InferenceEngine): Promise<Prepared> {
+/** Never rejects: a file that fails becomes a Prepared with its error. */
+async function prepare(
+  item: ScreeningItem,
+  engine: InferenceEngine,
+  pool: DecodePool,
+): Promise<Prepared> {
   const started = performance.now();
   if (item.kind === 'error') return { item, started, tensor: null, error: item.error };
   try {
-    const image = await openImage(item.path);
     // Multi-frame files: frame 0 is screened.
-    const frame = await image.decodeFrame(0);
+    const image = await pool.decodeForModel(item.path);
     // Decoded first, so a broken file reports what is broken; then non-radiographs are set aside.
-    const modality = image.metadata.modality?.trim().toUpperCase();
-    if (
-      image.metadata.sourceKind === 'dicom' &&
-      modality &&
-      NON_RADIOGRAPH_MODALITIES.has(modality)
-    ) {
+    const modality = image.modality?.trim().toUpperCase();
+    if (image.sourceKind === 'dicom' && modality && NON_RADIOGRAPH_MODALITIES.has(modality)) {
       throw new CodedError(
         'NOT_A_CHEST_XRAY_CANDIDATE',
         `Modality ${modality} is not a radiograph`,
       );
     }
-    const gray = toModelGray(frame, image.metadata);
-    const tensor = engine.preprocess({ data: gray, width: frame.columns, height: frame.rows });
+    const tensor = engine.preprocess({
+      data: image.gray,
+      width: image.width,
+      height: image.height,
+    });
     return { item, started, tensor, error: null };
   } catch (error) {
     return { item, started, tensor: null, error: fileErrorInfo(error) };
   }
-}
-
-/** Errors thrown by Node's fs (no code of ours) are reported as unreadable files. */
-function fileErrorInfo(error: unknown): CodedErrorInfo {
-  const info = toErrorInfo(error);
-  if (info.code !== 'INTERNAL_ERROR') return info;
-  const errno = (error as { code?: unknown }).code;
-  if (errno === 'ENOENT') return { code: 'FILE_NOT_FOUND', message: info.message };
-  if (typeof errno === 'string' && errno.startsWith('E'))
-    return { code: 'FILE_UNREADABLE', message: info.message };
-  return info;
 }
 
 /** Runs (or resumes) a screening job to the end, or until `signal` aborts it. */
@@ -261,13 +256,15 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
   emit();
 
   const log = await RowLog.open(storeDir, current.jobId);
-  const queue = new BoundedQueue<Prepared>(options.queueDepth ?? 2);
+  const pool = options.decodePool ?? createDecodePool();
+  // Files in flight, in walk order: enough for every decoder plus a few decoded and waiting.
+  const queue = new BoundedQueue<Promise<Prepared>>(pool.size + (options.queueDepth ?? 2));
   const producer = (async () => {
     try {
       for await (const item of sources.items()) {
         if (signal?.aborted) break;
         if (done.has(rowKey({ path: item.path, frame: 0 }))) continue;
-        await queue.put(await prepare(item, engine));
+        await queue.put(prepare(item, engine, pool));
       }
     } finally {
       queue.close();
@@ -277,8 +274,9 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
   let lastSaved = performance.now();
   try {
     for (;;) {
-      const prepared = await queue.take();
-      if (prepared === undefined || signal?.aborted) break;
+      const next = await queue.take();
+      if (next === undefined || signal?.aborted) break;
+      const prepared = await next;
       let row: ScreeningRow;
       const base = {
         path: prepared.item.path,
@@ -323,7 +321,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
     }
     // Drain so the producer can finish (on cancel it stops at its next item).
     queue.close();
-    while ((await queue.take()) !== undefined);
+    for (let left = await queue.take(); left !== undefined; left = await queue.take()) await left;
     await producer;
     state = signal?.aborted ? 'cancelled' : 'finished';
     // The walk is the truth at the end (files may have appeared or vanished since the count).
@@ -333,6 +331,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
     emit(toErrorInfo(error).message);
     throw error;
   } finally {
+    if (!options.decodePool) await pool.dispose();
     await log.close();
     await saveJob();
   }
