@@ -34,6 +34,8 @@ const SENTENCES: Record<ErrorCode, string> = {
     'This does not look like a chest radiograph, so the AI model was not applied.',
   NOT_A_FRONTAL_CHEST_XRAY:
     'This image is not a frontal chest X-ray (the chest check turned it away), so no AI score was made. You can still view it.',
+  REPORT_PATIENT_STUDY_REQUIRED:
+    'A DICOM report needs a patient and a study, and this image does not carry them (PNG and JPEG files never do).',
   INVALID_REQUEST: 'The request was not understood (this is a software fault).',
   ACCESS_DENIED: 'The workstation may only open files and folders you chose.',
   CANCELLED: 'The operation was cancelled.',
