@@ -42,3 +42,15 @@ export interface LibrarySnapshot {
   /** Files that could not be read while adding, with their codes. */
   problems: { displayName: string; error: CodedErrorInfo }[];
 }
+
+/** Pushed while files are being added: the list fills as the walk goes. */
+export interface LibraryAddProgress {
+  state: 'reading' | 'finished' | 'cancelled';
+  /** Files found so far (the walk is still going while state is 'reading'). */
+  filesFound: number;
+  /** Of those, files whose header has been read (listed, skipped or failed). */
+  filesRead: number;
+  /** Images this add put in the list. */
+  imagesListed: number;
+  problems: number;
+}
