@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { CodedError } from '../../shared/errors';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../../shared/screening';
+import type { DecodePool } from '../decode-pool';
 import type { InferenceEngine } from '../inference';
 import {
   listJobManifests,
@@ -21,7 +22,12 @@ import {
 export interface ScreeningJobs {
   start(
     folders: string[],
-    options: { resumeJobId?: string; onProgress: (progress: ScreeningProgress) => void },
+    options: {
+      resumeJobId?: string;
+      onProgress: (progress: ScreeningProgress) => void;
+      /** Live folder: new paths to screen after the walk (see ScreeningOptions.follow). */
+      follow?: AsyncIterable<string>;
+    },
   ): Promise<{ jobId: string; finished: Promise<ScreeningJobSummary> }>;
   cancel(jobId: string): boolean;
   listJobs(): Promise<ScreeningJobSummary[]>;
@@ -35,8 +41,10 @@ export interface ScreeningJobs {
 export function createScreeningJobs(options: {
   engine: InferenceEngine;
   storeDir: string;
+  /** Shared decode workers (default: each job starts its own). */
+  decodePool?: DecodePool;
 }): ScreeningJobs {
-  const { engine, storeDir } = options;
+  const { engine, storeDir, decodePool } = options;
   const running = new Map<string, { controller: AbortController; finished: Promise<unknown> }>();
 
   async function requireJob(jobId: string): Promise<JobManifest> {
@@ -46,7 +54,7 @@ export function createScreeningJobs(options: {
   }
 
   return {
-    start(folders, { resumeJobId, onProgress }) {
+    start(folders, { resumeJobId, onProgress, follow }) {
       const controller = new AbortController();
       return new Promise((resolveStart, rejectStart) => {
         let jobId: string | null = null;
@@ -54,7 +62,9 @@ export function createScreeningJobs(options: {
           folders,
           storeDir,
           engine,
+          decodePool,
           jobId: resumeJobId,
+          follow,
           signal: controller.signal,
           onProgress: (progress) => {
             if (jobId === null) {

@@ -12,6 +12,7 @@ import type { ExecutionProviderName } from '../../shared/prediction';
 import * as imaging from '../imaging';
 import { createInferenceEngine, defaultModelDir, type InferenceEngine } from '../inference';
 import type { IpcHandlers } from '../ipc/register';
+import { createDecodePool } from '../decode-pool';
 import { createLibrary, type Library } from '../library/library';
 import type { FileFilter, Platform } from './platform';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
@@ -49,7 +50,23 @@ const EXPORT_FILTERS: Record<'csv' | 'json', FileFilter[]> = {
 };
 
 export function createWorkstation(platform: Platform, options: WorkstationOptions): Workstation {
-  const library = createLibrary({ imaging });
+  // One decode pool for thumbnails and screening (thumbnails go first), off the IPC thread.
+  const decodePool = createDecodePool();
+  const library = createLibrary({ imaging, renderThumbnail: decodePool.thumbnail });
+  const adding = new Set<AbortController>();
+  /** Adds with progress events; library:cancelAdd stops it. */
+  async function addToLibrary(paths: string[]) {
+    const controller = new AbortController();
+    adding.add(controller);
+    try {
+      return await library.addPaths(paths, {
+        signal: controller.signal,
+        onProgress: (progress) => platform.emit('library:progress', progress),
+      });
+    } finally {
+      adding.delete(controller);
+    }
+  }
 
   // The model loads in the background (its graph runs in a worker thread, never on this one).
   const modelState: Promise<ModelState> = (async () => {
@@ -62,7 +79,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
   })().then(
     (engine): ModelState => ({
       engine,
-      screening: createScreeningJobs({ engine, storeDir: options.storeDir }),
+      screening: createScreeningJobs({ engine, storeDir: options.storeDir, decodePool }),
       error: null,
     }),
     (error: unknown): ModelState => ({ engine: null, screening: null, error: toErrorInfo(error) }),
@@ -80,7 +97,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     const folder = kind === 'folder' ? await platform.pickFolder() : null;
     const paths =
       kind === 'files' ? ((await platform.pickFiles()) ?? []) : folder === null ? [] : [folder];
-    return paths.length === 0 ? library.snapshot() : library.addPaths(paths);
+    return paths.length === 0 ? library.snapshot() : addToLibrary(paths);
   }
 
   const handlers: IpcHandlers = {
@@ -101,9 +118,13 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       if (!paths.every((path) => isAbsolute(path))) {
         throw new CodedError('INVALID_REQUEST', 'Dropped paths must be absolute');
       }
-      return library.addPaths(paths);
+      return addToLibrary(paths);
     },
     'library:list': async () => library.snapshot(),
+    'library:cancelAdd': async () => {
+      for (const controller of adding) controller.abort();
+      return { cancelled: adding.size > 0 };
+    },
 
     'image:load': async ({ imageId, frame }) => library.loadFrame(imageId, frame),
     'image:thumbnail': async ({ imageId, maxSize }) => library.thumbnail(imageId, maxSize),
@@ -179,9 +200,11 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       if (disposed) return;
       disposed = true;
       library.clearCaches();
+      for (const controller of adding) controller.abort();
       const state = await modelState;
       await state.screening?.dispose();
       await state.engine?.dispose();
+      await decodePool.dispose();
     },
   };
 }

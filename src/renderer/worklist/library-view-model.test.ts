@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LibrarySnapshot } from '../../shared/library';
 import {
+  addProgressText,
   imageSubtitle,
   neighbourImage,
   openableImages,
@@ -58,5 +59,17 @@ describe('library view model', () => {
     expect(patientTitle(snapshot.patients[0])).toBe('Doe, John (42)');
     expect(studyTitle(snapshot.patients[0].studies[0])).toBe('2020-01-02');
     expect(imageSubtitle(openableImages(snapshot)[1])).toBe('PNG · 3 frames');
+  });
+  it('words the add progress', () => {
+    const progress = { filesFound: 12_000, filesRead: 3_456, imagesListed: 3_400, problems: 1 };
+    expect(addProgressText({ state: 'reading', ...progress })).toBe(
+      'Reading headers: 3,456 of 12,000 files found so far (3,400 images listed, 1 problem)…',
+    );
+    expect(addProgressText({ state: 'cancelled', ...progress, problems: 0 })).toBe(
+      'Stopped: 3,400 images listed.',
+    );
+    expect(addProgressText({ state: 'finished', ...progress, imagesListed: 1, problems: 2 })).toBe(
+      'Done: 1 image listed, 2 problems.',
+    );
   });
 });

@@ -1,5 +1,5 @@
 /** Flattens the library tree for display and navigation (DOM-free). */
-import type { LibraryImage, LibrarySnapshot } from '../../shared/library';
+import type { LibraryAddProgress, LibraryImage, LibrarySnapshot } from '../../shared/library';
 import { formatDicomDate, formatPersonName } from '../viewer/overlay-text';
 
 export function allImages(snapshot: LibrarySnapshot): LibraryImage[] {
@@ -72,4 +72,16 @@ export function imageSubtitle(image: LibraryImage): string {
   ]
     .filter(Boolean)
     .join(' · ');
+}
+
+const count = (n: number, word: string): string =>
+  `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/** Status line while files are being added. */
+export function addProgressText(progress: LibraryAddProgress): string {
+  const listed = `${count(progress.imagesListed, 'image')} listed`;
+  const problems = progress.problems ? `, ${count(progress.problems, 'problem')}` : '';
+  if (progress.state === 'cancelled') return `Stopped: ${listed}${problems}.`;
+  if (progress.state === 'finished') return `Done: ${listed}${problems}.`;
+  return `Reading headers: ${progress.filesRead.toLocaleString('en-US')} of ${count(progress.filesFound, 'file')} found so far (${listed}${problems})…`;
 }

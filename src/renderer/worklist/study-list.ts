@@ -1,11 +1,22 @@
-/** The study list: open buttons, patients > studies > series > images with thumbnails, problems. */
-import type { LibraryImage, LibrarySnapshot } from '../../shared/library';
+/**
+ * The study list: open buttons, patients > studies > series > images with thumbnails, problems.
+ * While files are being added the list refreshes as headers come in, with a Cancel button.
+ */
+import type { LibraryAddProgress, LibraryImage, LibrarySnapshot } from '../../shared/library';
 import { call } from '../app/ipc';
 import { button, clear, h } from '../app/dom';
 import { describeError } from '../panels/error-messages';
-import { imageSubtitle, patientTitle, seriesTitle, studyTitle } from './library-view-model';
+import {
+  addProgressText,
+  imageSubtitle,
+  patientTitle,
+  seriesTitle,
+  studyTitle,
+} from './library-view-model';
 
 const THUMBNAIL_SIZE = 96;
+/** Shortest gap between list refreshes while adding (longer when a refresh is slow). */
+const MIN_REFRESH_MS = 1000;
 
 export interface StudyListEvents {
   onOpenFiles(): void;
@@ -21,6 +32,11 @@ export class StudyList {
   private readonly thumbnails = new Map<string, HTMLCanvasElement>();
   private readonly observer: IntersectionObserver;
   private selectedImageId: string | null = null;
+  private readonly cancelButton: HTMLButtonElement;
+  private busy = false;
+  private progressText: string | null = null;
+  private nextRefreshAt = 0;
+  private refreshing = false;
 
   constructor(private readonly events: StudyListEvents) {
     this.tree = h('div', {
@@ -39,6 +55,12 @@ export class StudyList {
         void this.loadThumbnail(entry.target as HTMLCanvasElement);
       }
     });
+    this.cancelButton = button('Cancel', () => void call('library:cancelAdd', {}), {
+      title: 'Stop adding files (what is listed so far stays)',
+    });
+    this.cancelButton.hidden = true;
+    this.cancelButton.dataset.testid = 'cancel-add';
+    window.api.on('library:progress', (progress) => this.onAddProgress(progress));
     this.root = h(
       'aside',
       { className: 'panel study-list', attrs: { 'aria-label': 'Study list' } },
@@ -52,6 +74,7 @@ export class StudyList {
             title: 'Open a folder (DICOMDIR inside is used)',
             shortcut: 'Ctrl+Shift+O',
           }),
+          this.cancelButton,
         ]),
         this.status,
         this.tree,
@@ -66,8 +89,33 @@ export class StudyList {
   }
 
   setBusy(busy: boolean): void {
+    this.busy = busy;
+    this.progressText = null;
+    this.nextRefreshAt = performance.now() + MIN_REFRESH_MS;
     this.root.classList.toggle('busy', busy);
+    this.cancelButton.hidden = !busy;
     if (busy) this.setStatus('Reading files…');
+  }
+
+  /** Shows the counts, and now and then the list so far (the final list comes from show()). */
+  private onAddProgress(progress: LibraryAddProgress): void {
+    if (!this.busy) return;
+    this.progressText = addProgressText(progress);
+    this.setStatus(this.progressText);
+    if (progress.state !== 'reading' || this.refreshing) return;
+    const now = performance.now();
+    if (now < this.nextRefreshAt) return;
+    this.refreshing = true;
+    void call('library:list', {})
+      .then((snapshot) => {
+        if (!this.busy) return;
+        const started = performance.now();
+        this.show(snapshot);
+        const renderMs = performance.now() - started;
+        this.nextRefreshAt = performance.now() + Math.max(MIN_REFRESH_MS, 4 * renderMs);
+      })
+      .catch(() => undefined)
+      .finally(() => (this.refreshing = false));
   }
 
   select(imageId: string | null): void {
@@ -109,9 +157,11 @@ export class StudyList {
       );
     }
     this.setStatus(
-      imageCount === 0
-        ? 'No studies open. Drop files or folders here.'
-        : `${imageCount} image${imageCount === 1 ? '' : 's'} in ${snapshot.patients.length} patient${snapshot.patients.length === 1 ? '' : 's'}`,
+      this.busy && this.progressText
+        ? this.progressText
+        : imageCount === 0
+          ? 'No studies open. Drop files or folders here.'
+          : `${imageCount} image${imageCount === 1 ? '' : 's'} in ${snapshot.patients.length} patient${snapshot.patients.length === 1 ? '' : 's'}`,
     );
     clear(this.problems);
     if (snapshot.problems.length) {

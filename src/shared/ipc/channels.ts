@@ -8,6 +8,7 @@ export const IPC_CHANNEL_NAMES = [
   'library:open',
   'library:addDropped',
   'library:list',
+  'library:cancelAdd',
   'image:load',
   'image:thumbnail',
   'model:getInfo',
@@ -21,7 +22,11 @@ export const IPC_CHANNEL_NAMES = [
   'screening:export',
 ] as const;
 
-export const IPC_EVENT_NAMES = ['screening:progress', 'app:menuCommand'] as const;
+export const IPC_EVENT_NAMES = [
+  'screening:progress',
+  'library:progress',
+  'app:menuCommand',
+] as const;
 
 /** Application-menu items the renderer carries out with the same invokes as its own buttons. */
 export const MENU_COMMANDS = [

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { CodedErrorInfo } from '../errors';
 import type { DecodedFrame, ImageMetadata } from '../imaging';
-import type { LibrarySnapshot } from '../library';
+import type { LibraryAddProgress, LibrarySnapshot } from '../library';
 import type { ModelInfo, PredictionResult } from '../prediction';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
 import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, type MenuCommand } from './channels';
@@ -63,6 +63,10 @@ export const ipcContract = {
     z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }).strict(),
   ),
   'library:list': channel<z.ZodObject<Record<string, never>>, LibrarySnapshot>(
+    z.object({}).strict(),
+  ),
+  /** Stops every add in progress (its reply then comes with what was listed so far). */
+  'library:cancelAdd': channel<z.ZodObject<Record<string, never>>, { cancelled: boolean }>(
     z.object({}).strict(),
   ),
 
@@ -129,6 +133,8 @@ export const ipcContract = {
 /** Events main pushes to the renderer. */
 export interface IpcEvents {
   'screening:progress': ScreeningProgress;
+  /** While library:open / library:addDropped walk and read headers. */
+  'library:progress': LibraryAddProgress;
   'app:menuCommand': { command: MenuCommand };
 }
 export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = [...IPC_EVENT_NAMES];
