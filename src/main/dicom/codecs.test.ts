@@ -312,7 +312,11 @@ describe('broken input gets a specific code', () => {
     ],
     ['an empty buffer', 'NOT_DICOM', () => new Uint8Array(0)],
     ['pixel data shorter than rows x columns', 'PIXEL_DATA_LENGTH_MISMATCH', () => native(4, 16)],
-    ['12 bits allocated', 'INVALID_PIXEL_ATTRIBUTES', () => native(2, 16, 12)],
+    [
+      '10 bits allocated (neither 1, 12 nor a multiple of 8)',
+      'INVALID_PIXEL_ATTRIBUTES',
+      () => native(2, 16, 10),
+    ],
     [
       'an unknown transfer syntax',
       'UNSUPPORTED_TRANSFER_SYNTAX',

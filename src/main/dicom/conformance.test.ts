@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openImage } from '../imaging/index';
-import { hasTool, withTempDir } from './test-support';
+import { hasTool, readPnm, withTempDir } from './test-support';
 import { buildDicom, imagePixelElements, type TestElement } from './test-dicom-writer';
 
 const HAS_DCMTK = hasTool('dcmcjpeg');
@@ -84,5 +84,130 @@ describe('JPEG lossless (process 14)', () => {
       dcmtk('dcmdjpeg', [pt, join(dir, 'pt-dcmtk.dcm')]);
       expect(await modalityValues(pt)).toEqual(await modalityValues(join(dir, 'pt-dcmtk.dcm')));
     }),
+  );
+});
+
+/** Packs samples LSB first into little-endian 16-bit words (PS3.5 D.1), padded to a word. */
+function packSamples(values: number[], bits: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil((values.length * bits) / 16) * 2);
+  values.forEach((value, i) => {
+    for (let b = 0; b < bits; b++) {
+      if ((value >> b) & 1) {
+        const bit = i * bits + b;
+        out[bit >> 3] |= 1 << (bit & 7);
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * dcm2pnm --no-windowing writes monochrome stored values shifted up to the output depth
+ * (value << (8 or 16 - Bits Stored)); undo that to compare sample for sample.
+ */
+async function expectEqualsDcm2pnm(path: string, frame: number, dir: string): Promise<void> {
+  const out = join(dir, `frame${frame}.pnm`);
+  dcmtk('dcm2pnm', ['--no-windowing', '+opw', '+F', String(frame + 1), path, out]);
+  const reference = readPnm(out);
+  const image = await openImage(path);
+  const decoded = await image.decodeFrame(frame);
+  const outBits = reference.maxval > 255 ? 16 : 8;
+  const scale = 2 ** (outBits - image.metadata.bitsStored);
+  expect(Array.from(decoded.modalityPixels ?? []).map((v) => v * scale)).toEqual(reference.data);
+}
+
+describe('native pixel data', () => {
+  it.skipIf(!HAS_DCMTK)(
+    'Explicit VR Big Endian, 8-bit PALETTE COLOR in OW: bytes swapped within words as DCMTK does',
+    () =>
+      withTempDir(async (dir) => {
+        const rows = 6;
+        const columns = 7;
+        const indexes = new Uint8Array(rows * columns).map((_, i) => (i * 37) & 255);
+        const lut = (k: number): Uint8Array =>
+          new Uint8Array(
+            new Uint16Array(Array.from({ length: 256 }, (_, i) => ((i * k) & 255) * 257)).buffer,
+          );
+        const palette: TestElement[] = [
+          ...SOP,
+          { tag: [0x0028, 0x1101], vr: 'US', value: [256, 0, 16] },
+          { tag: [0x0028, 0x1102], vr: 'US', value: [256, 0, 16] },
+          { tag: [0x0028, 0x1103], vr: 'US', value: [256, 0, 16] },
+          { tag: [0x0028, 0x1201], vr: 'OW', value: lut(1) },
+          { tag: [0x0028, 0x1202], vr: 'OW', value: lut(3) },
+          { tag: [0x0028, 0x1203], vr: 'OW', value: lut(5) },
+        ];
+        const elements = imagePixelElements({
+          rows,
+          columns,
+          bitsAllocated: 8,
+          photometric: 'PALETTE COLOR',
+          extra: palette,
+        });
+        const little = join(dir, 'palette-le.dcm');
+        const big = join(dir, 'palette-be.dcm');
+        writeFileSync(
+          little,
+          buildDicom({ transferSyntaxUid: EXPLICIT_LE, elements, pixels: indexes }),
+        );
+        dcmtk('dcmconv', ['+tb', little, big]);
+        dcmtk('dcm2pnm', [big, join(dir, 'be.ppm')]);
+        const reference = readPnm(join(dir, 'be.ppm')).data;
+        const rgb = async (path: string): Promise<number[]> =>
+          Array.from((await (await openImage(path)).decodeFrame(0)).rgb ?? []);
+        expect(await rgb(big)).toEqual(reference);
+        expect(await rgb(little)).toEqual(reference);
+      }),
+  );
+
+  it.skipIf(!HAS_DCMTK)('Bits Allocated 12 (packed), little and big endian, equal DCMTK', () =>
+    withTempDir(async (dir) => {
+      const rows = 5;
+      const columns = 7;
+      const values = Array.from({ length: rows * columns }, (_, i) => (i * 997) % 4096);
+      const elements = imagePixelElements({ rows, columns, bitsAllocated: 12, extra: SOP });
+      const little = join(dir, 'ba12.dcm');
+      writeFileSync(
+        little,
+        buildDicom({ transferSyntaxUid: EXPLICIT_LE, elements, pixels: packSamples(values, 12) }),
+      );
+      expect(await modalityValues(little)).toEqual(values);
+      await expectEqualsDcm2pnm(little, 0, dir);
+      const big = join(dir, 'ba12-be.dcm');
+      dcmtk('dcmconv', ['+tb', little, big]);
+      await expectEqualsDcm2pnm(big, 0, dir);
+    }),
+  );
+
+  it.skipIf(!HAS_DCMTK)(
+    '1-bit multi-frame whose frames start inside a byte, little and big endian, equal DCMTK',
+    () =>
+      withTempDir(async (dir) => {
+        const rows = 5;
+        const columns = 7;
+        const frames = 3;
+        const random = seeded(11);
+        const bits = Array.from({ length: rows * columns * frames }, () =>
+          random() < 0.4 ? 1 : 0,
+        );
+        const elements = imagePixelElements({
+          rows,
+          columns,
+          bitsAllocated: 1,
+          frames,
+          extra: SOP,
+        });
+        const little = join(dir, 'ba1.dcm');
+        writeFileSync(
+          little,
+          buildDicom({ transferSyntaxUid: EXPLICIT_LE, elements, pixels: packSamples(bits, 1) }),
+        );
+        const big = join(dir, 'ba1-be.dcm');
+        dcmtk('dcmconv', ['+tb', little, big]);
+        for (let frame = 0; frame < frames; frame++) {
+          await expectEqualsDcm2pnm(little, frame, dir);
+          await expectEqualsDcm2pnm(big, frame, dir);
+        }
+      }),
   );
 });

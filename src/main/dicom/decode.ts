@@ -40,46 +40,69 @@ export interface StoredFrame {
   lossy?: boolean;
 }
 
-/** Copies little-endian 16/32-bit bytes into a typed array (handles odd offsets). */
-function fromBytes(
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+type SampleKind = 'uint' | 'int' | 'float';
+
+/**
+ * Bytes -> typed samples with at most one copy: a view when the bytes are aligned and in host
+ * order (file bytes are never written through it), else one copy, byte-swapped when needed.
+ */
+export function samplesFromBytes(
   bytes: Uint8Array,
   bitsPerSample: number,
-  signed: boolean,
+  kind: SampleKind = 'uint',
   littleEndian = true,
 ): SampleArray {
-  if (bitsPerSample <= 8) return signed ? new Int8Array(bytes.slice().buffer) : bytes.slice();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bitsPerSample <= 16) {
-    const n = bytes.length >> 1;
-    const out = signed ? new Int16Array(n) : new Uint16Array(n);
-    for (let i = 0; i < n; i++)
-      out[i] = signed ? view.getInt16(2 * i, littleEndian) : view.getUint16(2 * i, littleEndian);
-    return out;
+  if (bitsPerSample <= 8) {
+    return kind === 'int' ? new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
   }
-  const n = bytes.length >> 2;
-  const out = signed ? new Int32Array(n) : new Uint32Array(n);
-  for (let i = 0; i < n; i++)
-    out[i] = signed ? view.getInt32(4 * i, littleEndian) : view.getUint32(4 * i, littleEndian);
-  return out;
+  const size = bitsPerSample <= 16 ? 2 : bitsPerSample <= 32 ? 4 : 8;
+  const count = Math.floor(bytes.length / size);
+  let source = bytes.subarray(0, count * size);
+  const swap = littleEndian !== HOST_LITTLE_ENDIAN;
+  if (swap || source.byteOffset % size !== 0) {
+    const copy = Buffer.from(source); // one copy, aligned at 0
+    if (swap) {
+      if (size === 2) copy.swap16();
+      else if (size === 4) copy.swap32();
+      else copy.swap64();
+    }
+    source = new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength);
+    if (source.byteOffset % size !== 0) source = source.slice();
+  }
+  const { buffer, byteOffset } = source;
+  if (size === 2) {
+    return kind === 'int'
+      ? new Int16Array(buffer, byteOffset, count)
+      : new Uint16Array(buffer, byteOffset, count);
+  }
+  if (size === 4) {
+    if (kind === 'float') return new Float32Array(buffer, byteOffset, count);
+    return kind === 'int'
+      ? new Int32Array(buffer, byteOffset, count)
+      : new Uint32Array(buffer, byteOffset, count);
+  }
+  return new Float64Array(buffer, byteOffset, count);
 }
 
-function floatsFromBytes(bytes: Uint8Array, bits: 32 | 64, littleEndian: boolean): SampleArray {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bits === 32) {
-    const out = new Float32Array(bytes.length >> 2);
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, littleEndian);
-    return out;
-  }
-  const out = new Float64Array(bytes.length >> 3);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, littleEndian);
-  return out;
-}
-
-function unpackBits(bytes: Uint8Array, bitOffset: number, count: number): Uint8Array {
-  const out = new Uint8Array(count);
+/**
+ * Samples of `bitsAllocated` bits packed with no padding, least significant bit first within
+ * little-endian words (PS3.5 8.1.1 and D.1): 1-bit data, and the retired Bits Allocated 12.
+ */
+function unpackPackedSamples(
+  bytes: Uint8Array,
+  bitOffset: number,
+  count: number,
+  bitsAllocated: number,
+): Uint8Array | Uint16Array {
+  const out = bitsAllocated <= 8 ? new Uint8Array(count) : new Uint16Array(count);
+  const mask = (1 << bitsAllocated) - 1;
   for (let i = 0; i < count; i++) {
-    const bit = bitOffset + i;
-    out[i] = (bytes[bit >> 3] >> (bit & 7)) & 1;
+    const bit = bitOffset + i * bitsAllocated;
+    const at = bit >> 3;
+    const window = bytes[at] | ((bytes[at + 1] ?? 0) << 8) | ((bytes[at + 2] ?? 0) << 16);
+    out[i] = (window >>> (bit & 7)) & mask;
   }
   return out;
 }
@@ -125,21 +148,50 @@ function decodeNative(
     };
   }
   const frameBits = pixels * meta.samplesPerPixel * meta.bitsAllocated;
-  const { bytes, bitOffset } = nativeFrame(file.dataSet, pixel.pixelElement, frameIndex, frameBits);
+  // Big endian OW holding samples narrower than a word: the bytes of each 16-bit word are
+  // swapped in the file (PS3.5 7.3, as DCMTK and GDCM read it).
+  const swapWords = !littleEndian && meta.bitsAllocated < 16 && pixel.pixelElement.vr === 'OW';
+  let { bytes, bitOffset } = nativeFrame(
+    file.dataSet,
+    pixel.pixelElement,
+    frameIndex,
+    frameBits,
+    swapWords ? 2 : 1,
+  );
+  if (swapWords) {
+    bytes = new Uint8Array(Buffer.from(bytes).swap16()).subarray(bitOffset >> 3);
+    bitOffset &= 7;
+    bytes = bytes.subarray(0, Math.ceil((bitOffset + frameBits) / 8));
+  }
   let samples: SampleArray;
+  let needsBitsStoredFix = pixel.pixelDataKind === 'integer';
   if (pixel.pixelDataKind !== 'integer') {
-    samples = floatsFromBytes(bytes, pixel.pixelDataKind === 'float' ? 32 : 64, littleEndian);
-  } else if (meta.bitsAllocated === 1) {
-    samples = unpackBits(bytes, bitOffset, pixels * meta.samplesPerPixel);
+    samples = samplesFromBytes(bytes, meta.bitsAllocated, 'float', littleEndian);
+  } else if (meta.bitsAllocated % 8 !== 0) {
+    samples = unpackPackedSamples(
+      bytes,
+      bitOffset,
+      pixels * meta.samplesPerPixel,
+      meta.bitsAllocated,
+    );
   } else {
-    samples = fromBytes(bytes, meta.bitsAllocated, false, littleEndian);
+    // Full-width signed samples are read as signed views: nothing left to fix per sample.
+    const signedFull = meta.pixelRepresentation === 1 && meta.bitsStored === meta.bitsAllocated;
+    samples = samplesFromBytes(
+      bytes,
+      meta.bitsAllocated,
+      signedFull ? 'int' : 'uint',
+      littleEndian,
+    );
+    if (signedFull || (meta.pixelRepresentation === 0 && meta.bitsStored === meta.bitsAllocated))
+      needsBitsStoredFix = false;
   }
   return {
     samples,
     samplesPerPixel: meta.samplesPerPixel,
     planar,
     photometric: meta.photometricInterpretation,
-    needsBitsStoredFix: pixel.pixelDataKind === 'integer',
+    needsBitsStoredFix,
   };
 }
 
@@ -221,7 +273,7 @@ async function decodeJpegLs(encoded: Uint8Array, meta: ImageMetadata): Promise<S
   const result = await decodeWithWasm('charls', encoded, check);
   const bits = result.info.bitsPerSample;
   return {
-    samples: fromBytes(result.bytes, bits, false),
+    samples: samplesFromBytes(result.bytes, bits),
     samplesPerPixel: result.info.componentCount,
     planar: result.info.componentCount > 1 && result.interleaveMode === 0,
     photometric: meta.photometricInterpretation,
@@ -238,7 +290,11 @@ async function decodeJ2k(
   const check = sizeCheck(meta, codec === 'openjpeg' ? 'JPEG 2000' : 'HTJ2K');
   const result = await decodeWithWasm(codec, encoded, check);
   const signed = result.info.isSigned === true;
-  const samples = fromBytes(result.bytes, result.info.bitsPerSample, signed);
+  const samples = samplesFromBytes(
+    result.bytes,
+    result.info.bitsPerSample,
+    signed ? 'int' : 'uint',
+  );
   const ybrTransformed =
     meta.photometricInterpretation === 'YBR_ICT' || meta.photometricInterpretation === 'YBR_RCT';
   return {
@@ -283,7 +339,7 @@ export async function decodeStoredFrame(
     case 'rle': {
       const bytes = decodeRle(encoded, meta);
       return {
-        samples: fromBytes(bytes, meta.bitsAllocated, false),
+        samples: samplesFromBytes(bytes, meta.bitsAllocated),
         samplesPerPixel: meta.samplesPerPixel,
         planar: false,
         photometric: meta.photometricInterpretation,

@@ -103,29 +103,39 @@ export function encapsulatedFrame(
   return concat(group.map((i) => fragmentBytes(dataSet, element, fragments[i])));
 }
 
-/** The bytes of one frame of native (uncompressed) pixel data; bit-packed frames are returned whole-byte aligned. */
+/**
+ * The bytes of one frame of native (uncompressed) pixel data, a view into the file. Bit-packed
+ * frames are returned whole-byte aligned; `alignBytes` widens the span to whole words (for
+ * byte-swapping), `bitOffset` then counts from the returned start.
+ */
 export function nativeFrame(
   dataSet: DataSet,
   element: Element,
   frameIndex: number,
   frameBits: number,
+  alignBytes = 1,
 ): {
   bytes: Uint8Array;
   bitOffset: number;
 } {
   const startBit = frameIndex * frameBits;
-  const startByte = Math.floor(startBit / 8);
-  const endByte = Math.ceil((startBit + frameBits) / 8);
+  const exactStart = Math.floor(startBit / 8);
+  const startByte = exactStart - (exactStart % alignBytes);
+  const exactEnd = Math.ceil((startBit + frameBits) / 8);
+  const endByte = Math.min(
+    exactEnd + ((alignBytes - (exactEnd % alignBytes)) % alignBytes),
+    Math.max(exactEnd, element.length),
+  );
   const available = Math.min(element.length, dataSet.byteArray.length - element.dataOffset);
-  if (endByte > available) {
+  if (exactEnd > available || endByte > available) {
     const truncatedFile = element.dataOffset + element.length > dataSet.byteArray.length;
     throw new CodedError(
       truncatedFile ? 'TRUNCATED' : 'PIXEL_DATA_LENGTH_MISMATCH',
-      `frame ${frameIndex} needs bytes ${startByte}..${endByte} but pixel data holds ${available}`,
+      `frame ${frameIndex} needs bytes ${exactStart}..${exactEnd} but pixel data holds ${available}`,
     );
   }
   return {
     bytes: dataSet.byteArray.subarray(element.dataOffset + startByte, element.dataOffset + endByte),
-    bitOffset: startBit % 8,
+    bitOffset: startBit - startByte * 8,
   };
 }

@@ -128,7 +128,7 @@ export function describeDicomImage(file: DicomFile, source: string): DicomImageD
     uint16(ds, 'x00280100') ??
     (pixelDataKind === 'double' ? 64 : pixelDataKind === 'float' ? 32 : 0);
   const allowedBits =
-    pixelDataKind === 'integer' ? [1, 8, 16, 32] : pixelDataKind === 'float' ? [32] : [64];
+    pixelDataKind === 'integer' ? [1, 8, 12, 16, 32] : pixelDataKind === 'float' ? [32] : [64];
   if (!allowedBits.includes(bitsAllocated))
     throw invalid(source, `bits allocated ${bitsAllocated}`);
   const bitsStored = uint16(ds, 'x00280101') ?? bitsAllocated;

@@ -25,21 +25,26 @@ function unpackSegment(
     const n = segment[i++];
     if (n < 128) {
       const run = Math.min(n + 1, count - written, segment.length - i);
-      for (let k = 0; k < run; k++) out[start + (written + k) * stride] = segment[i + k];
+      if (stride === 1) out.set(segment.subarray(i, i + run), start + written);
+      else for (let k = 0; k < run; k++) out[start + (written + k) * stride] = segment[i + k];
       i += n + 1;
       written += run;
     } else if (n > 128) {
       if (i >= segment.length) break;
       const value = segment[i++];
       const run = Math.min(257 - n, count - written);
-      for (let k = 0; k < run; k++) out[start + (written + k) * stride] = value;
+      if (stride === 1) out.fill(value, start + written, start + written + run);
+      else for (let k = 0; k < run; k++) out[start + (written + k) * stride] = value;
       written += run;
     }
   }
   return written;
 }
 
-/** Decodes one RLE frame to little-endian interleaved bytes (bitsAllocated/8 bytes per sample). */
+/**
+ * Decodes one RLE frame to little-endian interleaved bytes (bitsAllocated/8 bytes per sample), in
+ * a fresh aligned buffer that the caller views as 16/32-bit samples without another copy.
+ */
 export function decodeRle(frame: Uint8Array, shape: RleFrameShape): Uint8Array {
   const bytesPerSample = shape.bitsAllocated / 8;
   if (!Number.isInteger(bytesPerSample) || bytesPerSample < 1) {
