@@ -9,14 +9,26 @@ import * as evaluate from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import * as predict from './commands/predict';
+import * as report from './commands/report';
+import * as receive from './commands/receive';
 import * as screen from './commands/screen';
 
 export const COMMANDS: CliCommand[] = [
   infoCommand,
   exportCommand,
   fromModule('predict', 'classify one image, optionally with a heatmap', predict),
+  fromModule(
+    'report',
+    'write DICOM SR, heatmap Secondary Capture and PDF reports of one image',
+    report,
+  ),
   fromModule('screen', 'screen a folder of studies to CSV/JSON (resumable)', screen),
   fromModule('evaluate', 'evaluate the model against a labelled manifest', evaluate),
+  fromModule(
+    'receive',
+    'DICOM receiver (C-STORE SCP) into an inbox, optionally screening',
+    receive,
+  ),
 ];
 
 function overview(): string {

@@ -76,6 +76,32 @@ export interface ScreeningOptions {
   queueDepth?: number;
   /** Decode workers to use; default: a pool of this run's own, sized from the core count. */
   decodePool?: DecodePool;
+  /**
+   * A live folder (e.g. a DICOM receiver's inbox): after the walk, also screen each path this
+   * yields (new files inside `folders`), until it ends or `signal` aborts; meanwhile the job stays
+   * 'running'. A path already screened or queued is skipped, so the walk and the feed may overlap.
+   */
+  follow?: AsyncIterable<string>;
+}
+
+/** Yields from `source` until it ends or `signal` aborts (even while waiting for the next item). */
+async function* untilAborted<T>(source: AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const aborted = new Promise<IteratorResult<T>>((resolveAbort) => {
+    if (signal?.aborted) resolveAbort({ done: true, value: undefined });
+    signal?.addEventListener('abort', () => resolveAbort({ done: true, value: undefined }), {
+      once: true,
+    });
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }
 
 export interface ScreeningOutcome {
@@ -261,10 +287,27 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
   const queue = new BoundedQueue<Promise<Prepared>>(pool.size + (options.queueDepth ?? 2));
   const producer = (async () => {
     try {
+      // Paths queued by this run (only kept when following, where the feed may repeat the walk).
+      const queued = new Set<string>();
       for await (const item of sources.items()) {
         if (signal?.aborted) break;
         if (done.has(rowKey({ path: item.path, frame: 0 }))) continue;
+        if (options.follow) {
+          queued.add(item.path);
+          current.total = Math.max(current.total, resumed + queued.size);
+        }
         await queue.put(prepare(item, engine, pool));
+      }
+      if (options.follow && !signal?.aborted) {
+        for await (const followed of untilAborted(options.follow, signal)) {
+          const path = resolve(followed);
+          if (queued.has(path) || done.has(rowKey({ path, frame: 0 }))) continue;
+          const item = await sources.itemOf(path);
+          if (item === null) continue;
+          queued.add(path);
+          current.total = Math.max(current.total, resumed + queued.size);
+          await queue.put(prepare(item, engine, pool));
+        }
       }
     } finally {
       queue.close();

@@ -127,6 +127,14 @@ export class ScreeningSources {
     return false;
   }
 
+  /** The item for one file that appeared after the walk, or null when it is not an image. */
+  async itemOf(path: string): Promise<ScreeningItem | null> {
+    const kind = await sniff(path);
+    if (kind === null || kind === 'dicomdir') return null;
+    if (typeof kind === 'object') return { path, kind: 'error', error: kind.error };
+    return { path, kind, viaDicomdir: null };
+  }
+
   async *items(): AsyncGenerator<ScreeningItem> {
     if (!this.counted)
       throw new CodedError('INTERNAL_ERROR', 'ScreeningSources.count() must run before items()');
