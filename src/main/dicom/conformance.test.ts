@@ -4,10 +4,10 @@
  * for sample against DCMTK's decode or the uncompressed sibling.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openImage } from '../imaging/index';
+import { openImage, openImageBuffer } from '../imaging/index';
 import { hasTool, readPnm, withTempDir } from './test-support';
 import { buildDicom, imagePixelElements, type TestElement } from './test-dicom-writer';
 
@@ -207,6 +207,89 @@ describe('native pixel data', () => {
         for (let frame = 0; frame < frames; frame++) {
           await expectEqualsDcm2pnm(little, frame, dir);
           await expectEqualsDcm2pnm(big, frame, dir);
+        }
+      }),
+  );
+});
+
+/**
+ * Rewrites a Part 10 file's File Meta: `transferSyntaxUid` replaces (0002,0010) without touching
+ * the data set; `groupLength: false` drops (0002,0000); `preamble: false` drops preamble and DICM.
+ */
+function rewriteFileMeta(
+  file: Uint8Array,
+  change: { transferSyntaxUid?: string; groupLength?: boolean; preamble?: boolean },
+): Uint8Array {
+  const bytes = Buffer.from(file);
+  const elements: Buffer[] = [];
+  let pos = 132;
+  while (bytes.readUInt16LE(pos) === 0x0002) {
+    const element = bytes.readUInt16LE(pos + 2);
+    const vr = bytes.toString('latin1', pos + 4, pos + 6);
+    const long = ['OB', 'OW', 'UN', 'UT', 'SQ'].includes(vr);
+    const length = long ? bytes.readUInt32LE(pos + 8) : bytes.readUInt16LE(pos + 6);
+    const end = pos + (long ? 12 : 8) + length;
+    if (element === 0x0010 && change.transferSyntaxUid) {
+      const uid = Buffer.from(change.transferSyntaxUid, 'latin1');
+      const value = uid.length % 2 ? Buffer.concat([uid, Buffer.from([0])]) : uid;
+      const header = Buffer.from([0x02, 0x00, 0x10, 0x00, 0x55, 0x49, value.length, 0]);
+      elements.push(Buffer.concat([header, value]));
+    } else if (element !== 0x0000) {
+      elements.push(bytes.subarray(pos, end));
+    }
+    pos = end;
+  }
+  const body = Buffer.concat(elements);
+  const groupLength = Buffer.from([0x02, 0, 0, 0, 0x55, 0x4c, 4, 0, 0, 0, 0, 0]);
+  groupLength.writeUInt32LE(body.length, 8);
+  return new Uint8Array(
+    Buffer.concat([
+      ...(change.preamble === false ? [] : [bytes.subarray(0, 132)]),
+      ...(change.groupLength === false ? [] : [groupLength]),
+      body,
+      bytes.subarray(pos),
+    ]),
+  );
+}
+
+describe('File Meta and data set encoding', () => {
+  it.skipIf(!HAS_DCMTK)(
+    'File Meta without (0002,0000): the transfer syntax still comes from (0002,0010), with or without preamble',
+    () =>
+      withTempDir(async (dir) => {
+        const source = join(dir, 'source.dcm');
+        writeFileSync(source, signed16(9, 11, 3));
+        const jpegLs = join(dir, 'jpegls.dcm');
+        dcmtk('dcmcjpls', [source, jpegLs]);
+        const expected = await modalityValues(source);
+        for (const preamble of [true, false]) {
+          const bytes = rewriteFileMeta(readFileSync(jpegLs), { groupLength: false, preamble });
+          const image = await openImageBuffer(bytes, `no group length, preamble ${preamble}`);
+          expect(image.metadata.transferSyntaxUid).toBe('1.2.840.10008.1.2.4.80');
+          expect(Array.from((await image.decodeFrame(0)).modalityPixels ?? [])).toEqual(expected);
+        }
+      }),
+  );
+
+  it.skipIf(!HAS_DCMTK)(
+    'implicit VR data set under an explicit VR syntax (and the reverse) is detected and read',
+    () =>
+      withTempDir(async (dir) => {
+        const source = join(dir, 'source.dcm');
+        writeFileSync(source, signed16(9, 11, 4));
+        const implicit = join(dir, 'implicit.dcm');
+        dcmtk('dcmconv', ['+ti', source, implicit]);
+        const expected = await modalityValues(source);
+        const cases: [string, string][] = [
+          [implicit, EXPLICIT_LE],
+          [source, '1.2.840.10008.1.2'],
+        ];
+        for (const [path, declared] of cases) {
+          const bytes = rewriteFileMeta(readFileSync(path), { transferSyntaxUid: declared });
+          const image = await openImageBuffer(bytes, `declared ${declared}`);
+          expect(image.metadata.transferSyntaxUid).toBe(declared);
+          expect(image.metadata.rows).toBe(9);
+          expect(Array.from((await image.decodeFrame(0)).modalityPixels ?? [])).toEqual(expected);
         }
       }),
   );

@@ -78,6 +78,83 @@ function findRawDataSetStart(
   return undefined;
 }
 
+const LONG_LENGTH_VRS = new Set([
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'SQ',
+  'UC',
+  'UN',
+  'UR',
+  'UT',
+  'SV',
+  'UV',
+]);
+
+interface FileMetaGroup {
+  transferSyntaxUid: string | undefined;
+  /** Offset of the first data set element after group 0002. */
+  end: number;
+}
+
+/**
+ * Walks File Meta elements (always explicit VR little endian, PS3.10 7.1) from `offset` until
+ * the first element outside group 0002, whether or not (0002,0000) is present.
+ */
+function readFileMetaGroup(bytes: Uint8Array, offset: number): FileMetaGroup | undefined {
+  let pos = offset;
+  let transferSyntaxUid: string | undefined;
+  while (pos + 8 <= bytes.length && (bytes[pos] | (bytes[pos + 1] << 8)) === 0x0002) {
+    const element = bytes[pos + 2] | (bytes[pos + 3] << 8);
+    const vr = String.fromCharCode(bytes[pos + 4], bytes[pos + 5]);
+    if (!VRS.has(vr)) return undefined;
+    let length: number;
+    let header: number;
+    if (LONG_LENGTH_VRS.has(vr)) {
+      if (pos + 12 > bytes.length) return undefined;
+      length =
+        (bytes[pos + 8] |
+          (bytes[pos + 9] << 8) |
+          (bytes[pos + 10] << 16) |
+          (bytes[pos + 11] << 24)) >>>
+        0;
+      header = 12;
+    } else {
+      length = bytes[pos + 6] | (bytes[pos + 7] << 8);
+      header = 8;
+    }
+    if (pos + header + length > bytes.length) return undefined;
+    if (element === 0x0010) {
+      transferSyntaxUid = Buffer.from(bytes.subarray(pos + header, pos + header + length))
+        .toString('latin1')
+        .replace(/[\0 ]+$/g, '')
+        .trim();
+    }
+    pos += header + length;
+  }
+  return pos > offset ? { transferSyntaxUid, end: pos } : undefined;
+}
+
+/**
+ * The encoding the data set really uses, when it contradicts the transfer syntax: implicit VR
+ * under an explicit little-endian syntax, or explicit under implicit (pydicom and GDCM detect
+ * this from the first element). Undefined when the data set agrees with its syntax.
+ */
+function mismatchedDataSetEncoding(
+  bytes: Uint8Array,
+  start: number,
+  syntax: TransferSyntaxInfo | undefined,
+): string | undefined {
+  if (!syntax || syntax.deflated || !syntax.littleEndian || start >= bytes.length) return undefined;
+  const actual = guessRawTransferSyntax(bytes, start);
+  if (syntax.explicitVr && actual === IMPLICIT_VR_LE) return IMPLICIT_VR_LE;
+  if (!syntax.explicitVr && actual === EXPLICIT_VR_LE) return EXPLICIT_VR_LE;
+  return undefined;
+}
+
 function hasDicmPrefix(bytes: Uint8Array): boolean {
   return (
     bytes.length >= 132 &&
@@ -158,20 +235,39 @@ export function parseDicomBytes(
   let body = bytes;
   let rawTransferSyntax: string | undefined;
   let hasFileMeta = false;
+  /** Set when the data set is parsed on its own, after a File Meta this function walked. */
+  let metaTransferSyntax: string | undefined;
+  let meta: FileMetaGroup | undefined;
   if (hasDicmPrefix(bytes)) {
     const firstGroup = bytes.length >= 134 ? bytes[132] | (bytes[133] << 8) : -1;
     if (firstGroup === 0x0002) {
       hasFileMeta = true;
+      meta = readFileMetaGroup(bytes, 132);
     } else {
       // Preamble and DICM but no File Meta: a raw data set follows the prefix.
       body = bytes.subarray(132);
       rawTransferSyntax = guessRawTransferSyntax(body);
     }
   } else {
-    const start = findRawDataSetStart(bytes);
-    if (start !== undefined) {
-      body = bytes.subarray(start.offset);
-      rawTransferSyntax = start.transferSyntaxUid;
+    // File Meta with neither preamble nor prefix: walk it here, the parser would read it as data.
+    meta = (bytes[0] | (bytes[1] << 8)) === 0x0002 ? readFileMetaGroup(bytes, 0) : undefined;
+    if (meta) {
+      hasFileMeta = true;
+    } else {
+      const start = findRawDataSetStart(bytes);
+      if (start !== undefined) {
+        body = bytes.subarray(start.offset);
+        rawTransferSyntax = start.transferSyntaxUid;
+      }
+    }
+  }
+  if (meta?.transferSyntaxUid) {
+    const declared = transferSyntaxInfo(meta.transferSyntaxUid);
+    const actual = mismatchedDataSetEncoding(bytes, meta.end, declared);
+    if (actual !== undefined || !hasDicmPrefix(bytes)) {
+      metaTransferSyntax = meta.transferSyntaxUid;
+      body = bytes.subarray(meta.end);
+      rawTransferSyntax = actual ?? meta.transferSyntaxUid;
     }
   }
   if (!hasFileMeta && rawTransferSyntax === undefined) {
@@ -186,7 +282,12 @@ export function parseDicomBytes(
   } catch (error) {
     throw mapParserError(error, source);
   }
-  const transferSyntaxUid = (dataSet.string('x00020010') ?? rawTransferSyntax ?? '')
+  const transferSyntaxUid = (
+    metaTransferSyntax ??
+    dataSet.string('x00020010') ??
+    rawTransferSyntax ??
+    ''
+  )
     .replace(/\0/g, '')
     .trim();
   if (!transferSyntaxUid) {
@@ -195,10 +296,19 @@ export function parseDicomBytes(
       `${source}: File Meta has no Transfer Syntax UID`,
     );
   }
+  let transferSyntax = transferSyntaxInfo(transferSyntaxUid);
+  if (
+    transferSyntax &&
+    rawTransferSyntax &&
+    metaTransferSyntax &&
+    rawTransferSyntax !== metaTransferSyntax
+  ) {
+    transferSyntax = { ...transferSyntax, explicitVr: rawTransferSyntax !== IMPLICIT_VR_LE };
+  }
   return {
     dataSet,
     transferSyntaxUid,
-    transferSyntax: transferSyntaxInfo(transferSyntaxUid),
+    transferSyntax,
     hasFileMeta,
     text: textDecoderForCharset(dataSet.string('x00080005')),
   };
