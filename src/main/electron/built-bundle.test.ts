@@ -70,6 +70,15 @@ describe('built main bundle', () => {
   });
 });
 
+describe('built worker entries', () => {
+  it('ships the inference and decode workers beside the main bundle, where it looks for them', () => {
+    for (const entry of ['ort-worker.js', 'decode-worker.js']) {
+      expect(readFileSync(join(outDir, 'main', entry), 'utf8').length, entry).toBeGreaterThan(0);
+      expect(mainBundle, entry).toContain(`"${entry}"`);
+    }
+  });
+});
+
 describe('built preload bundle', () => {
   it('requires nothing but electron (a sandboxed preload cannot)', () => {
     const required = [...preloadBundle.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
