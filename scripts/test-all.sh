@@ -11,4 +11,5 @@ step "lint"; npm run --silent lint
 step "unit + integration (vitest)"; npx vitest run
 step "training (pytest)"; "$PYTHON" -m pytest training/tests -q -p no:cacheprovider
 step "Electron security scan"; npm run --silent test:security
+step "packaging (electron-builder --dir, offline)"; npm run --silent package:check
 step "e2e (built renderer in Chromium)"; npm run --silent test:e2e
