@@ -1,10 +1,12 @@
 /**
- * `receive --port <p> --ae <AE> --inbox <dir> [--screen] [--allow <AE,...>] [--bind <addr>]
+ * `receive --port <p> --ae <AE> --inbox <dir> [--screen] [--allow <AE,...>] [--bind <IP address>]
  *  [--model <dir>] [--store <dir>]`
  * A DICOM C-ECHO/C-STORE receiver storing each instance in the inbox as <SOP Instance UID>.dcm;
  * with --screen each stored image is screened into the resumable store (one job per inbox).
  * Runs until SIGINT/SIGTERM (exit 0), 2 for bad arguments, 1 when it cannot start.
  */
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
@@ -14,10 +16,9 @@ import { startDicomInbox } from '../../main/app/dicom-inbox';
 import { validAeTitle, type ReceiverEvent } from '../../main/dicom-network';
 import { createInferenceEngine, defaultModelDir, type InferenceEngine } from '../../main/inference';
 import { defaultStoreDir } from '../../main/screening';
-import { resolve } from 'node:path';
 
 export const usage =
-  'receive --port <p> --ae <AE> --inbox <dir> [--screen] [--allow <AE,...>] [--bind <addr>] [--model <dir>] [--store <dir>]';
+  'receive --port <p> --ae <AE> --inbox <dir> [--screen] [--allow <AE,...>] [--bind <IP address>] [--model <dir>] [--store <dir>]';
 
 function describe(event: ReceiverEvent): string {
   switch (event.type) {
@@ -54,6 +55,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('expected --port <0-65535>');
   if (!ae || !validAeTitle(ae)) throw new UsageError('expected --ae <AE title, 1-16 characters>');
   if (!inbox) throw new UsageError('expected --inbox <folder>');
+  if (bind !== undefined && isIP(bind) === 0)
+    throw new UsageError('--bind takes an IP address (e.g. 0.0.0.0 for every interface)');
   const allowed = allow?.split(',').map((t) => t.trim());
   if (allowed && (allowed.length === 0 || !allowed.every(validAeTitle)))
     throw new UsageError('--allow takes a comma-separated list of AE titles');

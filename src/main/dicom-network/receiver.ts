@@ -8,7 +8,7 @@
  * others refused at negotiation; data sets stream to disk (inbox-files.ts) with back-pressure on
  * the socket, never held whole in memory.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { finished, Writable } from 'node:stream';
 import { Dataset, Scp, constants, log as dimseLog, responses } from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests } from 'dcmjs-dimse';
@@ -238,6 +238,10 @@ export async function startReceiver(options: ReceiverOptions): Promise<DicomRece
       throw new CodedError('INVALID_REQUEST', `invalid calling AE title: ${JSON.stringify(title)}`);
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
     throw new CodedError('INVALID_REQUEST', `invalid port: ${options.port}`);
+  const host = options.bind ?? DEFAULT_BIND_ADDRESS;
+  // An address, not a name: nothing is looked up, and what it listens on is plain to see.
+  if (isIP(host) === 0)
+    throw new CodedError('INVALID_REQUEST', `bind address must be an IP address: ${host}`);
   await prepareInbox(options.inbox);
 
   const context: ScpContext = {
@@ -255,7 +259,6 @@ export async function startReceiver(options: ReceiverOptions): Promise<DicomRece
       socket.destroy();
     });
   });
-  const host = options.bind ?? DEFAULT_BIND_ADDRESS;
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       rejectListen(

@@ -41,11 +41,32 @@ const tls = require('node:tls');
 net.Socket.prototype.connect = allowLocalOnly('net.Socket.connect', net.Socket.prototype.connect);
 net.connect = net.createConnection = allowLocalOnly('net.connect', net.connect);
 tls.connect = blocked('tls.connect');
-dns.lookup = blocked('dns.lookup');
+// An IP literal resolves without any lookup (net.Server.listen(port, '127.0.0.1') goes through here).
+const originalLookup = dns.lookup;
+dns.lookup = function trappedLookup(hostname, ...rest) {
+  if (typeof hostname === 'string' && net.isIP(hostname) !== 0)
+    return originalLookup.call(this, hostname, ...rest);
+  return blocked('dns.lookup').call(this, hostname, ...rest);
+};
 dns.resolve = blocked('dns.resolve');
 dns.promises.lookup = blocked('dns.promises.lookup');
 http.request = http.get = blocked('http.request');
 https.request = https.get = blocked('https.request');
 globalThis.fetch = blocked('fetch');
 if (globalThis.WebSocket) globalThis.WebSocket = blocked('WebSocket');
+// Listening is not blocked (the DICOM receiver listens) but logged: {"listen": "host:port" or a
+// pipe path; "*" = every interface} and each accepted peer as {"accepted": remote address}.
+function listenTarget(args) {
+  const [first, second] = args;
+  if (first && typeof first === 'object')
+    return first.path ?? `${first.host ?? '*'}:${first.port ?? 0}`;
+  if (typeof first === 'string' && Number.isNaN(Number(first))) return first;
+  return `${typeof second === 'string' ? second : '*'}:${first ?? 0}`;
+}
+const originalListen = net.Server.prototype.listen;
+net.Server.prototype.listen = function trappedListen(...args) {
+  record({ listen: listenTarget(args) });
+  this.on('connection', (socket) => record({ accepted: socket.remoteAddress ?? null }));
+  return originalListen.apply(this, args);
+};
 record({ installed: true });

@@ -1,0 +1,439 @@
+/**
+ * The receiver as a modality sees it: the `receive` CLI in a child process (under the network
+ * trap), driven by DCMTK's echoscu and storescu. Instances are the shared DICOM files, copied and
+ * given new SOP Instance UIDs with dcmodify where a test needs many distinct ones.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import {
+  copyFile,
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScreeningRow } from '../../shared/screening';
+import { DICOM_DIR, REPO_ROOT, testModelDir } from '../inference/test-support';
+import { instanceFileName, INCOMING_DIR } from './inbox-files';
+import { ACCEPTED_TRANSFER_SYNTAXES } from './transfer-syntaxes';
+
+const run = promisify(execFile);
+const CLI_ENTRY = join(REPO_ROOT, 'src/cli/main.ts');
+const TRAP = join(REPO_ROOT, 'src/main/screening/network-trap.test-preload.cjs');
+const HAVE_DCMTK = ['echoscu', 'storescu', 'dcmodify', 'dcmdump', 'dcmcjpeg', 'dcmcjpls'].every(
+  (tool) => spawnSync(tool, ['--version']).status === 0,
+);
+const AE = 'COVIDNET';
+
+/** Small shared files covering every accepted transfer syntax (plus no-pixel SR and RT). */
+const CORPUS_SOURCES = [
+  'ct_small_explicit_le.dcm', // explicit LE
+  'mr_small_explicit_big_endian.dcm', // explicit BE
+  'nopixels_rtplan.dcm', // implicit LE
+  'nopixels_sr.dcm',
+  'mr_small_rle.dcm', // RLE
+  'sc_rgb_rle.dcm',
+  'us_palette_color_rle.dcm',
+  'siim_cxr_cr_mono2_8bit_jpegbaseline.dcm', // JPEG baseline
+  'nm_jpeg_extended_12bit.dcm', // JPEG extended
+  'us_jpeg_lossless_sv1_8bit.dcm', // JPEG lossless SV1
+  'mr_small_jpegls_lossless.dcm', // JPEG-LS lossless
+  'barre_cr_mono1_10bit_chest_jpegls_lossless.dcm',
+  'ct_16bit_j2k_lossless.dcm', // J2K lossless
+  'mr_multiframe10_j2k_lossless.dcm',
+  'wg04_rg3_extremity_cr_mono1_10bit_j2k_lossy.dcm', // J2K
+];
+
+let scratch: string;
+let trapLog: string;
+let sourceDir: string;
+
+interface Receiver {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
+async function startReceiver(args: string[]): Promise<Receiver> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI_ENTRY, 'receive', '--port', '0', '--ae', AE, ...args],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `--require ${TRAP}`,
+        COVIDNET_NETWORK_TRAP_LOG: trapLog,
+        OMP_NUM_THREADS: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  for (let i = 0; i < 1200 && child.exitCode === null; i++) {
+    const ready = /Receiving as \S+ on 127\.0\.0\.1:(\d+)/.exec(stdout);
+    if (ready)
+      return { child, port: Number(ready[1]), stdout: () => stdout, stderr: () => stderr, exited };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`receiver did not start:\n${stdout}\n${stderr}`);
+}
+
+async function stopReceiver(receiver: Receiver): Promise<void> {
+  receiver.child.kill('SIGTERM');
+  const { code } = await receiver.exited;
+  expect(code, receiver.stderr()).toBe(0);
+}
+
+/** The data set of a Part 10 file: what follows group 0002 (its length from (0002,0000)). */
+function datasetOf(file: Buffer): Buffer {
+  expect(file.toString('latin1', 128, 132)).toBe('DICM');
+  expect(file.readUInt32LE(132)).toBe(0x00000002); // (0002,0000) first
+  return file.subarray(144 + file.readUInt32LE(140));
+}
+
+/** One attribute of many files, read by dcmdump (a few processes, not one per file). */
+async function dumpValues(files: string[], tag: string): Promise<string[]> {
+  const values: string[] = [];
+  for (let i = 0; i < files.length; i += 200) {
+    const chunk = files.slice(i, i + 200);
+    const { stdout } = await run('dcmdump', ['-q', '-Un', '+F', '+P', tag, ...chunk], {
+      maxBuffer: 16 << 20,
+    });
+    const sections = stdout.split(/^# dcmdump \(\d+\/\d+\): .*$/m).slice(1);
+    expect(sections).toHaveLength(chunk.length);
+    for (const section of sections) values.push(/\[([^\]]*)\]/.exec(section)?.[1] ?? '');
+  }
+  return values;
+}
+
+async function dumpValue(file: string, tag: string): Promise<string> {
+  return (await dumpValues([file], tag))[0];
+}
+
+/** A shared DICOM file, or a fixture made in the scratch folder. */
+function sourcePath(name: string): string {
+  const made = join(sourceDir, name);
+  return existsSync(made) ? made : join(DICOM_DIR, name);
+}
+
+/** Copies `sources` to `dir` as `count` files (cycling), each with a new SOP Instance UID. */
+async function makeInstances(dir: string, sources: string[], count: number): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const file = join(dir, `${String(i).padStart(4, '0')}-${sources[i % sources.length]}`);
+    await copyFile(sourcePath(sources[i % sources.length]), file);
+    await chmod(file, 0o644);
+    files.push(file);
+  }
+  for (let i = 0; i < files.length; i += 200)
+    await run('dcmodify', ['-nb', '-q', '-gin', ...files.slice(i, i + 200)]);
+  return files;
+}
+
+/**
+ * A storescu profile with one presentation context per (SOP class, transfer syntax) pair, so each
+ * file travels in its own transfer syntax (storescu's default profile would convert some).
+ */
+async function writeProfile(files: string[], path: string): Promise<void> {
+  const classes = new Set<string>();
+  for (const file of new Set(files.map((f) => f.replace(/^.*\/\d+-/, ''))))
+    classes.add(await dumpValue(sourcePath(file), '0008,0016'));
+  const syntaxes = [...ACCEPTED_TRANSFER_SYNTAXES.keys()];
+  const lines = ['[[TransferSyntaxes]]'];
+  syntaxes.forEach((uid, i) => lines.push(`[TS${i}]`, `TransferSyntax1 = ${uid}`));
+  lines.push('[[PresentationContexts]]', '[Each]');
+  let n = 0;
+  for (const sopClass of classes)
+    syntaxes.forEach((_, i) => lines.push(`PresentationContext${++n} = ${sopClass}\\TS${i}`));
+  lines.push('[[Profiles]]', '[Each]', 'PresentationContexts = Each');
+  await writeFile(path, `${lines.join('\n')}\n`);
+}
+
+function storescu(port: number, files: string[], extra: string[] = []) {
+  return run('storescu', ['-aec', AE, ...extra, '127.0.0.1', String(port), ...files], {
+    maxBuffer: 16 << 20,
+  }).then(
+    (r) => ({ code: 0, stderr: r.stderr }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  );
+}
+
+async function inboxFiles(inbox: string): Promise<string[]> {
+  return (await readdir(inbox)).filter((n) => n.endsWith('.dcm')).sort();
+}
+
+/** Every instance in `files` is in the inbox once, with the data set byte-identical. */
+async function expectStoredAsSent(inbox: string, files: string[]): Promise<void> {
+  const expected = new Map<string, string>();
+  const uids = await dumpValues(files, '0008,0018');
+  files.forEach((file, i) => expected.set(instanceFileName(uids[i]), file));
+  expect(await inboxFiles(inbox)).toEqual([...expected.keys()].sort());
+  for (const [name, sent] of expected) {
+    const stored = await readFile(join(inbox, name));
+    const original = await readFile(sent);
+    expect(datasetOf(stored).equals(datasetOf(original)), name).toBe(true);
+  }
+  // Stored in the syntax it was sent in (and a Part 10 file dcmdump reads).
+  const names = [...expected.keys()];
+  expect(
+    await dumpValues(
+      names.map((name) => join(inbox, name)),
+      '0002,0010',
+    ),
+  ).toEqual(
+    await dumpValues(
+      names.map((name) => expected.get(name) as string),
+      '0002,0010',
+    ),
+  );
+}
+
+describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
+  let profile: string;
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'covidnet-receiver-'));
+    trapLog = join(scratch, 'network-trap.jsonl');
+    // Fixtures for the two syntaxes the shared files lack, made with DCMTK from a shared file.
+    sourceDir = join(scratch, 'sources');
+    await mkdir(sourceDir);
+    const mr = join(DICOM_DIR, 'mr_small_explicit_big_endian.dcm');
+    await run('dcmcjpeg', ['+el', mr, join(sourceDir, 'mr_small_jpeg_lossless_sv6.dcm')]);
+    const cr = join(DICOM_DIR, 'barre_cr_mono1_10bit_chest_explicit_le.dcm'); // unsigned, for NEAR
+    await run('dcmcjpls', ['+en', cr, join(sourceDir, 'cr_jpegls_near_lossless.dcm')]);
+    CORPUS_SOURCES.push('mr_small_jpeg_lossless_sv6.dcm', 'cr_jpegls_near_lossless.dcm');
+    profile = join(scratch, 'each.cfg');
+    await writeProfile(CORPUS_SOURCES, profile);
+  }, 120_000);
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('answers C-ECHO, refuses unknown calling AEs and unsupported transfer syntaxes, and stores 1,000 instances from 4 concurrent senders exactly once, byte-identical', async () => {
+    const inbox = join(scratch, 'inbox');
+    const receiver = await startReceiver([
+      '--inbox',
+      inbox,
+      '--allow',
+      'SENDER1,SENDER2,SENDER3,SENDER4,ECHOSCU',
+    ]);
+    try {
+      const echo = await run('echoscu', ['-aec', AE, '127.0.0.1', String(receiver.port)]);
+      expect(echo.stderr).toBe('');
+
+      // Not on the allow-list: rejected at association, nothing stored.
+      const intruder = await storescu(
+        receiver.port,
+        [sourcePath(CORPUS_SOURCES[0])],
+        ['-aet', 'INTRUDER'],
+      );
+      expect(intruder.code).not.toBe(0);
+      expect(intruder.stderr).toMatch(/Calling AE Title Not Recognized/);
+      // Wrong called AE title: rejected too.
+      const wrongCalled = await run('echoscu', [
+        '-aec',
+        'OTHER',
+        '127.0.0.1',
+        String(receiver.port),
+      ]).catch((e: { stderr: string }) => e);
+      expect(wrongCalled.stderr).toMatch(/Called AE Title Not Recognized/);
+
+      // Deflated explicit VR LE is not among the accepted syntaxes: refused at negotiation.
+      const deflatedProfile = join(scratch, 'deflated.cfg');
+      await writeFile(
+        deflatedProfile,
+        [
+          '[[TransferSyntaxes]]',
+          '[Deflated]',
+          'TransferSyntax1 = 1.2.840.10008.1.2.1.99',
+          '[[PresentationContexts]]',
+          '[D]',
+          'PresentationContext1 = 1.2.840.10008.5.1.4.1.1.7\\Deflated',
+          '[[Profiles]]',
+          '[D]',
+          'PresentationContexts = D',
+        ].join('\n'),
+      );
+      const deflated = await storescu(
+        receiver.port,
+        [join(DICOM_DIR, 'ot_deflated_explicit_le.dcm')],
+        ['-aet', 'SENDER1', '-xf', deflatedProfile, 'D'],
+      );
+      expect(deflated.code).not.toBe(0);
+      expect(deflated.stderr).toMatch(/No Acceptable Presentation Contexts/);
+      expect(await inboxFiles(inbox)).toEqual([]);
+
+      // 1,000 distinct instances, 250 per sender, all at once.
+      const files = await makeInstances(join(scratch, 'corpus'), CORPUS_SOURCES, 1000);
+      const senders = [0, 1, 2, 3].map((s) =>
+        storescu(
+          receiver.port,
+          files.filter((_, i) => i % 4 === s),
+          ['-aet', `SENDER${s + 1}`, '-xf', profile, 'Each'],
+        ),
+      );
+      for (const sent of await Promise.all(senders)) expect(sent.code, sent.stderr).toBe(0);
+      await expectStoredAsSent(inbox, files);
+
+      // A re-send is accepted and not stored twice.
+      const again = await storescu(receiver.port, files.slice(0, 20), [
+        '-aet',
+        'SENDER2',
+        '-xf',
+        profile,
+        'Each',
+      ]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(await inboxFiles(inbox)).toHaveLength(1000);
+      expect(await readdir(join(inbox, INCOMING_DIR))).toEqual([]);
+
+      // Still serving after all that.
+      await run('echoscu', ['-aec', AE, '127.0.0.1', String(receiver.port)]);
+    } finally {
+      await stopReceiver(receiver);
+    }
+  }, 600_000);
+
+  it('leaves no partial file when killed mid-transfer, and a restart accepts the re-send', async () => {
+    const inbox = join(scratch, 'inbox-kill');
+    // Large instances (7 MB each), so the kill lands while one is being written.
+    const files = await makeInstances(
+      join(scratch, 'large'),
+      ['wg04_rg1_chest_cr_mono1_15bit_explicit_le.dcm'],
+      6,
+    );
+    const profileLarge = join(scratch, 'large.cfg');
+    await writeProfile(files, profileLarge);
+    const first = await startReceiver(['--inbox', inbox]);
+    const sending = storescu(first.port, files, ['-xf', profileLarge, 'Each']);
+    let partial: string | null = null;
+    for (let i = 0; i < 4000 && partial === null; i++) {
+      const names = await readdir(join(inbox, INCOMING_DIR)).catch(() => []);
+      for (const name of names) {
+        const info = await stat(join(inbox, INCOMING_DIR, name)).catch(() => null);
+        if (info && info.size > 1 << 20) partial = name;
+      }
+      if (partial === null) await new Promise((r) => setTimeout(r, 2));
+    }
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    expect(partial, 'a transfer was in flight when the receiver was killed').not.toBeNull();
+    expect((await sending).code).not.toBe(0);
+
+    // What is in the inbox is complete; the instance in flight is not there under its name.
+    const names = new Map<string, string>();
+    const uids = await dumpValues(files, '0008,0018');
+    files.forEach((file, i) => names.set(instanceFileName(uids[i]), file));
+    const stored = await inboxFiles(inbox);
+    expect(stored.length).toBeLessThan(files.length);
+    expect(stored).not.toContain(String(partial).replace(/^\d+-\d+-/, ''));
+    const storedFiles = stored.map((name) => names.get(name));
+    expect(storedFiles.every((f) => f !== undefined)).toBe(true);
+    await expectStoredAsSent(inbox, storedFiles as string[]);
+
+    const second = await startReceiver(['--inbox', inbox]);
+    try {
+      expect(await readdir(join(inbox, INCOMING_DIR))).toEqual([]); // leftover temporary removed
+      const resent = await storescu(second.port, files, ['-xf', profileLarge, 'Each']);
+      expect(resent.code, resent.stderr).toBe(0);
+      await expectStoredAsSent(inbox, files);
+    } finally {
+      await stopReceiver(second);
+    }
+  }, 300_000);
+
+  it('with --screen, every received chest X-ray ends up scored in the store', async () => {
+    const inbox = join(scratch, 'inbox-screen');
+    const store = join(scratch, 'store');
+    const chests = [
+      'siim_cxr_cr_mono2_8bit_jpegbaseline.dcm',
+      'barre_cr_mono1_10bit_chest_rle.dcm',
+      'barre_cr_mono1_10bit_chest_jpegls_lossless.dcm',
+      'nih_cxr_dx_mono2_8bit_implicitvr.dcm',
+      'nih_cxr_dx_mono2_8bit_jpegls_lossless.dcm',
+      'wg04_rg1_chest_cr_mono1_15bit_jpeg_lossless_sv1.dcm',
+    ];
+    const files = await makeInstances(
+      join(scratch, 'screen'),
+      [...chests, 'ct_small_explicit_le.dcm'],
+      7,
+    );
+    const profileScreen = join(scratch, 'screen.cfg');
+    await writeProfile(files, profileScreen);
+    const receiver = await startReceiver([
+      '--inbox',
+      inbox,
+      '--screen',
+      '--model',
+      testModelDir(),
+      '--store',
+      store,
+    ]);
+    try {
+      const sent = await storescu(receiver.port, files, ['-xf', profileScreen, 'Each']);
+      expect(sent.code, sent.stderr).toBe(0);
+      const jobId = /screening job (\S+)/.exec(receiver.stdout())?.[1] as string;
+      expect(jobId).toBeTruthy();
+      const rowsFile = join(store, jobId, 'rows.jsonl');
+      let rows: ScreeningRow[] = [];
+      for (let i = 0; i < 1200 && rows.length < files.length; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (!existsSync(rowsFile)) continue;
+        rows = (await readFile(rowsFile, 'utf8'))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as ScreeningRow);
+      }
+      expect(rows).toHaveLength(files.length);
+      for (const file of files) {
+        const path = join(inbox, instanceFileName(await dumpValue(file, '0008,0018')));
+        const row = rows.find((r) => r.path === path);
+        expect(row, path).toBeDefined();
+        if (file.endsWith('ct_small_explicit_le.dcm')) {
+          expect(row?.errorCode).toBe('NOT_A_CHEST_XRAY_CANDIDATE');
+        } else {
+          expect(row?.status, `${file}: ${row?.errorMessage}`).toBe('ok');
+          expect(row?.probabilities).toHaveLength(3);
+        }
+      }
+    } finally {
+      await stopReceiver(receiver);
+    }
+  }, 300_000);
+
+  it('listened on loopback only and made no network connection (network trap)', async () => {
+    const entries = (await readFile(trapLog, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as { attempt?: string; listen?: string; accepted?: string; local?: string },
+      );
+    expect(entries.filter((e) => e.attempt)).toEqual([]);
+    const listens = entries.filter((e) => e.listen !== undefined).map((e) => e.listen);
+    expect(listens.length).toBeGreaterThanOrEqual(4); // one per receiver start
+    for (const listen of listens) expect(listen).toMatch(/^127\.0\.0\.1:0$/);
+    const accepted = entries.filter((e) => e.accepted !== undefined).map((e) => e.accepted);
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const peer of accepted) expect(peer).toBe('127.0.0.1');
+  });
+});
