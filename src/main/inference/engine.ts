@@ -20,6 +20,7 @@ import type {
 import { toModelGray } from '../imaging';
 import { assertGraphMatchesManifest, loadModelManifest, verifyGraphChecksum } from './manifest';
 import { findRepoRoot, listModelFolders, modelRoots, type ModelLookup } from '../resources';
+import { disableOnnxruntimeTelemetry } from '../offline/onnxruntime-telemetry';
 import { readEvaluationSummary } from './evaluation-summary';
 import { defaultIntraOpThreads, platformProviderOrder } from './providers';
 import {
@@ -101,6 +102,7 @@ export function defaultModelDir(lookup: ModelLookup = {}): string {
  * the TypeScript file is loaded through tsx's CommonJS hook.
  */
 function spawnOrtWorker(): Worker {
+  disableOnnxruntimeTelemetry();
   const built = join(__dirname, 'ort-worker.js');
   if (existsSync(built)) return new Worker(built);
   const appRoot = findRepoRoot(__dirname);
