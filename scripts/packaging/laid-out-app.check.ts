@@ -182,7 +182,8 @@ describe('plain Node: resolver + onnxruntime-node from app.asar.unpacked', () =>
       {
         cwd: layout.workDir,
         encoding: 'utf8',
-        env: { PATH: process.env['PATH'] ?? '' },
+        // Not the app (no engine here), so the telemetry switch the engine sets is set by hand.
+        env: { PATH: process.env['PATH'] ?? '', ORT_DISABLE_TELEMETRY: '1' },
       },
     );
     const result = JSON.parse(stdout) as {

@@ -75,6 +75,7 @@ function startPackagedMain(name: string, samples: string[]) {
     cwd: scratch, // outside the repo: nothing may fall back to the repo's resources/
     env: {
       PATH: process.env['PATH'] ?? '',
+      HOME: scratch, // onnxruntime would queue telemetry under $HOME/.cache
       NODE_OPTIONS: `--require ${NETWORK_TRAP}`,
       COVIDNET_NETWORK_TRAP_LOG: trapLog,
     },
@@ -91,7 +92,24 @@ function startPackagedMain(name: string, samples: string[]) {
     record: JSON.parse(readFileSync(out, 'utf8')) as StartRecord,
     trap,
     userData: join(scratch, 'user-data'),
+    home: scratch,
   };
+}
+
+/** Telemetry events onnxruntime queued for upload under `home` (0 when it made no queue). */
+function queuedTelemetryEvents(home: string): number {
+  const db = join(home, '.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db');
+  if (!existsSync(db)) return 0;
+  const count = execFileSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from events").fetchone()[0])',
+      db,
+    ],
+    { encoding: 'utf8' },
+  );
+  return Number(count.trim());
 }
 
 /** A path inside the extracted app.asar, as the entry name in the real app.asar. */
@@ -216,6 +234,8 @@ describe('packaged main entry under plain Node with a recording electron stand-i
       expect(trap.filter((e) => e.local)).toEqual([]);
       expect(trap.some((e) => e.installed && e.threadId === 0)).toBe(true);
     }
+    // onnxruntime's own telemetry (native code, invisible to the trap) queued nothing.
+    expect(queuedTelemetryEvents(withModel.home)).toBe(0);
     // The run with a model started the inference worker under the trap too.
     expect(withModel.trap.some((e) => e.installed && e.threadId > 0)).toBe(true);
   });
