@@ -1,6 +1,8 @@
 /**
  * `screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume]
- *  [--job <id>] [--store <dir>]`
+ *  [--job <id>] [--store <dir>] [--reports <dir>]`
+ * With --reports, every scored (or chest-gate rejected) file also gets its reports there: DICOM SR,
+ * heatmap Secondary Capture, PDF and Encapsulated PDF (PNG/JPEG: the PDF only, having no patient).
  * Screens every image under the folders, resumably; exit 0 when the batch ran (per-file errors
  * are rows), 2 for bad arguments, 1 when it could not run, 130 when interrupted (Ctrl-C).
  */
@@ -20,9 +22,14 @@ import {
   runScreening,
 } from '../../main/screening';
 import { RESEARCH_NOTICE } from '../../shared/notice';
+import type { ScreeningRow } from '../../shared/screening';
+import type { InferenceEngine } from '../../main/inference';
+import { analyseFile, reportTargetsInFolder, writeReports } from '../../main/report-files';
+import { REPORT_KINDS, workstationDevice } from '../../main/reporting';
+import { cliSoftwareVersion } from './report';
 
 export const usage =
-  'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>]';
+  'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>] [--reports <dir>]';
 
 function formatSeconds(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '--:--';
@@ -64,6 +71,34 @@ function progressPrinter(): { update: (p: ScreeningProgress) => void; end: () =>
   };
 }
 
+/**
+ * Reports for every scored or rejected row, made by the same path as `covidnet report`. A file
+ * that fails is reported and skipped; returns how many files got reports.
+ */
+async function writeReportsForRows(
+  engine: InferenceEngine,
+  rows: ScreeningRow[],
+  folder: string,
+): Promise<{ reported: number; failed: number }> {
+  const device = workstationDevice(cliSoftwareVersion());
+  let reported = 0;
+  let failed = 0;
+  for (const row of rows) {
+    if (row.status !== 'ok' && row.status !== 'rejected') continue;
+    try {
+      const analysed = await analyseFile({ engine, path: row.path, frameIndex: row.frame, device });
+      const kinds = analysed.input.source.subject ? REPORT_KINDS : (['pdf'] as const);
+      await writeReports(analysed, reportTargetsInFolder(folder, row.path, row.frame, kinds));
+      reported++;
+    } catch (error) {
+      const info = toErrorInfo(error);
+      console.error(`  reports of ${row.path}: ${info.code}: ${info.message}`);
+      failed++;
+    }
+  }
+  return { reported, failed };
+}
+
 function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -80,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'boolean', default: false },
       job: { type: 'string' },
       store: { type: 'string' },
+      reports: { type: 'string' },
     },
   });
   const folders = args.positionals.map((f) => resolve(f));
@@ -148,6 +184,10 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
 
+    const reports =
+      args.values.reports && outcome.job.state !== 'cancelled'
+        ? await writeReportsForRows(engine, rows, resolve(args.values.reports))
+        : null;
     const seconds = (performance.now() - started) / 1000;
     const ok = rows.filter((r) => r.status === 'ok').length;
     const errorCounts = new Map<string, number>();
@@ -162,6 +202,10 @@ export async function run(argv: string[]): Promise<number> {
             : ''),
         ...[...errorCounts].sort().map(([code, n]) => `    ${code}: ${n}`),
         `  ${seconds.toFixed(1)} s this run; results (highest P(COVID-19) first): ${out}${json ? `, ${json}` : ''}`,
+        reports
+          ? `  Reports: ${reports.reported} files in ${resolve(args.values.reports ?? '')}` +
+            (reports.failed > 0 ? ` (${reports.failed} failed, listed above)` : '')
+          : '',
         outcome.job.state === 'cancelled'
           ? `  Interrupted: run the same command with --resume (or --job ${outcome.job.jobId}) to continue.`
           : '',

@@ -87,10 +87,11 @@ describe.each(CHEST_FILMS)('reports of %s', (name) => {
 
   it('puts the exact probabilities, one measurement group per class, into the SR', () => {
     if (isRejected(analysed.outcome)) throw new Error('film was rejected');
+    const { probabilities } = analysed.outcome;
     const exact = dcmdumpValues(out.sr, '0040,a161').map(Number);
-    expect(exact).toEqual(analysed.outcome.probabilities);
+    expect(exact).toEqual(probabilities);
     const decimal = dcmdumpValues(out.sr, '0040,a30a').map(Number);
-    decimal.forEach((v, i) => expect(v).toBeCloseTo(analysed.outcome.probabilities[i]!, 12));
+    decimal.forEach((v, i) => expect(v).toBeCloseTo(probabilities[i], 12));
     const xml = runTool('dsr2xml', [out.sr]).stdout;
     expect(xml.match(/<meaning>Measurement Group<\/meaning>/g)).toHaveLength(
       analysed.outcome.labels.length,

@@ -158,7 +158,10 @@ export function reportSourceFromRaster(
     image: null,
     lossyCompressed: metadata.sourceKind === 'jpeg',
   };
-  if (Object.values(supplied).every((v) => v === undefined)) return { ...base, subject: null };
+  const given = Object.fromEntries(
+    Object.entries(supplied).filter(([, v]) => v !== undefined),
+  ) as SuppliedSubject;
+  if (Object.keys(given).length === 0) return { ...base, subject: null };
   const { patientId, studyInstanceUid } = supplied;
   if (!patientId || !studyInstanceUid) {
     throw missing(displayName, 'both the patient ID and the Study Instance UID are needed');
@@ -174,7 +177,7 @@ export function reportSourceFromRaster(
   if (supplied.patientSex !== undefined && !['M', 'F', 'O'].includes(supplied.patientSex)) {
     throw new CodedError('INVALID_REQUEST', `patient sex is M, F or O, got ${supplied.patientSex}`);
   }
-  return { ...base, subject: { patientName: '', ...supplied, patientId, studyInstanceUid } };
+  return { ...base, subject: { patientName: '', ...given, patientId, studyInstanceUid } };
 }
 
 /** The subject a DICOM object needs; throws REPORT_PATIENT_STUDY_REQUIRED for a bare PNG/JPEG. */
