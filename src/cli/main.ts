@@ -12,11 +12,13 @@ import * as predict from './commands/predict';
 import * as report from './commands/report';
 import * as receive from './commands/receive';
 import * as screen from './commands/screen';
+import { segmentCommand } from './commands/segment';
 
 export const COMMANDS: CliCommand[] = [
   infoCommand,
   exportCommand,
   fromModule('predict', 'classify one image, optionally with a heatmap', predict),
+  segmentCommand,
   fromModule(
     'report',
     'write DICOM SR, heatmap Secondary Capture and PDF reports of one image',

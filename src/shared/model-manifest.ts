@@ -17,7 +17,29 @@ export const MODEL_MANIFEST_SCHEMA = 'covidnet-workstation/model-manifest@1' as 
 export type CropRule =
   | { kind: 'none' }
   | { kind: 'center-square' }
-  | { kind: 'top-fraction-then-center-square'; topFraction: number };
+  | { kind: 'top-fraction-then-center-square'; topFraction: number }
+  | LungBoxSquareCrop;
+
+/**
+ * Crop to the lungs found by the pipeline's segmenter (its mask is a grid of the segmenter's input
+ * size laid over the whole image). Defined exactly so that `training/lung_crop.py` and
+ * `src/main/inference/lungs/lung-crop.ts` agree bit for bit:
+ * 1. lung box in mask cells [bx0, bx1) x [by0, by1) -> source pixels
+ *    x0 = floor(bx0*W/gw), x1 = ceil(bx1*W/gw) (same for y with H, gh);
+ * 2. square: side = ceil(max(x1-x0, y1-y0) * (1 + 2*margin)), sx = floor((x0+x1-side)/2),
+ *    sy = floor((y0+y1-side)/2); it may extend past the image, where pixels count as `fill`;
+ * 3. resize the square per `input.resize`;
+ * 4. with `outsideLungs`: output pixel (ox, oy) samples the mask at source point
+ *    (sx + (ox+0.5)*side/w, sy + (oy+0.5)*side/h) -> cell (floor(px*gw/W), floor(py*gh/H)), outside
+ *    the image = not lung; that model-grid mask is dilated by `dilation` pixels (square window) and
+ *    every pixel outside it is set to `fill` (gray 0..255, before normalisation).
+ */
+export interface LungBoxSquareCrop {
+  kind: 'lung-box-square';
+  margin: number;
+  fill: number;
+  outsideLungs: { dilation: number } | null;
+}
 
 export interface ModelInputSpec {
   /** Graph input name. */
@@ -82,8 +104,16 @@ export interface ModelProvenance {
   [key: string]: unknown;
 }
 
+/** The models a classifier needs before it (found as sibling folders by id). */
+export interface ModelPipelineSpec {
+  /** Id of the lung-field segmenter model folder; its mask drives the chest gate and the crop. */
+  segmenter: string;
+}
+
 export interface ModelManifest {
   schema: typeof MODEL_MANIFEST_SCHEMA;
+  /** Absent = classifier (manifests written before segmenters existed). */
+  kind?: 'classifier';
   id: string;
   name: string;
   version: string;
@@ -98,6 +128,54 @@ export interface ModelManifest {
   heatmap?: ModelHeatmapSpec;
   thresholds: ModelThresholds;
   /** Model card file name relative to the manifest folder. */
+  modelCard?: string;
+  intendedUse: string;
+  provenance: ModelProvenance;
+  pipeline?: ModelPipelineSpec;
+}
+
+/** Post-processing of the segmenter's P(lung) grid (src/main/inference/lungs/postprocess.ts). */
+export interface LungPostprocessSpec {
+  threshold: number;
+  /** Components smaller than this share of the grid are dropped before keeping the two largest. */
+  minComponentFraction: number;
+}
+
+/**
+ * Chest-gate limits on the post-processed mask, chosen on shared data (recorded with how):
+ * fractions are of the segmenter grid; the right lung (image left) must lie left of the left lung.
+ */
+export interface ChestGateSpec {
+  minLungFraction: number;
+  maxLungFraction: number;
+  /** Smaller lung's area / larger lung's area. */
+  minLungAreaRatio: number;
+  /** Each lung's centroid row, as a fraction of the height: [min, max]. */
+  centroidRowRange: [number, number];
+  /** Box height / box width of the two lungs together: [min, max]. */
+  boxAspectRange: [number, number];
+  /** Mean P(lung) inside the mask (confidence); films below are not chest-like. */
+  minMeanProbability: number;
+  /** Words on how the limits were chosen. */
+  chosenOn: string;
+}
+
+/** A lung-field segmenter model folder (`model.json` with kind `lung-segmenter`). */
+export interface SegmenterManifest {
+  schema: typeof MODEL_MANIFEST_SCHEMA;
+  kind: 'lung-segmenter';
+  id: string;
+  name: string;
+  version: string;
+  file: string;
+  sha256: string;
+  opset?: number;
+  /** Whole image (crop `none`) resized to height x width. */
+  input: ModelInputSpec;
+  /** Output [N, 1, height, width] holding P(lung) per cell. */
+  outputs: { lungProbability: string };
+  postprocess: LungPostprocessSpec;
+  gate: ChestGateSpec;
   modelCard?: string;
   intendedUse: string;
   provenance: ModelProvenance;

@@ -34,7 +34,26 @@ export interface HeatmapGrid {
   imageHeight: number;
 }
 
+/**
+ * The lung fields the segmenter found, on its grid laid over the whole image: cell (c, r) covers
+ * source x in [c*imageWidth/gridWidth, (c+1)*imageWidth/gridWidth), y likewise.
+ */
+export interface LungOutlineGrid {
+  gridWidth: number;
+  gridHeight: number;
+  /** Row-major, 1 = lung. */
+  cells: Uint8Array;
+  imageWidth: number;
+  imageHeight: number;
+  segmenterId: string;
+}
+
 export interface PredictionResult {
+  status: 'scored';
+  /** The chest gate's verdict (accepted; `decidedBy` null when the model has no segmenter). */
+  gate: ChestGateVerdict;
+  /** Lung fields the pipeline cropped to (models with a segmenter). */
+  lungs?: LungOutlineGrid;
   modelId: string;
   modelName: string;
   modelVersion: string;
@@ -48,6 +67,8 @@ export interface PredictionResult {
   executionProvider: ExecutionProviderName;
   timing: {
     decodeMs: number;
+    /** Lung segmentation (0 without a segmenter). */
+    segmentMs: number;
     preprocessMs: number;
     inferenceMs: number;
     heatmapMs: number;
@@ -78,11 +99,16 @@ export interface ChestGateVerdict {
 export interface RejectedFilm {
   status: 'rejected';
   gate: ChestGateVerdict;
+  /** What the segmenter found, when it ran (a header rejection never runs it). */
+  lungs?: LungOutlineGrid;
   modelId: string;
   modelName: string;
   modelVersion: string;
   executionProvider: ExecutionProviderName;
 }
+
+/** What the pipeline returns for one film: scores, or the gate's rejection. */
+export type AnalysisResult = PredictionResult | RejectedFilm;
 
 /** What the UI shows about the loaded model. */
 export interface ModelInfo {
@@ -98,4 +124,6 @@ export interface ModelInfo {
   hasModelCard: boolean;
   /** Plain-words summary of the model's validation and shortcut-audit figures, when known. */
   evaluationSummary?: string[];
+  /** The lung segmenter the pipeline runs first, when the model names one. */
+  segmenter?: { id: string; name: string; version: string; hasModelCard: boolean };
 }

@@ -19,7 +19,8 @@ import { createInferenceEngine, defaultModelDir } from '../../main/inference';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const usage =
-  'evaluate --manifest <csv> --out <dir> [--model <dir>] [--probe] [--baseline <shortcut_baseline.json>]';
+  'evaluate --manifest <csv> --out <dir> [--model <dir>] [--probe] [--baseline <shortcut_baseline.json>] ' +
+  '[--lung-masks <masks.csv>]';
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs({
@@ -30,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
       model: { type: 'string' },
       probe: { type: 'boolean' },
       baseline: { type: 'string' },
+      'lung-masks': { type: 'string' },
     },
   });
   const { manifest, out } = args.values;
@@ -67,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       engine,
       shortcutBaseline,
       probe: args.values.probe === true,
+      lungMasksPath: args.values['lung-masks'],
       onProgress: (done, total) => {
         const now = performance.now();
         if (done < total && now - lastPrinted < (tty ? 200 : 5000)) return;
@@ -79,9 +82,11 @@ export async function run(argv: string[]): Promise<number> {
     const m = outcome.metrics;
     const failed = outcome.images.filter((i) => i.error).length;
     const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+    const num = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(3));
     console.log(
       [
-        `${m.n_images} images evaluated${failed ? `, ${failed} unreadable` : ''}; accuracy ${pct(m.accuracy)}`,
+        `${m.n_images} images evaluated${failed ? `, ${failed} unreadable` : ''}` +
+          `${m.gate.rejected ? `, ${m.gate.rejected} turned away by the chest gate` : ''}; accuracy ${pct(m.accuracy)}`,
         ...m.classes.map(
           (c) =>
             `  ${c}: sensitivity ${pct(m.per_class[c].sensitivity)}, PPV ${pct(m.per_class[c].ppv)}, ` +
@@ -98,6 +103,25 @@ export async function run(argv: string[]): Promise<number> {
             `  probe ${t}: mean change in P(COVID-19) ${f.mean_delta_p_covid?.toFixed(3) ?? 'n/a'}, ` +
             `${f.label_changes}/${f.n} labels changed`,
         ),
+        `  within source: NIH normal vs pneumonia AUC ${num(m.within_source.nih_normal_vs_pneumonia_auc)} ` +
+          `(n=${m.within_source.nih_n}), Cohen COVID-19 vs other AUC ${num(m.within_source.cohen_covid_vs_other_auc)} ` +
+          `(n=${m.within_source.cohen_n})`,
+        ...(m.lungs_out
+          ? [
+              `  lungs_out (lungs filled): COVID-19 AUC ${num(m.lungs_out.covid_auc)}, NIH normal vs pneumonia AUC ` +
+                `${num(m.lungs_out.nih_normal_vs_pneumonia_auc)}, accuracy ${pct(m.lungs_out.accuracy)}, ` +
+                `mean change in P(COVID-19) ${num(m.lungs_out.mean_delta_p_covid)} (n=${m.lungs_out.n})`,
+            ]
+          : []),
+        ...(m.heatmap_in_lungs
+          ? [`  heatmap_in_lungs: ${num(m.heatmap_in_lungs.mean)} (n=${m.heatmap_in_lungs.n})`]
+          : []),
+        ...(m.segmenter
+          ? [
+              `  segmenter ${m.segmenter.id}: Dice ${num(m.segmenter.dice)}, IoU ${num(m.segmenter.iou)} ` +
+                `on ${m.segmenter.n} reference masks`,
+            ]
+          : []),
         `Wrote ${outcome.files.join(', ')}`,
       ].join('\n'),
     );

@@ -1,19 +1,36 @@
 /**
- * `predict <file> [--heatmap <out.png>] [--heatmap-label <label>] [--frame <n>] [--model <dir>] [--json]`
- * Classifies one image (DICOM, PNG or JPEG) and optionally writes the heatmap over it as a PNG.
+ * `predict <file> [--heatmap <out.png>] [--heatmap-raw <out.pgm>] [--heatmap-class <label>]
+ *  [--frame <n>] [--model <dir>] [--json]`
+ * Runs the pipeline (chest gate, lung segmenter, crop, classifier) on one image (DICOM, PNG or
+ * JPEG) and optionally writes the heatmap over it as a PNG and/or as raw 16-bit evidence (PGM).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { CodedError, toErrorInfo } from '../../shared/errors';
-import type { PredictionResult } from '../../shared/prediction';
+import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
 import { openImage, renderDisplay8 } from '../../main/imaging';
 import { createInferenceEngine, defaultModelDir } from '../../main/inference';
-import { encodePng, renderHeatmapOverlay } from '../../main/inference/heatmap-image';
+import {
+  encodePng,
+  heatmapEvidencePgm,
+  renderHeatmapOverlay,
+} from '../../main/inference/heatmap-image';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const usage =
-  'predict <file> [--heatmap <out.png>] [--heatmap-label <label>] [--frame <n>] [--model <dir>] [--json]';
+  'predict <file> [--heatmap <out.png>] [--heatmap-raw <out.pgm>] [--heatmap-class <label>] ' +
+  '[--frame <n>] [--model <dir>] [--json]';
+
+function formatRejection(file: string, result: RejectedFilm): string {
+  return [
+    RESEARCH_NOTICE,
+    '',
+    `File:       ${file}`,
+    `Model:      ${result.modelName} (${result.modelId} ${result.modelVersion}) on ${result.executionProvider}`,
+    `Not scored: ${result.gate.code}: ${result.gate.reason} (decided by the ${result.gate.decidedBy})`,
+  ].join('\n');
+}
 
 function formatResult(file: string, result: PredictionResult, heatmapPath: string | null): string {
   const width = Math.max(...result.labels.map((l) => l.length));
@@ -35,7 +52,7 @@ function formatResult(file: string, result: PredictionResult, heatmapPath: strin
   }
   const t = result.timing;
   lines.push(
-    `Timing:     decode ${t.decodeMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, ` +
+    `Timing:     decode ${t.decodeMs.toFixed(0)} ms, segment ${t.segmentMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, ` +
       `inference ${t.inferenceMs.toFixed(0)} ms, heatmap ${t.heatmapMs.toFixed(0)} ms, total ${t.totalMs.toFixed(0)} ms`,
   );
   return lines.join('\n');
@@ -47,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       heatmap: { type: 'string' },
+      'heatmap-raw': { type: 'string' },
+      'heatmap-class': { type: 'string' },
       'heatmap-label': { type: 'string' },
       frame: { type: 'string' },
       model: { type: 'string' },
@@ -60,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const heatmapPath = args.values.heatmap ?? null;
+  const heatmapRawPath = args.values['heatmap-raw'] ?? null;
   let engine;
   try {
     engine = await createInferenceEngine({ modelDir: args.values.model ?? defaultModelDir() });
@@ -74,10 +94,28 @@ export async function run(argv: string[]): Promise<number> {
     const frame = await image.decodeFrame(frameIndex);
     const decodeMs = performance.now() - started;
     const result = await engine.predict(image, frame, {
-      heatmap: heatmapPath !== null,
-      heatmapLabel: args.values['heatmap-label'],
+      heatmap: heatmapPath !== null || heatmapRawPath !== null,
+      heatmapLabel: args.values['heatmap-class'] ?? args.values['heatmap-label'],
       decodeMs,
     });
+    if (result.status === 'rejected') {
+      if (args.values.json) {
+        console.log(
+          JSON.stringify(
+            { notice: RESEARCH_NOTICE, file, frame: frameIndex, ...result, lungs: undefined },
+            null,
+            2,
+          ),
+        );
+      } else {
+        console.log(formatRejection(file, result));
+      }
+      return 0;
+    }
+    if (heatmapRawPath !== null) {
+      if (!result.heatmap) throw new CodedError('INTERNAL_ERROR', 'no heatmap was produced');
+      await writeFile(heatmapRawPath, heatmapEvidencePgm(result.heatmap));
+    }
     if (heatmapPath !== null) {
       if (!result.heatmap) throw new CodedError('INTERNAL_ERROR', 'no heatmap was produced');
       const display = renderDisplay8(frame, image.metadata);
@@ -88,13 +126,16 @@ export async function run(argv: string[]): Promise<number> {
       const heatmap = result.heatmap
         ? { ...result.heatmap, values: Array.from(result.heatmap.values) }
         : undefined;
+      const lungs = result.lungs ? { ...result.lungs, cells: undefined } : undefined;
       const output = {
         notice: RESEARCH_NOTICE,
         file,
         frame: frameIndex,
         ...result,
         heatmap,
+        lungs,
         heatmapPath,
+        heatmapRawPath,
       };
       console.log(JSON.stringify(output, null, 2));
     } else {

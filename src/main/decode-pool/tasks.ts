@@ -13,7 +13,7 @@ export type { GrayRaster } from '../library/downscale';
 /** Frame 0 of a file as `toModelGray` makes it (0..255, bone bright), with what a gate reads. */
 export interface ModelGrayImage extends Pick<
   ImageMetadata,
-  'sourceKind' | 'modality' | 'bodyPartExamined' | 'viewPosition'
+  'sourceKind' | 'modality' | 'bodyPartExamined' | 'viewPosition' | 'imageType'
 > {
   /** Row-major, width x height. */
   gray: Float32Array;
@@ -25,7 +25,7 @@ export interface ModelGrayImage extends Pick<
 export async function decodeForModel(path: string): Promise<ModelGrayImage> {
   const image = await openImage(path);
   const frame = await image.decodeFrame(0);
-  const { sourceKind, modality, bodyPartExamined, viewPosition } = image.metadata;
+  const { sourceKind, modality, bodyPartExamined, viewPosition, imageType } = image.metadata;
   return {
     gray: toModelGray(frame, image.metadata),
     width: frame.columns,
@@ -34,6 +34,7 @@ export async function decodeForModel(path: string): Promise<ModelGrayImage> {
     modality,
     bodyPartExamined,
     viewPosition,
+    imageType,
   };
 }
 

@@ -4,12 +4,27 @@
  * folder). Writes predictions.csv, metrics.json, report.md, confusion_matrix.svg and roc.svg.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
 import { openImage, toModelGray } from '../imaging';
-import type { GrayImage, InferenceEngine, ModelTensor } from '../inference';
+import type { GrayImage, InferenceEngine } from '../inference';
+import { chestHeaderOf } from '../inference/engine';
+import type { ChestHeader } from '../inference/lungs/gate';
+import { preprocessLungCrop } from '../inference/lungs/lung-crop';
+import { lungMaskAtImageSize } from '../inference/lungs/postprocess';
+import {
+  diceIou,
+  fillLungs,
+  heatmapShareInLungs,
+  lungsOutFigures,
+  withinSourceFigures,
+  type LungsOutFigures,
+  type ScoredImage,
+  type WithinSourceFigures,
+} from './lung-probes';
+import { readReferenceLungMasks, type ReferenceLungMask } from './reference-masks';
 import { argmax, computeMetrics, type EvaluationMetrics, type EvaluationSample } from './metrics';
 import { confusionMatrixSvg, reportMarkdown, rocSvg } from './report';
 import {
@@ -35,6 +50,8 @@ export interface EvaluatedImage extends ManifestEntry {
   path: string;
   probabilities: number[] | null;
   error: CodedErrorInfo | null;
+  /** The chest gate's reason when it turned the film away (no probabilities then). */
+  rejected: string | null;
 }
 
 export interface EvaluationOptions {
@@ -45,6 +62,8 @@ export interface EvaluationOptions {
   shortcutBaseline?: ShortcutBaseline | null;
   /** Re-run the model on non-COVID images under framing changes (shortcut audit). */
   probe?: boolean;
+  /** Reference lung masks (a CSV with `image` and `mask` columns, matched by image file name). */
+  lungMasksPath?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -52,6 +71,18 @@ export interface EvaluationOptions {
 export type EvaluationReport = EvaluationMetrics & {
   shortcut_baseline?: ShortcutBaselineFigures;
   probe?: Record<FramingTransform, ProbeFigures>;
+  within_source: WithinSourceFigures;
+  /** Films the chest gate turned away (not in the figures above), by label. */
+  gate: { rejected: number; rejected_by_label: Record<string, number>; rejected_files: string[] };
+  lungs_out?: LungsOutFigures | null;
+  heatmap_in_lungs?: { n: number; mean: number | null } | null;
+  segmenter?: {
+    id: string;
+    n: number;
+    dice: number | null;
+    iou: number | null;
+    per_source: Record<string, { n: number; dice: number; iou: number }>;
+  };
 };
 
 export interface EvaluationOutcome {
@@ -79,12 +110,12 @@ export async function readEvaluationManifest(manifestPath: string): Promise<Mani
 }
 
 interface DecodedEntry {
-  tensor: ModelTensor;
   gray: GrayImage;
+  header: ChestHeader | null;
   fileBytes: number;
 }
 
-async function decodeEntry(path: string, engine: InferenceEngine): Promise<DecodedEntry> {
+async function decodeEntry(path: string): Promise<DecodedEntry> {
   const image = await openImage(path);
   const frame = await image.decodeFrame(0);
   const gray = {
@@ -92,7 +123,7 @@ async function decodeEntry(path: string, engine: InferenceEngine): Promise<Decod
     width: frame.columns,
     height: frame.rows,
   };
-  return { tensor: engine.preprocess(gray), gray, fileBytes: (await stat(path)).size };
+  return { gray, header: chestHeaderOf(image.metadata), fileBytes: (await stat(path)).size };
 }
 
 export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationOutcome> {
@@ -114,9 +145,14 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const shortcutSamples: ShortcutSample[] = [];
   const probe = options.probe ? new FramingProbe(engine) : null;
   const decode = (i: number): Promise<DecodedEntry | CodedErrorInfo> =>
-    decodeEntry(resolve(base, entries[i].file), engine).catch((error: unknown) =>
-      toErrorInfo(error),
-    );
+    decodeEntry(resolve(base, entries[i].file)).catch((error: unknown) => toErrorInfo(error));
+  const referenceMasks = options.lungMasksPath
+    ? await readReferenceLungMasks(options.lungMasksPath)
+    : new Map<string, ReferenceLungMask>();
+  const lungCrop = engine.manifest.input.crop;
+  const lungsOutPairs: { original: ScoredImage; filled: number[] }[] = [];
+  const heatmapShares: number[] = [];
+  const diceBySource = new Map<string, { dice: number; iou: number }[]>();
   // Decode image i+1 while image i is in the inference worker.
   let next = entries.length > 0 ? decode(0) : null;
   for (let i = 0; i < entries.length; i++) {
@@ -125,20 +161,70 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     const entry = entries[i];
     const path = resolve(base, entry.file);
     if ('code' in prepared) {
-      images.push({ ...entry, path, probabilities: null, error: prepared });
+      images.push({ ...entry, path, probabilities: null, error: prepared, rejected: null });
     } else {
       try {
-        const { probabilities } = await engine.classify(prepared.tensor);
-        images.push({ ...entry, path, probabilities, error: null });
-        const { gray, fileBytes } = prepared;
-        if (baseline) {
-          const features = shortcutFeatures(gray.data, gray.width, gray.height, fileBytes);
-          shortcutSamples.push({ truth: entry.label, source: entry.source, features });
+        const { gray, header, fileBytes } = prepared;
+        const outcome = await engine.score(gray, header, { heatmap: options.probe });
+        const reference = referenceMasks.get(basename(entry.file));
+        if (reference && outcome.segmentation && engine.segmenter) {
+          const predicted = lungMaskAtImageSize(
+            outcome.segmentation.mask,
+            outcome.segmentation.probability,
+            engine.segmenter.manifest.postprocess.threshold,
+            gray.width,
+            gray.height,
+          );
+          const list = diceBySource.get(entry.source) ?? [];
+          list.push(diceIou(predicted, await reference.load(gray.width, gray.height)));
+          diceBySource.set(entry.source, list);
         }
-        // The probe asks whether framing alone pushes non-COVID films towards COVID-19.
-        if (probe && entry.label !== COVID_LABEL) await probe.add(gray, probabilities);
+        if (outcome.status === 'rejected') {
+          images.push({
+            ...entry,
+            path,
+            probabilities: null,
+            error: null,
+            rejected: outcome.gate.reason,
+          });
+        } else {
+          const { probabilities } = outcome;
+          images.push({ ...entry, path, probabilities, error: null, rejected: null });
+          if (baseline) {
+            const features = shortcutFeatures(gray.data, gray.width, gray.height, fileBytes);
+            shortcutSamples.push({ truth: entry.label, source: entry.source, features });
+          }
+          // The probe asks whether framing alone pushes non-COVID films towards COVID-19.
+          if (probe && entry.label !== COVID_LABEL) await probe.add(gray, probabilities);
+          const segmentation = outcome.segmentation;
+          if (options.probe && segmentation && lungCrop.kind === 'lung-box-square') {
+            const filled = preprocessLungCrop(
+              fillLungs(gray, segmentation.mask),
+              segmentation.mask,
+              lungCrop,
+              engine.manifest.input,
+            );
+            if (filled) {
+              const { probabilities: filledProbabilities } = await engine.classify(filled);
+              lungsOutPairs.push({
+                original: { truth: entry.label, source: entry.source, probabilities },
+                filled: filledProbabilities,
+              });
+            }
+            const share = outcome.heatmap
+              ? heatmapShareInLungs(outcome.heatmap, segmentation.mask)
+              : null;
+            if (share !== null) heatmapShares.push(share);
+          }
+        }
       } catch (error) {
-        images.push({ ...entry, path, probabilities: null, error: toErrorInfo(error) });
+        images.push({
+          ...entry,
+          path,
+          probabilities: null,
+          error: toErrorInfo(error),
+          rejected: null,
+        });
       }
     }
     options.onProgress?.(i + 1, entries.length);
@@ -151,7 +237,48 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       probabilities: image.probabilities as number[],
       source: image.source,
     }));
-  const metrics: EvaluationReport = computeMetrics(samples, labels);
+  const rejectedImages = images.filter((i) => i.rejected !== null);
+  const metrics: EvaluationReport = {
+    ...computeMetrics(samples, labels),
+    within_source: withinSourceFigures(samples, labels),
+    gate: {
+      rejected: rejectedImages.length,
+      rejected_by_label: Object.fromEntries(
+        labels.map((l) => [l, rejectedImages.filter((i) => i.label === l).length]),
+      ),
+      rejected_files: rejectedImages.map((i) => i.file),
+    },
+  };
+  if (options.probe) {
+    metrics.lungs_out = lungsOutPairs.length > 0 ? lungsOutFigures(lungsOutPairs, labels) : null;
+    metrics.heatmap_in_lungs =
+      heatmapShares.length > 0
+        ? {
+            n: heatmapShares.length,
+            mean: heatmapShares.reduce((a, b) => a + b, 0) / heatmapShares.length,
+          }
+        : null;
+  }
+  if (engine.segmenter && diceBySource.size > 0) {
+    const all = [...diceBySource.values()].flat();
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    metrics.segmenter = {
+      id: engine.segmenter.manifest.id,
+      n: all.length,
+      dice: mean(all.map((d) => d.dice)),
+      iou: mean(all.map((d) => d.iou)),
+      per_source: Object.fromEntries(
+        [...diceBySource].map(([source, list]) => [
+          source,
+          {
+            n: list.length,
+            dice: mean(list.map((d) => d.dice)),
+            iou: mean(list.map((d) => d.iou)),
+          },
+        ]),
+      ),
+    };
+  }
   if (baseline) metrics.shortcut_baseline = shortcutBaselineFigures(baseline, shortcutSamples);
   if (probe) metrics.probe = probe.figures();
 
@@ -170,8 +297,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       image.source,
       ...labels.map((_, c) => (image.probabilities ? image.probabilities[c].toFixed(6) : '')),
       image.probabilities ? labels[argmax(image.probabilities)] : '',
-      image.error ? 'error' : 'ok',
-      image.error?.code ?? '',
+      image.error ? 'error' : image.rejected !== null ? 'rejected' : 'ok',
+      image.error?.code ?? (image.rejected !== null ? 'NOT_A_FRONTAL_CHEST_XRAY' : ''),
     ]),
     {
       header: true,

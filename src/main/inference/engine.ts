@@ -3,22 +3,33 @@
  * runs onnxruntime in a worker thread, and turns a decoded frame into a PredictionResult with an
  * optional heatmap registered to the original image.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CodedError } from '../../shared/errors';
 import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
 import type { ModelManifest } from '../../shared/model-manifest';
 import type {
+  AnalysisResult,
+  ChestGateVerdict,
   ExecutionProviderName,
   ExecutionProviderReport,
   HeatmapGrid,
+  LungOutlineGrid,
   ModelInfo,
-  PredictionResult,
 } from '../../shared/prediction';
 import { toModelGray } from '../imaging';
-import { assertGraphMatchesManifest, loadModelManifest, verifyGraphChecksum } from './manifest';
+import {
+  assertGraphMatchesManifest,
+  loadModelManifest,
+  loadSegmenterManifest,
+  MANIFEST_FILE_NAME,
+  verifyGraphChecksum,
+} from './manifest';
+import { ACCEPTED, headerVerdict, maskVerdict, type ChestHeader } from './lungs/gate';
+import { preprocessLungCrop } from './lungs/lung-crop';
+import { segmenterFromManifest, type LungSegmenter, type Segmentation } from './lungs/segmenter';
 import { findRepoRoot, listModelFolders, modelRoots, type ModelLookup } from '../resources';
 import { disableOnnxruntimeTelemetry } from '../offline/onnxruntime-telemetry';
 import { readEvaluationSummary } from './evaluation-summary';
@@ -55,6 +66,17 @@ export interface Classification {
   inferenceMs: number;
 }
 
+export type ScoreOutcome =
+  | (Classification & {
+      status: 'scored';
+      segmentMs: number;
+      tensor: ModelTensor;
+      segmentation: Segmentation | null;
+      /** Class-activation evidence for the predicted class, when asked and the model has CAM. */
+      heatmap?: HeatmapGrid;
+    })
+  | { status: 'rejected'; gate: ChestGateVerdict; segmentation: Segmentation | null };
+
 export interface InferenceEngine {
   readonly manifest: ModelManifest;
   readonly modelDir: string;
@@ -63,16 +85,38 @@ export interface InferenceEngine {
   /** Largest batch the graph accepts (1 when its batch dimension is fixed). */
   readonly maxBatch: number;
   info(): ModelInfo;
-  /** Crop/resize/normalise a gray image (0..255, bone bright) per the manifest. */
+  /** The lung segmenter the pipeline runs first (models whose manifest names one). */
+  readonly segmenter: LungSegmenter | null;
+  /**
+   * Crop/resize/normalise a gray image (0..255, bone bright) per the manifest. Throws for
+   * lung-crop models, which need the pipeline (`score`, `predict`).
+   */
   preprocess(gray: GrayImage): ModelTensor;
   /** Probabilities for one preprocessed image (no heatmap). */
   classify(tensor: ModelTensor): Promise<Classification>;
+  /**
+   * Probabilities through the whole pipeline (header gate, segmenter, mask gate, crop,
+   * classifier): what screening, evaluation and the probes use.
+   */
+  score(
+    gray: GrayImage,
+    header?: ChestHeader | null,
+    options?: { heatmap?: boolean },
+  ): Promise<ScoreOutcome>;
+  /** Runs the segmenter (throws when the model has none). */
+  segment(gray: GrayImage): Promise<Segmentation>;
+  /** The whole pipeline on a decoded frame, with the heatmap when asked. */
   predict(
     image: { metadata: ImageMetadata },
     frame: DecodedFrame,
     options?: PredictOptions,
-  ): Promise<PredictionResult>;
-  predictGray(gray: GrayImage, options?: PredictOptions): Promise<PredictionResult>;
+  ): Promise<AnalysisResult>;
+  /** The pipeline on a gray image; `header` carries the DICOM fields the gate reads (null: none). */
+  predictGray(
+    gray: GrayImage,
+    options?: PredictOptions,
+    header?: ChestHeader | null,
+  ): Promise<AnalysisResult>;
   /** Raw graph run on a [N, ...] batch; for benchmarks and tools. */
   runBatch(
     data: Float32Array,
@@ -82,12 +126,45 @@ export interface InferenceEngine {
   dispose(): Promise<void>;
 }
 
+/** The header fields of a decoded image that the chest gate reads (null for PNG/JPEG). */
+export function chestHeaderOf(metadata: ImageMetadata): ChestHeader | null {
+  if (metadata.sourceKind !== 'dicom') return null;
+  return {
+    modality: metadata.modality,
+    bodyPartExamined: metadata.bodyPartExamined,
+    viewPosition: metadata.viewPosition,
+    imageType: metadata.imageType,
+  };
+}
+
+/** `kind` and `createdAt` of a model folder's manifest (unreadable manifests: null). */
+function manifestSummary(dir: string): { kind: string; createdAt: string } | null {
+  try {
+    const json = JSON.parse(readFileSync(join(dir, MANIFEST_FILE_NAME), 'utf8')) as {
+      kind?: string;
+      provenance?: { createdAt?: string };
+    };
+    return { kind: json.kind ?? 'classifier', createdAt: json.provenance?.createdAt ?? '' };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The model the app uses when none is named: the first model folder the resource resolver finds
- * (the user's own models folder when given, then the bundled `resources/models/`, each by name).
+ * The classifier the app uses when none is named: the first classifier folder in the user's own
+ * models folder when there is one, else the newest bundled classifier (by `provenance.createdAt`;
+ * segmenters are never a default, they are named by a classifier's pipeline).
  */
 export function defaultModelDir(lookup: ModelLookup = {}): string {
-  const [first] = listModelFolders(lookup);
+  const classifiers = listModelFolders(lookup)
+    .map((dir) => ({ dir, summary: manifestSummary(dir) }))
+    .filter((m) => m.summary !== null && m.summary.kind === 'classifier');
+  const userRoot = lookup.userModelsDir;
+  const own = userRoot ? classifiers.find((m) => m.dir.startsWith(userRoot)) : undefined;
+  const newest = [...classifiers].sort((a, b) =>
+    (b.summary?.createdAt ?? '').localeCompare(a.summary?.createdAt ?? ''),
+  )[0];
+  const first = (own ?? newest)?.dir;
   if (first) return first;
   const roots = modelRoots(lookup);
   throw new CodedError(
@@ -179,12 +256,16 @@ class OrtWorkerClient {
     });
   }
 
-  run(feeds: Record<string, WorkerTensor>, fetches: string[]): Promise<ResultReply> {
+  run(
+    session: string,
+    feeds: Record<string, WorkerTensor>,
+    fetches: string[],
+  ): Promise<ResultReply> {
     if (this.dead) return Promise.reject(new CodedError('INFERENCE_FAILED', this.dead.message));
     const id = this.nextId++;
     return new Promise((resolvePromise, reject) => {
       this.pending.set(id, { resolve: resolvePromise, reject });
-      const request: WorkerRequest = { type: 'run', id, feeds, fetches };
+      const request: WorkerRequest = { type: 'run', id, session, feeds, fetches };
       this.worker.postMessage(
         request,
         Object.values(feeds).map((t) => t.data),
@@ -205,19 +286,33 @@ function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/** Scales to 0..1 by min/max (a flat map becomes all zeros). */
-function minMaxNormalise(values: Float32Array): Float32Array {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (v < min) min = v;
+/**
+ * Positive evidence for class `index` per CAM cell: cam_c - mean_j cam_j (its spatial mean is the
+ * class's centred logit, log p_c - mean_j log p_j), negative parts set to 0, scaled so the
+ * strongest cell is 1. A map with no positive evidence is all zeros.
+ */
+export function positiveEvidence(
+  cam: Float32Array,
+  classes: number,
+  plane: number,
+  index: number,
+): Float32Array {
+  const values = new Float32Array(plane);
+  let max = 0;
+  for (let p = 0; p < plane; p++) {
+    let mean = 0;
+    for (let c = 0; c < classes; c++) mean += cam[c * plane + p];
+    const v = Math.max(0, cam[index * plane + p] - mean / classes);
+    values[p] = v;
     if (v > max) max = v;
   }
-  const range = max - min;
-  return values.map((v) => (range > 0 ? (v - min) / range : 0));
+  if (max > 0) for (let p = 0; p < plane; p++) values[p] /= max;
+  return values;
 }
 
 const DEFAULT_MAX_BATCH = 16;
+const CLASSIFIER_SESSION = 'classifier';
+const SEGMENTER_SESSION = 'segmenter';
 
 export async function createInferenceEngine(
   options: InferenceEngineOptions,
@@ -231,14 +326,40 @@ export async function createInferenceEngine(
   const intraOpThreads = options.intraOpThreads ?? defaultIntraOpThreads();
   const client = new OrtWorkerClient();
   let ready: ReadyReply;
+  let segmenter: LungSegmenter | null = null;
   try {
     ready = await client.init({
       type: 'init',
+      session: CLASSIFIER_SESSION,
       graphPath: loaded.graphPath,
       providers: attempt,
       intraOpThreads,
     });
     assertGraphMatchesManifest(manifest, { inputs: ready.inputs, outputs: ready.outputs });
+    if (manifest.pipeline) {
+      const segmenterId = manifest.pipeline.segmenter;
+      const segmenterDir = join(dirname(loaded.modelDir), segmenterId);
+      const seg = await loadSegmenterManifest(segmenterDir).catch((cause: unknown) => {
+        throw new CodedError(
+          'MODEL_NOT_FOUND',
+          `Model "${manifest.id}" needs the lung segmenter "${segmenterId}" beside it ` +
+            `(${segmenterDir}): ${(cause as Error).message}`,
+          { cause },
+        );
+      });
+      await verifyGraphChecksum(seg);
+      // The segmenter runs on the provider the classifier got (one worker, one device).
+      const segReady = await client.init({
+        type: 'init',
+        session: SEGMENTER_SESSION,
+        graphPath: seg.graphPath,
+        providers: [ready.active],
+        intraOpThreads,
+      });
+      segmenter = segmenterFromManifest(seg, segReady, (feeds, fetches) =>
+        client.run(SEGMENTER_SESSION, feeds, fetches),
+      );
+    }
   } catch (error) {
     await client.terminate();
     throw error;
@@ -264,7 +385,11 @@ export async function createInferenceEngine(
   ): Promise<{ outputs: Record<string, Float32Array>; runMs: number }> {
     // Copy so the caller's array stays usable after the buffer is transferred.
     const copy = data.slice();
-    const reply = await client.run({ [manifest.input.name]: { data: copy.buffer, dims } }, fetches);
+    const reply = await client.run(
+      CLASSIFIER_SESSION,
+      { [manifest.input.name]: { data: copy.buffer, dims } },
+      fetches,
+    );
     const outputs: Record<string, Float32Array> = {};
     for (const [name, t] of Object.entries(reply.outputs)) outputs[name] = new Float32Array(t.data);
     return { outputs, runMs: reply.runMs };
@@ -289,8 +414,7 @@ export async function createInferenceEngine(
     source: GrayImage,
   ): HeatmapGrid {
     const [, , gridHeight, gridWidth] = camDims;
-    const plane = gridHeight * gridWidth;
-    const values = minMaxNormalise(cam.slice(index * plane, (index + 1) * plane));
+    const values = positiveEvidence(cam, labels.length, gridWidth * gridHeight, index);
     return heatmapGrid(
       'class-activation',
       labels[index],
@@ -357,14 +481,76 @@ export async function createInferenceEngine(
     );
   }
 
+  function preprocessWith(gray: GrayImage, segmentation: Segmentation | null): ModelTensor | null {
+    if (manifest.input.crop.kind !== 'lung-box-square') return preprocessGray(gray, manifest.input);
+    if (!segmentation) {
+      throw new CodedError(
+        'INFERENCE_FAILED',
+        `Model "${manifest.id}" crops to the lungs: run it through the pipeline (score/predict)`,
+      );
+    }
+    return preprocessLungCrop(gray, segmentation.mask, manifest.input.crop, manifest.input);
+  }
+
+  /** Header gate, segmenter, mask gate and crop: the tensor, or the gate's rejection. */
+  async function gateAndCrop(
+    gray: GrayImage,
+    header: ChestHeader | null,
+  ): Promise<
+    | {
+        tensor: ModelTensor;
+        gate: ChestGateVerdict;
+        segmentation: Segmentation | null;
+        preprocessMs: number;
+      }
+    | { tensor: null; gate: ChestGateVerdict; segmentation: Segmentation | null }
+  > {
+    const byHeader = headerVerdict(header);
+    if (!byHeader.accepted) return { tensor: null, gate: byHeader, segmentation: null };
+    let segmentation: Segmentation | null = null;
+    if (segmenter) {
+      segmentation = await segmenter.segment(gray);
+      const gate = maskVerdict(segmentation.mask, segmenter.manifest.gate);
+      if (!gate.accepted) return { tensor: null, gate, segmentation };
+    }
+    const started = performance.now();
+    const tensor = preprocessWith(gray, segmentation);
+    if (!tensor) {
+      const gate: ChestGateVerdict = {
+        accepted: false,
+        code: 'NOT_A_FRONTAL_CHEST_XRAY',
+        reason: 'No lung fields to crop to',
+        decidedBy: 'segmenter',
+      };
+      return { tensor: null, gate, segmentation };
+    }
+    return { tensor, gate: ACCEPTED, segmentation, preprocessMs: performance.now() - started };
+  }
+
+  function rejection(gate: ChestGateVerdict, lungs?: LungOutlineGrid): AnalysisResult {
+    return {
+      status: 'rejected',
+      gate,
+      lungs,
+      modelId: manifest.id,
+      modelName: manifest.name,
+      modelVersion: manifest.version,
+      executionProvider: provider.active,
+    };
+  }
+
   async function predictGray(
     gray: GrayImage,
     predictOptions: PredictOptions = {},
+    header: ChestHeader | null = null,
     extraPreprocessMs = 0,
-  ): Promise<PredictionResult> {
-    const started = performance.now();
-    const tensor = preprocessGray(gray, manifest.input);
-    const preprocessMs = performance.now() - started + extraPreprocessMs;
+  ): Promise<AnalysisResult> {
+    const gated = await gateAndCrop(gray, header);
+    const { segmentation, gate } = gated;
+    const lungs = segmentation && segmenter ? segmenter.outline(segmentation, gray) : undefined;
+    if (!gated.tensor) return rejection(gate, lungs);
+    const { tensor } = gated;
+    const preprocessMs = gated.preprocessMs + extraPreprocessMs;
 
     const heatmapLabelIndex =
       predictOptions.heatmapLabel !== undefined ? labelIndex(predictOptions.heatmapLabel) : null;
@@ -399,7 +585,11 @@ export async function createInferenceEngine(
     const predictedLabel = labels[predicted];
     const threshold = manifest.thresholds[predictedLabel] ?? 0;
     const decodeMs = predictOptions.decodeMs ?? 0;
+    const segmentMs = segmentation?.ms ?? 0;
     return {
+      status: 'scored',
+      gate,
+      lungs,
       modelId: manifest.id,
       modelName: manifest.name,
       modelVersion: manifest.version,
@@ -413,10 +603,11 @@ export async function createInferenceEngine(
       executionProvider: provider.active,
       timing: {
         decodeMs,
+        segmentMs,
         preprocessMs,
         inferenceMs,
         heatmapMs,
-        totalMs: decodeMs + preprocessMs + inferenceMs + heatmapMs,
+        totalMs: decodeMs + segmentMs + preprocessMs + inferenceMs + heatmapMs,
       },
       heatmap,
     };
@@ -442,6 +633,7 @@ export async function createInferenceEngine(
     provider,
     heatmapMethod,
     maxBatch,
+    segmenter,
     info(): ModelInfo {
       return {
         id: manifest.id,
@@ -456,9 +648,51 @@ export async function createInferenceEngine(
         hasModelCard:
           manifest.modelCard !== undefined && existsSync(join(loaded.modelDir, manifest.modelCard)),
         evaluationSummary,
+        segmenter: segmenter?.info(),
       };
     },
-    preprocess: (gray) => preprocessGray(gray, manifest.input),
+    preprocess(gray) {
+      const tensor = preprocessWith(gray, null);
+      if (!tensor) throw new CodedError('INFERENCE_FAILED', 'empty crop');
+      return tensor;
+    },
+    async score(gray, header = null, scoreOptions = {}) {
+      const gated = await gateAndCrop(gray, header);
+      if (!gated.tensor) {
+        return { status: 'rejected', gate: gated.gate, segmentation: gated.segmentation };
+      }
+      const camOutput = scoreOptions.heatmap ? manifest.heatmap?.output : undefined;
+      const { outputs, runMs } = await runBatch(
+        gated.tensor.data,
+        gated.tensor.dims,
+        camOutput ? [probabilitiesName, camOutput] : [probabilitiesName],
+      );
+      const probabilities = Array.from(outputs[probabilitiesName].subarray(0, labels.length));
+      const heatmap = camOutput
+        ? camHeatmap(
+            outputs[camOutput],
+            [1, labels.length, ...camSpatialDims(outputs[camOutput].length)],
+            argmax(probabilities),
+            gated.tensor,
+            gray,
+          )
+        : undefined;
+      return {
+        status: 'scored',
+        probabilities,
+        inferenceMs: runMs,
+        segmentMs: gated.segmentation?.ms ?? 0,
+        tensor: gated.tensor,
+        segmentation: gated.segmentation,
+        heatmap,
+      };
+    },
+    segment(gray) {
+      if (!segmenter) {
+        throw new CodedError('INFERENCE_FAILED', `Model "${manifest.id}" has no lung segmenter`);
+      }
+      return segmenter.segment(gray);
+    },
     async classify(tensor) {
       const { outputs, runMs } = await runBatch(tensor.data, tensor.dims, [probabilitiesName]);
       return {
@@ -473,12 +707,47 @@ export async function createInferenceEngine(
         width: frame.columns,
         height: frame.rows,
       };
-      return predictGray(gray, predictOptions, performance.now() - started);
+      return predictGray(
+        gray,
+        predictOptions,
+        chestHeaderOf(image.metadata),
+        performance.now() - started,
+      );
     },
-    predictGray: (gray, predictOptions) => predictGray(gray, predictOptions),
+    predictGray: (gray, predictOptions, header) => predictGray(gray, predictOptions, header),
     runBatch,
     dispose: () => client.terminate(),
   };
+}
+
+/** A lung segmenter on its own (no classifier): for tools that only need lung masks. */
+export async function createLungSegmenter(
+  options: Omit<InferenceEngineOptions, 'occlusionGrid'>,
+): Promise<{
+  segmenter: LungSegmenter;
+  provider: ExecutionProviderName;
+  dispose(): Promise<void>;
+}> {
+  const loaded = await loadSegmenterManifest(options.modelDir);
+  await verifyGraphChecksum(loaded);
+  const requested = [...(options.providers ?? platformProviderOrder())];
+  const client = new OrtWorkerClient();
+  try {
+    const ready = await client.init({
+      type: 'init',
+      session: SEGMENTER_SESSION,
+      graphPath: loaded.graphPath,
+      providers: requested.includes('cpu') ? requested : [...requested, 'cpu'],
+      intraOpThreads: options.intraOpThreads ?? defaultIntraOpThreads(),
+    });
+    const segmenter = segmenterFromManifest(loaded, ready, (feeds, fetches) =>
+      client.run(SEGMENTER_SESSION, feeds, fetches),
+    );
+    return { segmenter, provider: ready.active, dispose: () => client.terminate() };
+  } catch (error) {
+    await client.terminate();
+    throw error;
+  }
 }
 
 function heatmapGrid(

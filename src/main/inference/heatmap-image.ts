@@ -94,3 +94,21 @@ export function encodeGrayPng(gray: Uint8Array, width: number, height: number): 
   png.data = Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength);
   return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
 }
+
+/**
+ * The heatmap at the source image's own size as a 16-bit binary PGM (maxval 65535, big-endian
+ * samples): the positive evidence for the heatmap's class, 0 where there is none or outside the
+ * region the model saw.
+ */
+export function heatmapEvidencePgm(grid: HeatmapGrid): Buffer {
+  const { imageWidth: width, imageHeight: height } = grid;
+  const header = Buffer.from(`P5\n${width} ${height}\n65535\n`, 'ascii');
+  const body = Buffer.alloc(width * height * 2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = sampleHeatmap(grid, x, y) ?? 0;
+      body.writeUInt16BE(Math.round(Math.min(1, Math.max(0, v)) * 65535), (y * width + x) * 2);
+    }
+  }
+  return Buffer.concat([header, body]);
+}

@@ -10,7 +10,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { z } from 'zod';
 import { CodedError } from '../../shared/errors';
-import { MODEL_MANIFEST_SCHEMA, type ModelManifest } from '../../shared/model-manifest';
+import {
+  MODEL_MANIFEST_SCHEMA,
+  type ModelManifest,
+  type SegmenterManifest,
+} from '../../shared/model-manifest';
 
 export const MANIFEST_FILE_NAME = 'model.json';
 
@@ -20,6 +24,12 @@ const cropRuleSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('top-fraction-then-center-square'),
     topFraction: z.number().min(0).lt(1),
+  }),
+  z.object({
+    kind: z.literal('lung-box-square'),
+    margin: z.number().min(0).max(1),
+    fill: z.number().min(0).max(255),
+    outsideLungs: z.object({ dilation: z.number().int().min(0).max(256) }).nullable(),
   }),
 ]);
 
@@ -33,29 +43,72 @@ const relativeFileName = z
     message: 'must be a file inside the model folder',
   });
 
+const inputSchema = z.object({
+  name: graphName,
+  layout: z.enum(['NCHW', 'NHWC']),
+  height: positiveInt,
+  width: positiveInt,
+  channels: z.union([z.literal(1), z.literal(3)]),
+  crop: cropRuleSchema,
+  resize: z.enum(['bilinear', 'area']),
+  normalization: z.object({
+    scale: z.number().positive(),
+    mean: z.array(z.number()).min(1).max(3),
+    std: z.array(z.number().positive()).min(1).max(3),
+  }),
+});
+
+const provenanceSchema = z.looseObject({
+  trainedBy: z.string(),
+  trainingData: z.string(),
+  trainingDataLicence: z.string(),
+  command: z.string(),
+  split: z.string(),
+  seed: z.number(),
+  createdAt: z.string(),
+  metrics: z.record(z.string(), z.unknown()).optional(),
+  architecture: z.record(z.string(), z.unknown()).optional(),
+});
+
+const modelFolderFields = {
+  schema: z.literal(MODEL_MANIFEST_SCHEMA),
+  id: z.string().min(1).max(128),
+  name: z.string().min(1).max(256),
+  version: z.string().min(1).max(64),
+  file: relativeFileName,
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits'),
+  opset: z.number().int().positive().optional(),
+  modelCard: relativeFileName.optional(),
+  intendedUse: z.string().min(1),
+  provenance: provenanceSchema,
+};
+
+const fraction = z.number().min(0).max(1);
+const segmenterSchema = z.object({
+  ...modelFolderFields,
+  kind: z.literal('lung-segmenter'),
+  input: inputSchema.refine((i) => i.crop.kind === 'none', {
+    message: 'a segmenter sees the whole image (crop "none")',
+  }),
+  outputs: z.object({ lungProbability: graphName }),
+  postprocess: z.object({ threshold: fraction, minComponentFraction: fraction }),
+  gate: z.object({
+    minLungFraction: fraction,
+    maxLungFraction: fraction,
+    minLungAreaRatio: fraction,
+    centroidRowRange: z.tuple([fraction, fraction]),
+    boxAspectRange: z.tuple([z.number().positive(), z.number().positive()]),
+    minMeanProbability: fraction,
+    chosenOn: z.string(),
+  }),
+});
+
 const manifestSchema = z
   .object({
-    schema: z.literal(MODEL_MANIFEST_SCHEMA),
-    id: z.string().min(1).max(128),
-    name: z.string().min(1).max(256),
-    version: z.string().min(1).max(64),
-    file: relativeFileName,
-    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits'),
-    opset: z.number().int().positive().optional(),
-    input: z.object({
-      name: graphName,
-      layout: z.enum(['NCHW', 'NHWC']),
-      height: positiveInt,
-      width: positiveInt,
-      channels: z.union([z.literal(1), z.literal(3)]),
-      crop: cropRuleSchema,
-      resize: z.enum(['bilinear', 'area']),
-      normalization: z.object({
-        scale: z.number().positive(),
-        mean: z.array(z.number()).min(1).max(3),
-        std: z.array(z.number().positive()).min(1).max(3),
-      }),
-    }),
+    ...modelFolderFields,
+    kind: z.literal('classifier').optional(),
+    pipeline: z.object({ segmenter: z.string().min(1).max(128) }).optional(),
+    input: inputSchema,
     outputs: z.object({
       probabilities: graphName,
       logits: graphName.optional(),
@@ -64,19 +117,6 @@ const manifestSchema = z
     labels: z.array(z.string().min(1).max(64)).min(2).max(64),
     heatmap: z.object({ kind: z.literal('class-activation'), output: graphName }).optional(),
     thresholds: z.record(z.string(), z.number().min(0).max(1)),
-    modelCard: relativeFileName.optional(),
-    intendedUse: z.string().min(1),
-    provenance: z.looseObject({
-      trainedBy: z.string(),
-      trainingData: z.string(),
-      trainingDataLicence: z.string(),
-      command: z.string(),
-      split: z.string(),
-      seed: z.number(),
-      createdAt: z.string(),
-      metrics: z.record(z.string(), z.unknown()).optional(),
-      architecture: z.record(z.string(), z.unknown()).optional(),
-    }),
   })
   .superRefine((m, ctx) => {
     const { channels, normalization } = m.input;
@@ -89,6 +129,13 @@ const manifestSchema = z
           message: `has ${n} values; expected 1 or ${channels} (input.channels)`,
         });
       }
+    }
+    if (m.input.crop.kind === 'lung-box-square' && !m.pipeline) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pipeline'],
+        message: 'a lung-box-square crop needs pipeline.segmenter (the model that finds the lungs)',
+      });
     }
     if (new Set(m.labels).size !== m.labels.length) {
       ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels must be unique' });
@@ -122,14 +169,43 @@ export function parseModelManifest(json: unknown, where = MANIFEST_FILE_NAME): M
   return parsed.data as ModelManifest;
 }
 
-export interface LoadedManifest {
-  manifest: ModelManifest;
+/** Validates parsed JSON as a lung-segmenter manifest (kind `lung-segmenter`). */
+export function parseSegmenterManifest(
+  json: unknown,
+  where = MANIFEST_FILE_NAME,
+): SegmenterManifest {
+  const parsed = segmenterSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new CodedError(
+      'MODEL_MANIFEST_INVALID',
+      `${where} is not a valid lung-segmenter manifest: ${describeIssues(parsed.error)}`,
+    );
+  }
+  return parsed.data as SegmenterManifest;
+}
+
+export interface LoadedManifest<M = ModelManifest> {
+  manifest: M;
   modelDir: string;
   graphPath: string;
 }
 
-/** Reads `<modelDir>/model.json`; MODEL_NOT_FOUND if the folder or files are missing. */
+/** Reads `<modelDir>/model.json` as a classifier manifest; MODEL_NOT_FOUND if files are missing. */
 export async function loadModelManifest(modelDir: string): Promise<LoadedManifest> {
+  return loadManifestWith(modelDir, parseModelManifest);
+}
+
+/** Reads `<modelDir>/model.json` as a lung-segmenter manifest. */
+export async function loadSegmenterManifest(
+  modelDir: string,
+): Promise<LoadedManifest<SegmenterManifest>> {
+  return loadManifestWith(modelDir, parseSegmenterManifest);
+}
+
+async function loadManifestWith<M extends { file: string }>(
+  modelDir: string,
+  parse: (json: unknown, where: string) => M,
+): Promise<LoadedManifest<M>> {
   const dir = resolve(modelDir);
   const manifestPath = join(dir, MANIFEST_FILE_NAME);
   let text: string;
@@ -148,7 +224,7 @@ export async function loadModelManifest(modelDir: string): Promise<LoadedManifes
       { cause },
     );
   }
-  const manifest = parseModelManifest(json, manifestPath);
+  const manifest = parse(json, manifestPath);
   const graphPath = join(dir, manifest.file);
   try {
     const info = await stat(graphPath);
@@ -172,7 +248,9 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /** Throws MODEL_CHECKSUM_MISMATCH unless the graph file hashes to the manifest's sha256. */
-export async function verifyGraphChecksum(loaded: LoadedManifest): Promise<void> {
+export async function verifyGraphChecksum(
+  loaded: LoadedManifest<{ file: string; sha256: string }>,
+): Promise<void> {
   const actual = await sha256File(loaded.graphPath);
   const expected = loaded.manifest.sha256.toLowerCase();
   if (actual !== expected) {

@@ -11,7 +11,7 @@ import type { WorkerReply, WorkerRequest, WorkerTensor } from './worker-protocol
 // Provider load failures are returned in `rejected`; without this ORT also prints them to stderr.
 ort.env.logLevel = 'fatal';
 
-let session: ort.InferenceSession | null = null;
+const sessions = new Map<string, ort.InferenceSession>();
 
 function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   parentPort?.postMessage(reply, transfer);
@@ -27,12 +27,13 @@ async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<
   const rejected: { provider: ExecutionProviderName; reason: string }[] = [];
   for (const provider of request.providers) {
     try {
-      session = await ort.InferenceSession.create(request.graphPath, {
+      const session = await ort.InferenceSession.create(request.graphPath, {
         executionProviders: [provider],
         intraOpNumThreads: request.intraOpThreads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
       });
+      sessions.set(request.session, session);
       post({
         type: 'ready',
         active: provider,
@@ -49,8 +50,13 @@ async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<
 }
 
 async function run(request: Extract<WorkerRequest, { type: 'run' }>): Promise<void> {
+  const session = sessions.get(request.session);
   if (!session) {
-    post({ type: 'run-failed', id: request.id, message: 'session not initialised' });
+    post({
+      type: 'run-failed',
+      id: request.id,
+      message: `session ${request.session} not initialised`,
+    });
     return;
   }
   try {

@@ -29,7 +29,11 @@ export interface ModelTensor {
 }
 
 /** Crop rectangle with the same integer arithmetic as training/preprocess.py `crop_box`. */
-export function cropRect(width: number, height: number, crop: CropRule): PixelRect {
+export function cropRect(
+  width: number,
+  height: number,
+  crop: Exclude<CropRule, { kind: 'lung-box-square' }>,
+): PixelRect {
   switch (crop.kind) {
     case 'none':
       return { x: 0, y: 0, width, height };
@@ -156,6 +160,9 @@ export function preprocessGray(image: GrayImage, spec: ModelInputSpec): ModelTen
       `gray image has ${image.data.length} values, expected ${image.width}x${image.height}`,
     );
   }
+  if (spec.crop.kind === 'lung-box-square') {
+    throw new RangeError('a lung-box-square crop needs the lung mask (preprocessLungCrop)');
+  }
   const crop = cropRect(image.width, image.height, spec.crop);
   if (crop.width < 1 || crop.height < 1) throw new RangeError('image too small to crop');
   const resized =
@@ -163,6 +170,15 @@ export function preprocessGray(image: GrayImage, spec: ModelInputSpec): ModelTen
       ? resizeArea(image, crop, spec.width, spec.height)
       : resizeBilinear(image, crop, spec.width, spec.height);
 
+  return normalizeToTensor(resized, spec, crop);
+}
+
+/** Normalise + lay out resized gray values (0..255) into a [1, ...] tensor per the manifest. */
+export function normalizeToTensor(
+  resized: Float32Array,
+  spec: ModelInputSpec,
+  crop: PixelRect,
+): ModelTensor {
   const { channels, layout } = spec;
   const { scale, mean, std } = spec.normalization;
   const plane = spec.width * spec.height;

@@ -11,11 +11,19 @@ export interface WorkerTensor {
 export type WorkerRequest =
   | {
       type: 'init';
+      /** Key of the session (one worker holds the classifier and the segmenter). */
+      session: string;
       graphPath: string;
       providers: ExecutionProviderName[];
       intraOpThreads: number;
     }
-  | { type: 'run'; id: number; feeds: Record<string, WorkerTensor>; fetches: string[] };
+  | {
+      type: 'run';
+      id: number;
+      session: string;
+      feeds: Record<string, WorkerTensor>;
+      fetches: string[];
+    };
 
 export type WorkerReply =
   | {

@@ -14,7 +14,8 @@ import type {
 } from '../../shared/screening';
 import { createDecodePool, fileErrorInfo, type DecodePool } from '../decode-pool';
 import type { InferenceEngine } from '../inference';
-import type { ModelTensor } from '../inference/preprocess';
+import type { ChestHeader } from '../inference/lungs/gate';
+import type { GrayImage } from '../inference/preprocess';
 import { ScreeningSources, type ScreeningItem } from './sources';
 import {
   findResumableJob,
@@ -28,38 +29,6 @@ import {
   writeJobManifest,
   type JobManifest,
 } from './store';
-
-/** Modalities that are never chest radiographs; such DICOM files become NOT_A_CHEST_XRAY_CANDIDATE rows. */
-const NON_RADIOGRAPH_MODALITIES = new Set([
-  'CT',
-  'MR',
-  'US',
-  'NM',
-  'PT',
-  'MG',
-  'XA',
-  'RF',
-  'IVUS',
-  'OCT',
-  'OP',
-  'ES',
-  'SM',
-  'ECG',
-  'SR',
-  'RTPLAN',
-  'RTSTRUCT',
-  'RTDOSE',
-  'RTIMAGE',
-  'SEG',
-  'KO',
-  'PR',
-  'DOC',
-  'IO',
-  'PX',
-  'GM',
-  'XC',
-  'BMD',
-]);
 
 export interface ScreeningOptions {
   folders: string[];
@@ -113,7 +82,8 @@ export interface ScreeningOutcome {
 interface Prepared {
   item: ScreeningItem;
   started: number;
-  tensor: ModelTensor | null;
+  /** The decoded film and the header fields the chest gate reads (null on error). */
+  film: { gray: GrayImage; header: ChestHeader | null } | null;
   error: CodedErrorInfo | null;
 }
 
@@ -165,32 +135,25 @@ class RateMeter {
 }
 
 /** Never rejects: a file that fails becomes a Prepared with its error. */
-async function prepare(
-  item: ScreeningItem,
-  engine: InferenceEngine,
-  pool: DecodePool,
-): Promise<Prepared> {
+async function prepare(item: ScreeningItem, pool: DecodePool): Promise<Prepared> {
   const started = performance.now();
-  if (item.kind === 'error') return { item, started, tensor: null, error: item.error };
+  if (item.kind === 'error') return { item, started, film: null, error: item.error };
   try {
     // Multi-frame files: frame 0 is screened.
     const image = await pool.decodeForModel(item.path);
-    // Decoded first, so a broken file reports what is broken; then non-radiographs are set aside.
-    const modality = image.modality?.trim().toUpperCase();
-    if (image.sourceKind === 'dicom' && modality && NON_RADIOGRAPH_MODALITIES.has(modality)) {
-      throw new CodedError(
-        'NOT_A_CHEST_XRAY_CANDIDATE',
-        `Modality ${modality} is not a radiograph`,
-      );
-    }
-    const tensor = engine.preprocess({
-      data: image.gray,
-      width: image.width,
-      height: image.height,
-    });
-    return { item, started, tensor, error: null };
+    const header: ChestHeader | null =
+      image.sourceKind === 'dicom'
+        ? {
+            modality: image.modality,
+            bodyPartExamined: image.bodyPartExamined,
+            viewPosition: image.viewPosition,
+            imageType: image.imageType,
+          }
+        : null;
+    const gray = { data: image.gray, width: image.width, height: image.height };
+    return { item, started, film: { gray, header }, error: null };
   } catch (error) {
-    return { item, started, tensor: null, error: fileErrorInfo(error) };
+    return { item, started, film: null, error: fileErrorInfo(error) };
   }
 }
 
@@ -296,7 +259,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
           queued.add(item.path);
           current.total = Math.max(current.total, resumed + queued.size);
         }
-        await queue.put(prepare(item, engine, pool));
+        await queue.put(prepare(item, pool));
       }
       if (options.follow && !signal?.aborted) {
         for await (const followed of untilAborted(options.follow, signal)) {
@@ -306,7 +269,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
           if (item === null) continue;
           queued.add(path);
           current.total = Math.max(current.total, resumed + queued.size);
-          await queue.put(prepare(item, engine, pool));
+          await queue.put(prepare(item, pool));
         }
       }
     } finally {
@@ -326,20 +289,35 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
         frame: 0,
         modelId: manifest.id,
       };
-      if (prepared.tensor) {
+      if (prepared.film) {
         try {
-          const { probabilities } = await engine.classify(prepared.tensor);
-          const best = probabilities.indexOf(Math.max(...probabilities));
-          row = {
-            ...base,
-            status: 'ok',
-            errorCode: null,
-            errorMessage: null,
-            probabilities,
-            prediction: manifest.labels[best],
-            executionProvider: engine.provider.active,
-            ms: performance.now() - prepared.started,
-          };
+          // Chest gate, lung segmenter, crop and classifier, all in the inference worker.
+          const outcome = await engine.score(prepared.film.gray, prepared.film.header);
+          if (outcome.status === 'rejected') {
+            row = {
+              ...base,
+              status: 'rejected',
+              errorCode: outcome.gate.code,
+              errorMessage: outcome.gate.reason,
+              probabilities: null,
+              prediction: null,
+              executionProvider: engine.provider.active,
+              ms: performance.now() - prepared.started,
+            };
+          } else {
+            const { probabilities } = outcome;
+            const best = probabilities.indexOf(Math.max(...probabilities));
+            row = {
+              ...base,
+              status: 'ok',
+              errorCode: null,
+              errorMessage: null,
+              probabilities,
+              prediction: manifest.labels[best],
+              executionProvider: engine.provider.active,
+              ms: performance.now() - prepared.started,
+            };
+          }
         } catch (error) {
           prepared.error = toErrorInfo(error);
           row = errorRow(base, prepared.error, performance.now() - prepared.started);
@@ -347,7 +325,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
       } else {
         row = errorRow(
           base,
-          prepared.error ?? { code: 'INTERNAL_ERROR', message: 'no tensor' },
+          prepared.error ?? { code: 'INTERNAL_ERROR', message: 'no image' },
           performance.now() - prepared.started,
         );
       }

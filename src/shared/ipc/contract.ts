@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { CodedErrorInfo } from '../errors';
 import type { DecodedFrame, ImageMetadata } from '../imaging';
 import type { LibraryAddProgress, LibrarySnapshot } from '../library';
-import type { ModelInfo, PredictionResult } from '../prediction';
+import type { AnalysisResult, ModelInfo } from '../prediction';
+import { AE_TITLE_PATTERN, type ReceiverSettings, type ReceiverStatus } from '../dicom-receiver';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
 import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, type MenuCommand } from './channels';
 
@@ -81,10 +82,13 @@ export const ipcContract = {
   'model:getCard': channel<z.ZodObject<Record<string, never>>, { markdown: string }>(
     z.object({}).strict(),
   ),
-  /** heatmapLabel: the class the heatmap explains; omitted = the predicted class. */
+  /**
+   * The whole pipeline (chest gate, lung segmenter, crop, classifier). heatmapLabel: the class the
+   * heatmap explains; omitted = the predicted class. A film the gate turns away is a result too.
+   */
   'model:predict': channel<
     z.ZodType<{ imageId: string; frame: number; heatmap: boolean; heatmapLabel?: string }>,
-    PredictionResult
+    AnalysisResult
   >(
     z
       .object({
@@ -128,6 +132,25 @@ export const ipcContract = {
     z.ZodType<{ jobId: string; format: 'csv' | 'json' }>,
     { savedTo: string | null }
   >(z.object({ jobId: opaqueId, format: z.enum(['csv', 'json']) }).strict()),
+
+  /** The DICOM receiver (off until started); its Inbox list is `screening:results` of `jobId`. */
+  'receiver:status': channel<z.ZodObject<Record<string, never>>, ReceiverStatus>(
+    z.object({}).strict(),
+  ),
+  'receiver:start': channel<z.ZodType<ReceiverSettings>, ReceiverStatus>(
+    z
+      .object({
+        port: z.number().int().min(1).max(65535),
+        aeTitle: z.string().regex(AE_TITLE_PATTERN),
+        allowedCallingAeTitles: z.array(z.string().regex(AE_TITLE_PATTERN)).max(64),
+        screen: z.boolean(),
+        listenOnNetwork: z.boolean(),
+      })
+      .strict(),
+  ),
+  'receiver:stop': channel<z.ZodObject<Record<string, never>>, ReceiverStatus>(
+    z.object({}).strict(),
+  ),
 } as const;
 
 /** Events main pushes to the renderer. */
@@ -136,6 +159,8 @@ export interface IpcEvents {
   /** While library:open / library:addDropped walk and read headers. */
   'library:progress': LibraryAddProgress;
   'app:menuCommand': { command: MenuCommand };
+  /** Receiver started, stopped, stored an instance or hit a problem. */
+  'receiver:status': ReceiverStatus;
 }
 export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = [...IPC_EVENT_NAMES];
 

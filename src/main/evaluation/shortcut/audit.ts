@@ -72,19 +72,22 @@ export interface ProbeFigures {
   mean_delta_p_covid: number | null;
   /** Images whose predicted label changed. */
   label_changes: number;
+  /** Transformed films the chest gate turned away (not in n). */
+  rejected: number;
 }
 
 /** Accumulates the framing probe over the images it is given. */
 export class FramingProbe {
   private readonly sums = new Map<
     FramingTransform,
-    { n: number; delta: number; changes: number }
+    { n: number; delta: number; changes: number; rejected: number }
   >();
   private readonly covidIndex: number;
 
   constructor(private readonly engine: InferenceEngine) {
     this.covidIndex = engine.manifest.labels.indexOf(COVID_LABEL);
-    for (const t of FRAMING_TRANSFORMS) this.sums.set(t, { n: 0, delta: 0, changes: 0 });
+    for (const t of FRAMING_TRANSFORMS)
+      this.sums.set(t, { n: 0, delta: 0, changes: 0, rejected: 0 });
   }
 
   /** Probes one image, given the model's probabilities on the untouched image. */
@@ -92,8 +95,19 @@ export class FramingProbe {
     const originalLabel = argmax(original);
     for (const transform of FRAMING_TRANSFORMS) {
       const framed = applyFramingTransform(gray, transform);
-      const { probabilities } = await this.engine.classify(this.engine.preprocess(framed));
-      const sum = this.sums.get(transform) as { n: number; delta: number; changes: number };
+      // The whole pipeline again: a lung-crop model re-segments the reframed film.
+      const outcome = await this.engine.score(framed);
+      const sum = this.sums.get(transform) as {
+        n: number;
+        delta: number;
+        changes: number;
+        rejected: number;
+      };
+      if (outcome.status === 'rejected') {
+        sum.rejected += 1;
+        continue;
+      }
+      const { probabilities } = outcome;
       sum.n += 1;
       if (this.covidIndex >= 0)
         sum.delta += probabilities[this.covidIndex] - original[this.covidIndex];
@@ -108,6 +122,7 @@ export class FramingProbe {
         n: sum.n,
         mean_delta_p_covid: sum.n > 0 && this.covidIndex >= 0 ? sum.delta / sum.n : null,
         label_changes: sum.changes,
+        rejected: sum.rejected,
       };
     }
     return out;
