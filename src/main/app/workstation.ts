@@ -4,7 +4,7 @@
  * harness and the tests all start the workstation through this one function.
  */
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
 import type { AppInfo } from '../../shared/ipc/contract';
@@ -15,6 +15,7 @@ import type { IpcHandlers } from '../ipc/register';
 import { createDecodePool } from '../decode-pool';
 import { createLibrary, type Library } from '../library/library';
 import type { FileFilter, Platform } from './platform';
+import { createReceiverService } from './receiver-service';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 
@@ -29,6 +30,8 @@ export interface WorkstationOptions {
   userModelsDir?: string;
   providers?: ExecutionProviderName[];
   intraOpThreads?: number;
+  /** Where the DICOM receiver stores instances (default: dicom-inbox beside the store). */
+  inboxDir?: string;
 }
 
 export interface Workstation {
@@ -92,6 +95,17 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     if (state.engine) return state;
     throw new CodedError(state.error.code, state.error.message);
   }
+
+  const receiver = createReceiverService({
+    inboxDir: options.inboxDir ?? join(dirname(options.storeDir), 'dicom-inbox'),
+    storeDir: options.storeDir,
+    screening: async () => {
+      const { engine, screening } = await requireModel();
+      return { jobs: screening, modelSha256: engine.manifest.sha256 };
+    },
+    onStatus: (status) => platform.emit('receiver:status', status),
+    onProgress: (progress) => platform.emit('screening:progress', progress),
+  });
 
   async function pickAndAdd(kind: 'files' | 'folder') {
     const folder = kind === 'folder' ? await platform.pickFolder() : null;
@@ -190,6 +204,10 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       else await screening.exportJson(jobId, target);
       return { savedTo: target };
     },
+
+    'receiver:status': async () => receiver.status(),
+    'receiver:start': async (settings) => receiver.start(settings),
+    'receiver:stop': async () => receiver.stop(),
   };
 
   return {
@@ -201,6 +219,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       disposed = true;
       library.clearCaches();
       for (const controller of adding) controller.abort();
+      await receiver.stop();
       const state = await modelState;
       await state.screening?.dispose();
       await state.engine?.dispose();

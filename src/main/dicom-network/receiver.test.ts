@@ -3,58 +3,34 @@
  * trap), driven by DCMTK's echoscu and storescu. Instances are the shared DICOM files, copied and
  * given new SOP Instance UIDs with dcmodify where a test needs many distinct ones.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import {
-  copyFile,
-  chmod,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScreeningRow } from '../../shared/screening';
 import { DICOM_DIR, REPO_ROOT, testModelDir } from '../inference/test-support';
 import { instanceFileName, INCOMING_DIR } from './inbox-files';
-import { ACCEPTED_TRANSFER_SYNTAXES } from './transfer-syntaxes';
+import {
+  CORPUS_SOURCES,
+  dumpValues,
+  HAVE_DCMTK,
+  makeInstances,
+  run,
+  storescu,
+  writeProfile,
+} from './test-support';
 
-const run = promisify(execFile);
 const CLI_ENTRY = join(REPO_ROOT, 'src/cli/main.ts');
 const TRAP = join(REPO_ROOT, 'src/main/screening/network-trap.test-preload.cjs');
-const HAVE_DCMTK = ['echoscu', 'storescu', 'dcmodify', 'dcmdump', 'dcmcjpeg', 'dcmcjpls'].every(
-  (tool) => spawnSync(tool, ['--version']).status === 0,
-);
 const AE = 'COVIDNET';
-
-/** Small shared files covering every accepted transfer syntax (plus no-pixel SR and RT). */
-const CORPUS_SOURCES = [
-  'ct_small_explicit_le.dcm', // explicit LE
-  'mr_small_explicit_big_endian.dcm', // explicit BE
-  'nopixels_rtplan.dcm', // implicit LE
-  'nopixels_sr.dcm',
-  'mr_small_rle.dcm', // RLE
-  'sc_rgb_rle.dcm',
-  'us_palette_color_rle.dcm',
-  'siim_cxr_cr_mono2_8bit_jpegbaseline.dcm', // JPEG baseline
-  'nm_jpeg_extended_12bit.dcm', // JPEG extended
-  'us_jpeg_lossless_sv1_8bit.dcm', // JPEG lossless SV1
-  'mr_small_jpegls_lossless.dcm', // JPEG-LS lossless
-  'barre_cr_mono1_10bit_chest_jpegls_lossless.dcm',
-  'ct_16bit_j2k_lossless.dcm', // J2K lossless
-  'mr_multiframe10_j2k_lossless.dcm',
-  'wg04_rg3_extremity_cr_mono1_10bit_j2k_lossy.dcm', // J2K
-];
 
 let scratch: string;
 let trapLog: string;
 let sourceDir: string;
+/** Source files of the 1,000-instance corpus (shared files plus two DCMTK-made fixtures). */
+let corpus: string[];
 
 interface Receiver {
   child: ChildProcess;
@@ -109,74 +85,6 @@ function datasetOf(file: Buffer): Buffer {
   return file.subarray(144 + file.readUInt32LE(140));
 }
 
-/** One attribute of many files, read by dcmdump (a few processes, not one per file). */
-async function dumpValues(files: string[], tag: string): Promise<string[]> {
-  const values: string[] = [];
-  for (let i = 0; i < files.length; i += 200) {
-    const chunk = files.slice(i, i + 200);
-    const { stdout } = await run('dcmdump', ['-q', '-Un', '+F', '+P', tag, ...chunk], {
-      maxBuffer: 16 << 20,
-    });
-    const sections = stdout.split(/^# dcmdump \(\d+\/\d+\): .*$/m).slice(1);
-    expect(sections).toHaveLength(chunk.length);
-    for (const section of sections) values.push(/\[([^\]]*)\]/.exec(section)?.[1] ?? '');
-  }
-  return values;
-}
-
-async function dumpValue(file: string, tag: string): Promise<string> {
-  return (await dumpValues([file], tag))[0];
-}
-
-/** A shared DICOM file, or a fixture made in the scratch folder. */
-function sourcePath(name: string): string {
-  const made = join(sourceDir, name);
-  return existsSync(made) ? made : join(DICOM_DIR, name);
-}
-
-/** Copies `sources` to `dir` as `count` files (cycling), each with a new SOP Instance UID. */
-async function makeInstances(dir: string, sources: string[], count: number): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const files: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const file = join(dir, `${String(i).padStart(4, '0')}-${sources[i % sources.length]}`);
-    await copyFile(sourcePath(sources[i % sources.length]), file);
-    await chmod(file, 0o644);
-    files.push(file);
-  }
-  for (let i = 0; i < files.length; i += 200)
-    await run('dcmodify', ['-nb', '-q', '-gin', ...files.slice(i, i + 200)]);
-  return files;
-}
-
-/**
- * A storescu profile with one presentation context per (SOP class, transfer syntax) pair, so each
- * file travels in its own transfer syntax (storescu's default profile would convert some).
- */
-async function writeProfile(files: string[], path: string): Promise<void> {
-  const classes = new Set<string>();
-  for (const file of new Set(files.map((f) => f.replace(/^.*\/\d+-/, ''))))
-    classes.add(await dumpValue(sourcePath(file), '0008,0016'));
-  const syntaxes = [...ACCEPTED_TRANSFER_SYNTAXES.keys()];
-  const lines = ['[[TransferSyntaxes]]'];
-  syntaxes.forEach((uid, i) => lines.push(`[TS${i}]`, `TransferSyntax1 = ${uid}`));
-  lines.push('[[PresentationContexts]]', '[Each]');
-  let n = 0;
-  for (const sopClass of classes)
-    syntaxes.forEach((_, i) => lines.push(`PresentationContext${++n} = ${sopClass}\\TS${i}`));
-  lines.push('[[Profiles]]', '[Each]', 'PresentationContexts = Each');
-  await writeFile(path, `${lines.join('\n')}\n`);
-}
-
-function storescu(port: number, files: string[], extra: string[] = []) {
-  return run('storescu', ['-aec', AE, ...extra, '127.0.0.1', String(port), ...files], {
-    maxBuffer: 16 << 20,
-  }).then(
-    (r) => ({ code: 0, stderr: r.stderr }),
-    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-  );
-}
-
 async function inboxFiles(inbox: string): Promise<string[]> {
   return (await readdir(inbox)).filter((n) => n.endsWith('.dcm')).sort();
 }
@@ -220,9 +128,13 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
     await run('dcmcjpeg', ['+el', mr, join(sourceDir, 'mr_small_jpeg_lossless_sv6.dcm')]);
     const cr = join(DICOM_DIR, 'barre_cr_mono1_10bit_chest_explicit_le.dcm'); // unsigned, for NEAR
     await run('dcmcjpls', ['+en', cr, join(sourceDir, 'cr_jpegls_near_lossless.dcm')]);
-    CORPUS_SOURCES.push('mr_small_jpeg_lossless_sv6.dcm', 'cr_jpegls_near_lossless.dcm');
+    corpus = [
+      ...CORPUS_SOURCES.map((name) => join(DICOM_DIR, name)),
+      join(sourceDir, 'mr_small_jpeg_lossless_sv6.dcm'),
+      join(sourceDir, 'cr_jpegls_near_lossless.dcm'),
+    ];
     profile = join(scratch, 'each.cfg');
-    await writeProfile(CORPUS_SOURCES, profile);
+    await writeProfile(corpus, profile);
   }, 120_000);
   afterAll(async () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -241,11 +153,7 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
       expect(echo.stderr).toBe('');
 
       // Not on the allow-list: rejected at association, nothing stored.
-      const intruder = await storescu(
-        receiver.port,
-        [sourcePath(CORPUS_SOURCES[0])],
-        ['-aet', 'INTRUDER'],
-      );
+      const intruder = await storescu(receiver.port, AE, [corpus[0]], ['-aet', 'INTRUDER']);
       expect(intruder.code).not.toBe(0);
       expect(intruder.stderr).toMatch(/Calling AE Title Not Recognized/);
       // Wrong called AE title: rejected too.
@@ -275,6 +183,7 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
       );
       const deflated = await storescu(
         receiver.port,
+        AE,
         [join(DICOM_DIR, 'ot_deflated_explicit_le.dcm')],
         ['-aet', 'SENDER1', '-xf', deflatedProfile, 'D'],
       );
@@ -283,10 +192,11 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
       expect(await inboxFiles(inbox)).toEqual([]);
 
       // 1,000 distinct instances, 250 per sender, all at once.
-      const files = await makeInstances(join(scratch, 'corpus'), CORPUS_SOURCES, 1000);
+      const files = await makeInstances(join(scratch, 'corpus'), corpus, 1000);
       const senders = [0, 1, 2, 3].map((s) =>
         storescu(
           receiver.port,
+          AE,
           files.filter((_, i) => i % 4 === s),
           ['-aet', `SENDER${s + 1}`, '-xf', profile, 'Each'],
         ),
@@ -295,7 +205,7 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
       await expectStoredAsSent(inbox, files);
 
       // A re-send is accepted and not stored twice.
-      const again = await storescu(receiver.port, files.slice(0, 20), [
+      const again = await storescu(receiver.port, AE, files.slice(0, 20), [
         '-aet',
         'SENDER2',
         '-xf',
@@ -318,13 +228,13 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
     // Large instances (7 MB each), so the kill lands while one is being written.
     const files = await makeInstances(
       join(scratch, 'large'),
-      ['wg04_rg1_chest_cr_mono1_15bit_explicit_le.dcm'],
+      [join(DICOM_DIR, 'wg04_rg1_chest_cr_mono1_15bit_explicit_le.dcm')],
       6,
     );
     const profileLarge = join(scratch, 'large.cfg');
     await writeProfile(files, profileLarge);
     const first = await startReceiver(['--inbox', inbox]);
-    const sending = storescu(first.port, files, ['-xf', profileLarge, 'Each']);
+    const sending = storescu(first.port, AE, files, ['-xf', profileLarge, 'Each']);
     let partial: string | null = null;
     for (let i = 0; i < 4000 && partial === null; i++) {
       const names = await readdir(join(inbox, INCOMING_DIR)).catch(() => []);
@@ -353,7 +263,7 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
     const second = await startReceiver(['--inbox', inbox]);
     try {
       expect(await readdir(join(inbox, INCOMING_DIR))).toEqual([]); // leftover temporary removed
-      const resent = await storescu(second.port, files, ['-xf', profileLarge, 'Each']);
+      const resent = await storescu(second.port, AE, files, ['-xf', profileLarge, 'Each']);
       expect(resent.code, resent.stderr).toBe(0);
       await expectStoredAsSent(inbox, files);
     } finally {
@@ -374,7 +284,7 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
     ];
     const files = await makeInstances(
       join(scratch, 'screen'),
-      [...chests, 'ct_small_explicit_le.dcm'],
+      [...chests, 'ct_small_explicit_le.dcm'].map((name) => join(DICOM_DIR, name)),
       7,
     );
     const profileScreen = join(scratch, 'screen.cfg');
@@ -389,7 +299,7 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
       store,
     ]);
     try {
-      const sent = await storescu(receiver.port, files, ['-xf', profileScreen, 'Each']);
+      const sent = await storescu(receiver.port, AE, files, ['-xf', profileScreen, 'Each']);
       expect(sent.code, sent.stderr).toBe(0);
       const jobId = /screening job (\S+)/.exec(receiver.stdout())?.[1] as string;
       expect(jobId).toBeTruthy();
@@ -404,8 +314,9 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
           .map((l) => JSON.parse(l) as ScreeningRow);
       }
       expect(rows).toHaveLength(files.length);
-      for (const file of files) {
-        const path = join(inbox, instanceFileName(await dumpValue(file, '0008,0018')));
+      const uids = await dumpValues(files, '0008,0018');
+      for (const [i, file] of files.entries()) {
+        const path = join(inbox, instanceFileName(uids[i]));
         const row = rows.find((r) => r.path === path);
         expect(row, path).toBeDefined();
         if (file.endsWith('ct_small_explicit_le.dcm')) {

@@ -12,6 +12,7 @@ import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { finished, Writable } from 'node:stream';
 import { Dataset, Scp, constants, log as dimseLog, responses } from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests } from 'dcmjs-dimse';
+import { AE_TITLE_PATTERN } from '../../shared/dicom-receiver';
 import { CodedError } from '../../shared/errors';
 import { InstanceFileWriter, prepareInbox, type StoredInstance } from './inbox-files';
 import {
@@ -59,9 +60,8 @@ export interface DicomReceiver {
   close(): Promise<void>;
 }
 
-/** AE titles: 1-16 characters of printable ASCII without backslash, not all spaces. */
 export function validAeTitle(title: string): boolean {
-  return title.trim().length > 0 && title.length <= 16 && /^[\x20-\x5b\x5d-\x7e]+$/.test(title);
+  return AE_TITLE_PATTERN.test(title);
 }
 
 // dcmjs-dimse logs every PDU at INFO; the receiver reports through onEvent instead.

@@ -5,6 +5,7 @@ import { ModelPanel } from '../panels/model-panel';
 import { PredictionPanel } from '../panels/prediction-panel';
 import { describeError } from '../panels/error-messages';
 import { modalityCaution } from '../panels/prediction-format';
+import { InboxView } from '../inbox/inbox-view';
 import { ScreeningView } from '../screening/screening-view';
 import { PRESETS, type PresetId } from '../viewer/presets';
 import { Viewer } from '../viewer/viewer';
@@ -23,11 +24,12 @@ export class WorkstationApp {
   private readonly predictionPanel: PredictionPanel;
   private readonly modelPanel: ModelPanel;
   private readonly screening: ScreeningView;
+  private readonly inbox: InboxView;
   private readonly help: HTMLDialogElement;
   private readonly toast: HTMLElement;
   private readonly frameLabel: HTMLElement;
   private readonly viewerMode: HTMLElement;
-  private readonly tabs: Record<'viewer' | 'screening', HTMLButtonElement>;
+  private readonly tabs: Record<'viewer' | 'screening' | 'inbox', HTMLButtonElement>;
   private readonly notice: HTMLElement;
   private library: LibrarySnapshot = { patients: [], problems: [] };
   private predictionSequence = 0;
@@ -61,6 +63,12 @@ export class WorkstationApp {
         void this.openImage(imageId, frame);
       },
     });
+    this.inbox = new InboxView({
+      onOpenImage: (imageId, frame) => {
+        this.showMode('viewer');
+        void this.openImage(imageId, frame);
+      },
+    });
     this.help = createHelpOverlay();
     this.toast = h('div', { className: 'toast', attrs: { role: 'status', 'aria-live': 'polite' } });
     this.frameLabel = h('span', {
@@ -79,12 +87,14 @@ export class WorkstationApp {
         className: 'tab',
         shortcut: 'S',
       }),
+      inbox: button('Inbox', () => this.showMode('inbox'), { className: 'tab' }),
     };
     const header = h('header', { className: 'topbar' }, [
       h('div', { className: 'brand', text: 'COVID-Net CXR Workstation' }),
       h('nav', { className: 'tabs', attrs: { 'aria-label': 'Views' } }, [
         this.tabs.viewer,
         this.tabs.screening,
+        this.tabs.inbox,
       ]),
       this.notice,
       button('?', () => this.runCommand('help'), {
@@ -148,7 +158,15 @@ export class WorkstationApp {
       h('aside', { className: 'side-column' }, [this.predictionPanel.root, this.modelPanel.root]),
     ]);
     this.screening.root.hidden = true;
-    root.append(header, this.viewerMode, this.screening.root, this.help, this.toast);
+    this.inbox.root.hidden = true;
+    root.append(
+      header,
+      this.viewerMode,
+      this.screening.root,
+      this.inbox.root,
+      this.help,
+      this.toast,
+    );
     this.installKeyboard();
     this.installDrop();
     window.api.on('app:menuCommand', ({ command }) => this.onMenuCommand(command));
@@ -195,15 +213,17 @@ export class WorkstationApp {
     }
   }
 
-  private showMode(mode: 'viewer' | 'screening'): void {
+  private showMode(mode: 'viewer' | 'screening' | 'inbox'): void {
     this.viewerMode.hidden = mode !== 'viewer';
     this.screening.root.hidden = mode !== 'screening';
+    this.inbox.root.hidden = mode !== 'inbox';
     this.root.dataset.mode = mode;
     for (const [name, tab] of Object.entries(this.tabs)) {
       tab.classList.toggle('active', name === mode);
       tab.setAttribute('aria-pressed', String(name === mode));
     }
     if (mode === 'screening') this.screening.activate();
+    if (mode === 'inbox') this.inbox.activate();
   }
 
   private showToast(text: string, isError = false): void {

@@ -20,12 +20,16 @@ export const IPC_CHANNEL_NAMES = [
   'screening:listJobs',
   'screening:results',
   'screening:export',
+  'receiver:status',
+  'receiver:start',
+  'receiver:stop',
 ] as const;
 
 export const IPC_EVENT_NAMES = [
   'screening:progress',
   'library:progress',
   'app:menuCommand',
+  'receiver:status',
 ] as const;
 
 /** Application-menu items the renderer carries out with the same invokes as its own buttons. */
