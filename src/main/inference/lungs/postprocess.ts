@@ -122,6 +122,30 @@ function describeComponents(mask: Uint8Array, width: number, height: number): Lu
     .sort((a, b) => a.centroidX - b.centroidX);
 }
 
+/**
+ * Both lungs found as one region (joined over the mediastinum or below the heart): when that
+ * region is wide, clear the column with the fewest lung cells in the middle of its box, which
+ * splits it into a right and a left lung field.
+ */
+function splitMergedLungs(data: Uint8Array, width: number, height: number): void {
+  let x0 = width;
+  let x1 = 0;
+  const counts = new Int32Array(width);
+  for (let i = 0; i < data.length; i++) {
+    if (!data[i]) continue;
+    const x = i % width;
+    counts[x]++;
+    if (x < x0) x0 = x;
+    if (x + 1 > x1) x1 = x + 1;
+  }
+  if (x1 - x0 < 0.4 * width) return;
+  const from = Math.floor(x0 + 0.3 * (x1 - x0));
+  const to = Math.ceil(x0 + 0.7 * (x1 - x0));
+  let cut = from;
+  for (let x = from; x < to; x++) if (counts[x] < counts[cut]) cut = x;
+  for (let y = 0; y < height; y++) data[y * width + cut] = 0;
+}
+
 /** P(lung) grid -> post-processed lung mask. */
 export function postprocessLungProbability(
   probability: Float32Array,
@@ -148,6 +172,7 @@ export function postprocessLungProbability(
     .map((c) => c.label);
   const data = new Uint8Array(width * height);
   for (let i = 0; i < data.length; i++) data[i] = kept.includes(labels[i]) ? 1 : 0;
+  if (kept.length === 1) splitMergedLungs(data, width, height);
   fillHoles(data, width, height);
   let sum = 0;
   let count = 0;
