@@ -106,6 +106,11 @@ export interface DecodedFrame {
   maxValue: number;
   paddingMask?: Uint8Array;
   rgb?: Uint8Array;
+  /**
+   * JPEG 2000 resolution levels dropped at decode (`minDimension` option): rows and columns are
+   * the full size divided by 2^level, rounded up. Absent at full resolution.
+   */
+  resolutionLevel?: number;
 }
 
 export interface DecodedImage {

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openImage, openImageBuffer } from '../imaging/index';
-import { hasTool, readPnm, withTempDir } from './test-support';
+import { dicomPath, hasTool, readPnm, withTempDir } from './test-support';
 import { buildDicom, imagePixelElements, type TestElement } from './test-dicom-writer';
 
 const HAS_DCMTK = hasTool('dcmcjpeg');
@@ -293,4 +293,37 @@ describe('File Meta and data set encoding', () => {
         }
       }),
   );
+});
+
+describe('reduced-resolution decode (DecodeOptions.minDimension)', () => {
+  it('JPEG 2000 decodes at the coarsest level still >= minDimension; it is the low-pass image', async () => {
+    const path = dicomPath('nih_cxr_dx_mono2_8bit_j2k_lossless.dcm');
+    const image = await openImage(path);
+    const full = await image.decodeFrame(0);
+    const reduced = await image.decodeFrame(0, { minDimension: 256 });
+    expect([reduced.rows, reduced.columns, reduced.resolutionLevel]).toEqual([256, 256, 2]);
+    expect(full.resolutionLevel).toBeUndefined();
+    const a = full.modalityPixels ?? new Float32Array(0);
+    const b = reduced.modalityPixels ?? new Float32Array(0);
+    let total = 0;
+    for (let y = 0; y < 255; y++) {
+      for (let x = 0; x < 255; x++) {
+        let sum = 0;
+        for (let dy = 0; dy < 4; dy++)
+          for (let dx = 0; dx < 4; dx++) sum += a[(4 * y + dy) * 1024 + 4 * x + dx];
+        total += Math.abs(sum / 16 - b[y * 256 + x]);
+      }
+    }
+    // The wavelet LL band is a smoothed 4x4 average: within a few gray levels of the box mean.
+    expect(total / (255 * 255)).toBeLessThan(4);
+    const tooBig = await image.decodeFrame(0, { minDimension: 1000 });
+    expect([tooBig.rows, tooBig.resolutionLevel]).toEqual([1024, undefined]);
+  });
+
+  it('other syntaxes ignore the option and decode at full resolution', async () => {
+    const frame = await (
+      await openImage(dicomPath('nih_cxr_dx_mono2_8bit_rle.dcm'))
+    ).decodeFrame(0, { minDimension: 256 });
+    expect([frame.rows, frame.columns, frame.resolutionLevel]).toEqual([1024, 1024, undefined]);
+  });
 });

@@ -5,6 +5,7 @@
 import { CodedError } from '../../shared/errors';
 import type { ImageMetadata, PhotometricInterpretation } from '../../shared/imaging';
 import { decodeJpegDct } from './codecs/jpeg-dct';
+import { j2kDecompositionLevels } from './codecs/j2k-header';
 import { readJpegFrameHeader } from './codecs/jpeg-header';
 import { decodeJpegLossless } from './codecs/jpeg-lossless';
 import { decodeRle } from './codecs/rle';
@@ -38,6 +39,37 @@ export interface StoredFrame {
   needsBitsStoredFix: boolean;
   /** Set when the codec reported near-lossless or lossy coding. */
   lossy?: boolean;
+  /** Set when JPEG 2000 was decoded at reduced resolution: the size of `samples`. */
+  reduced?: { rows: number; columns: number; level: number };
+}
+
+export interface DecodeOptions {
+  /**
+   * Smallest rows and columns the caller needs (a thumbnail, the model's input). JPEG 2000 frames
+   * are then decoded at the coarsest wavelet resolution that is still at least this size on both
+   * sides, which is several times faster on large films; every other syntax, and JPEG 2000
+   * without the option, decodes at full resolution (what the viewer needs).
+   */
+  minDimension?: number;
+}
+
+/** Wavelet levels to drop so that both sides stay >= minDimension (0 = full resolution). */
+export function reductionLevel(
+  rows: number,
+  columns: number,
+  availableLevels: number,
+  minDimension: number | undefined,
+): number {
+  if (!minDimension || minDimension < 1) return 0;
+  let level = 0;
+  while (
+    level < availableLevels &&
+    Math.ceil(rows / 2 ** (level + 1)) >= minDimension &&
+    Math.ceil(columns / 2 ** (level + 1)) >= minDimension
+  ) {
+    level++;
+  }
+  return level;
 }
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -286,9 +318,20 @@ async function decodeJ2k(
   encoded: Uint8Array,
   meta: ImageMetadata,
   codec: 'openjpeg' | 'openjph',
+  options: DecodeOptions,
 ): Promise<StoredFrame> {
   const check = sizeCheck(meta, codec === 'openjpeg' ? 'JPEG 2000' : 'HTJ2K');
-  const result = await decodeWithWasm(codec, encoded, check);
+  // Sub-resolution decoding is used through OpenJPEG only (checked against full decodes).
+  const level =
+    codec === 'openjpeg'
+      ? reductionLevel(
+          meta.rows,
+          meta.columns,
+          j2kDecompositionLevels(encoded) ?? 0,
+          options.minDimension,
+        )
+      : 0;
+  const result = await decodeWithWasm(codec, encoded, check, level);
   const signed = result.info.isSigned === true;
   const samples = samplesFromBytes(
     result.bytes,
@@ -305,6 +348,9 @@ async function decodeJ2k(
     // A signed codestream is trusted as is; an unsigned one in a signed data set holds two's
     // complement patterns (pydicom reads odd_ct_j2k_pixelrep_mismatch this way: corner = -2000).
     needsBitsStoredFix: !signed && meta.pixelRepresentation === 1,
+    ...(level > 0
+      ? { reduced: { rows: result.info.height, columns: result.info.width, level } }
+      : {}),
   };
 }
 
@@ -314,6 +360,7 @@ export async function decodeStoredFrame(
   meta: ImageMetadata,
   pixel: PixelModule,
   frameIndex: number,
+  options: DecodeOptions = {},
 ): Promise<StoredFrame> {
   if (!Number.isInteger(frameIndex) || frameIndex < 0 || frameIndex >= meta.numberOfFrames) {
     throw new CodedError('FRAME_OUT_OF_RANGE', `frame ${frameIndex} of ${meta.numberOfFrames}`);
@@ -353,8 +400,8 @@ export async function decodeStoredFrame(
     case 'jpeg-ls':
       return decodeJpegLs(encoded, meta);
     case 'jpeg2000':
-      return decodeJ2k(encoded, meta, 'openjpeg');
+      return decodeJ2k(encoded, meta, 'openjpeg', options);
     case 'htj2k':
-      return decodeJ2k(encoded, meta, 'openjph');
+      return decodeJ2k(encoded, meta, 'openjph', options);
   }
 }

@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { CodedError } from '../../shared/errors';
 import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
-import { decodeStoredFrame } from '../dicom/decode';
+import { decodeStoredFrame, type DecodeOptions } from '../dicom/decode';
 import { walkDicomdir, type DicomdirEntry } from '../dicom/dicomdir';
 import { asCodedError, describeThrown } from '../dicom/errors';
 import { describeDicomImage } from '../dicom/metadata';
@@ -15,13 +15,19 @@ import { decodeJpegFile, decodePng, type RasterImage } from './raster';
 import { sniffBytes, sniffSourceKind } from './sniff';
 
 export type { DicomdirEntry } from '../dicom/dicomdir';
+export type { DecodeOptions } from '../dicom/decode';
 export { renderDisplay8, toModelGray, rgbToLuma, type VoiChoice } from './voi';
 export { sniffSourceKind };
 
 export interface OpenedImage {
   path: string;
   metadata: ImageMetadata;
-  decodeFrame(frameIndex: number): Promise<DecodedFrame>;
+  /**
+   * Decodes one frame. `options.minDimension` lets large JPEG 2000 frames decode at a reduced
+   * resolution (thumbnails, model input; see DecodeOptions); the frame's rows/columns and
+   * `resolutionLevel` say what came back. Without options: full resolution.
+   */
+  decodeFrame(frameIndex: number, options?: DecodeOptions): Promise<DecodedFrame>;
 }
 
 async function readInput(path: string): Promise<Uint8Array> {
@@ -88,9 +94,9 @@ export async function openImageBuffer(
   return {
     path: pathForMessages,
     metadata,
-    decodeFrame: async (frameIndex) => {
+    decodeFrame: async (frameIndex, options) => {
       try {
-        const stored = await decodeStoredFrame(file, metadata, pixel, frameIndex);
+        const stored = await decodeStoredFrame(file, metadata, pixel, frameIndex, options);
         return storedToDecodedFrame(stored, metadata, frameIndex, pixel.modalityLut, pixel.palette);
       } catch (error) {
         throw asCodedError(error, 'CODEC_ERROR', `${pathForMessages}: frame ${frameIndex}`);

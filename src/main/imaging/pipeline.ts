@@ -162,11 +162,14 @@ function colourFrame(
 
 export function storedToDecodedFrame(
   stored: StoredFrame,
-  meta: ImageMetadata,
+  fullMeta: ImageMetadata,
   frameIndex: number,
   modalityLut?: LookupTable,
   palette?: PaletteLuts,
 ): DecodedFrame {
+  const meta = stored.reduced
+    ? { ...fullMeta, rows: stored.reduced.rows, columns: stored.reduced.columns }
+    : fullMeta;
   const expected =
     meta.rows *
     meta.columns *
@@ -177,8 +180,10 @@ export function storedToDecodedFrame(
       `decoded frame holds ${stored.samples.length} samples, ${expected} expected`,
     );
   }
-  if (stored.photometric === 'MONOCHROME1' || stored.photometric === 'MONOCHROME2') {
-    return grayscaleFrame(stored, meta, modalityLut, frameIndex);
-  }
-  return colourFrame(stored, meta, palette, frameIndex);
+  const frame =
+    stored.photometric === 'MONOCHROME1' || stored.photometric === 'MONOCHROME2'
+      ? grayscaleFrame(stored, meta, modalityLut, frameIndex)
+      : colourFrame(stored, meta, palette, frameIndex);
+  if (stored.reduced) frame.resolutionLevel = stored.reduced.level;
+  return frame;
 }

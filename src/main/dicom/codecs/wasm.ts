@@ -25,6 +25,7 @@ interface WasmDecoder {
   getFrameInfo(): CodecFrameInfo;
   getInterleaveMode?(): number;
   getNearLossless?(): number;
+  decodeSubResolution?(decompositionLevel: number, layer: number): void;
   delete(): void;
 }
 
@@ -67,13 +68,15 @@ export interface WasmDecodeResult {
 }
 
 /**
- * Decodes one encoded frame. `check` sees the header (where the codec can read it first) and may
- * throw to refuse a frame before any large allocation.
+ * Decodes one encoded frame. `check` sees the full-size header (where the codec can read it
+ * first) and may throw to refuse a frame before any large allocation. `decompositionLevel` > 0
+ * (OpenJPEG only) decodes that many wavelet levels fewer: each side is ceil(side / 2^level).
  */
 export async function decodeWithWasm(
   name: WasmCodecName,
   encoded: Uint8Array,
   check?: (info: CodecFrameInfo) => void,
+  decompositionLevel = 0,
 ): Promise<WasmDecodeResult> {
   const module = await loadModule(name);
   const Decoder = module[CODECS[name].className] as DecoderClass;
@@ -87,9 +90,22 @@ export async function decodeWithWasm(
       // Some codecs fill the frame info only when decoding; check what is known.
       if (header.width > 0 && header.height > 0) check(header);
     }
-    decoder.decode();
-    const info = decoder.getFrameInfo();
-    check?.(info);
+    let info: CodecFrameInfo;
+    if (decompositionLevel > 0 && decoder.decodeSubResolution) {
+      decoder.decodeSubResolution(decompositionLevel, 0);
+      const full = decoder.getFrameInfo();
+      check?.(full);
+      const scale = 2 ** decompositionLevel;
+      info = {
+        ...full,
+        width: Math.ceil(full.width / scale),
+        height: Math.ceil(full.height / scale),
+      };
+    } else {
+      decoder.decode();
+      info = decoder.getFrameInfo();
+      check?.(info);
+    }
     const result: WasmDecodeResult = { info, bytes: decoder.getDecodedBuffer().slice() };
     if (decoder.getInterleaveMode) result.interleaveMode = decoder.getInterleaveMode();
     if (decoder.getNearLossless) result.nearLossless = decoder.getNearLossless();
