@@ -16,8 +16,9 @@ export function pgm(width: number, height: number, maxval: number, data: Uint8Ar
 }
 
 /**
- * Modality values -> 16-bit big-endian samples. Non-negative data is written as is (rounded,
- * clamped to 65535); data with negative values is shifted by -min so min maps to 0.
+ * Modality values -> PGM samples. Non-negative data is written as is (rounded, clamped to 65535);
+ * data with negative values is shifted by -min so min maps to 0. Netpbm's rule decides the sample
+ * size: one byte when maxval < 256, else two bytes big-endian, so the header always matches.
  */
 export function rawSamples(frame: DecodedFrame): {
   data: Uint8Array;
@@ -26,28 +27,32 @@ export function rawSamples(frame: DecodedFrame): {
 } {
   const values = frame.modalityPixels ?? new Float32Array(0);
   const offset = frame.minValue < 0 ? -frame.minValue : 0;
-  const out = Buffer.alloc(values.length * 2);
+  const levels = new Uint16Array(values.length);
   let maxval = 1;
   for (let i = 0; i < values.length; i++) {
     const v = Math.min(65535, Math.max(0, Math.round(values[i] + offset)));
     if (v > maxval) maxval = v;
-    out.writeUInt16BE(v, 2 * i);
+    levels[i] = v;
   }
+  if (maxval < 256) return { data: new Uint8Array(levels), maxval, offset };
+  const out = Buffer.alloc(values.length * 2);
+  for (let i = 0; i < levels.length; i++) out.writeUInt16BE(levels[i], 2 * i);
   return { data: new Uint8Array(out), maxval, offset };
 }
 
 export const exportCommand: CliCommand = {
   name: 'export',
-  summary: 'write a frame as an 8-bit display PGM/PNG, or raw modality values as 16-bit PGM',
+  summary: 'write a frame as an 8-bit display PGM/PNG, or raw modality values as PGM',
   usage: [
     'usage: covidnet export <file> --out <out.pgm|out.png> [--frame N] [--raw]',
     '',
     '  --out PATH   output file; .pgm (binary P5) or .png, chosen by extension',
     '  --frame N    frame index, 0-based (default 0)',
-    '  --raw        write modality values (after rescale / Modality LUT) as a 16-bit PGM instead',
+    '  --raw        write modality values (after rescale / Modality LUT) as a PGM instead',
     '               of the display image. Non-negative data is written as is (clamped to 65535);',
     '               data with negative values is shifted by -min so that min maps to 0, and the',
-    '               shift is printed. Needs a .pgm output and a grayscale image.',
+    '               shift is printed. Samples are 1 byte when maxval < 256, else 2 bytes',
+    '               (big-endian), as Netpbm readers expect. Needs a .pgm output and a grayscale image.',
     '',
     "Without --raw the display image is written: the file's first VOI window (else its VOI LUT,",
     'else the full range), MONOCHROME1 inverted so bone is bright; colour images as luma.',
@@ -81,7 +86,7 @@ export const exportCommand: CliCommand = {
         ? `, values shifted by +${raw.offset} (min ${frame.minValue} -> 0)`
         : '';
       io.out(
-        `wrote ${values.out}: ${columns}x${rows} 16-bit modality values, maxval ${raw.maxval}${shift}`,
+        `wrote ${values.out}: ${columns}x${rows} modality values, ${raw.maxval < 256 ? 8 : 16}-bit samples, maxval ${raw.maxval}${shift}`,
       );
       return 0;
     }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dicomPath, readPnm, withTempDir } from '../../main/dicom/test-support';
+import { openImage } from '../../main/imaging/index';
+import { dicomPath, pilGray, readPnm, withTempDir } from '../../main/dicom/test-support';
 import { runCli } from '../main';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -58,6 +59,28 @@ describe('covidnet info / export', () => {
         (await cli(['export', dicomPath('barre_cr_mono1_10bit_chest_rle.dcm'), '--out', pgm])).code,
       ).toBe(0);
       expect(readPnm(pgm).maxval).toBe(255);
+    }));
+
+  it('export --raw: the PGM sample size follows maxval (1 byte below 256), as PIL reads it', () =>
+    withTempDir(async (dir) => {
+      const name = 'nih_cxr_dx_mono2_8bit_rle.dcm';
+      const out = join(dir, 'raw8.pgm');
+      expect((await cli(['export', dicomPath(name), '--out', out, '--raw'])).code).toBe(0);
+      const pnm = readPnm(out);
+      expect(pnm.maxval).toBeLessThan(256);
+      const header = `P5\n${pnm.width} ${pnm.height}\n${pnm.maxval}\n`;
+      expect(readFileSync(out).length).toBe(header.length + pnm.width * pnm.height);
+      const frame = await (await openImage(dicomPath(name))).decodeFrame(0);
+      expect(pnm.data).toEqual(Array.from(frame.modalityPixels ?? []));
+      // Pillow (9.4 here) reads maxval < 255 scaled to 0..255: a correct read is within rounding.
+      const pil = pilGray(out);
+      if (pil) {
+        const worst = pnm.data.reduce(
+          (w, v, i) => Math.max(w, Math.abs(pil.data[i] - (v * 255) / pnm.maxval)),
+          0,
+        );
+        expect(worst).toBeLessThanOrEqual(0.5);
+      }
     }));
 
   it('bad arguments exit 2 with usage; input errors exit 1 with their code; --help exits 0', async () => {
