@@ -18,7 +18,7 @@ import { openImage, toModelGray } from '../imaging';
 import { encodeGrayPng } from './heatmap-image';
 import { loadModelManifest } from './manifest';
 import { preprocessGray, type GrayImage } from './preprocess';
-import { CXR_IMAGES, DICOM_DIR, PYTHON, REPO_ROOT, testModelDir } from './test-support';
+import { CXR_IMAGES, DICOM_DIR, PYTHON, REPO_ROOT, V1_MODEL_DIR } from './test-support';
 
 const run = promisify(execFile);
 
@@ -83,7 +83,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'covidnet-parity-'));
-  spec = (await loadModelManifest(testModelDir())).manifest.input;
+  spec = (await loadModelManifest(V1_MODEL_DIR)).manifest.input;
   for (const source of SOURCES) {
     const gray = await decodeGray8(source);
     const png = join(scratch, `${basename(source)}.png`);
@@ -104,7 +104,7 @@ describe('preprocessing parity with training/preprocess.py', () => {
     '%s: same gray pixels give the same tensor (max abs diff <= 1e-4)',
     async (resize) => {
       const manifestJson = join(scratch, `model-${resize}.json`);
-      const manifest = JSON.parse(await readFile(join(testModelDir(), 'model.json'), 'utf8')) as {
+      const manifest = JSON.parse(await readFile(join(V1_MODEL_DIR, 'model.json'), 'utf8')) as {
         input: ModelInputSpec;
       };
       manifest.input.resize = resize;
@@ -125,7 +125,7 @@ describe('preprocessing parity with training/preprocess.py', () => {
   it('whole pipeline from the JPEG files agrees with PIL decoding (max abs diff <= 1e-4)', async () => {
     const jpegs = SOURCES.filter((s) => s.endsWith('.jpg'));
     const reference = await pythonTensors(
-      join(testModelDir(), 'model.json'),
+      join(V1_MODEL_DIR, 'model.json'),
       jpegs,
       join(scratch, 'py-jpeg'),
     );

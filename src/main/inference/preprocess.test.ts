@@ -16,13 +16,14 @@ function ramp(width: number, height: number): GrayImage {
   return { data, width, height };
 }
 
+const TOP_CROP = { kind: 'top-fraction-then-center-square', topFraction: 0.08 } as const;
 const spec: ModelInputSpec = {
   name: 'image',
   layout: 'NCHW',
   height: 4,
   width: 4,
   channels: 1,
-  crop: { kind: 'top-fraction-then-center-square', topFraction: 0.08 },
+  crop: TOP_CROP,
   resize: 'area',
   normalization: { scale: 1 / 255, mean: [0.5], std: [0.25] },
 };
@@ -109,7 +110,7 @@ describe('preprocessGray', () => {
 describe('gridRegistration', () => {
   it('maps grid cells onto the crop rectangle of a non-square image', () => {
     // 600x1000 portrait: crop y0 = 80 + (920-600)/2 = 240, side 600; 7x7 grid -> cells of 600/7 px.
-    const crop = cropRect(600, 1000, spec.crop);
+    const crop = cropRect(600, 1000, TOP_CROP);
     const grid = gridRegistration(crop, 7, 7);
     expect(grid).toEqual({ originX: 0, originY: 240, cellWidth: 600 / 7, cellHeight: 600 / 7 });
     // The last cell ends exactly at the crop's far corner.

@@ -1,5 +1,6 @@
 /** Shared by the inference, screening and evaluation tests (not shipped code paths). */
 import { resolve } from 'node:path';
+import type { AnalysisResult, PredictionResult } from '../../shared/prediction';
 import { defaultModelDir } from './engine';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
@@ -15,3 +16,15 @@ export function testModelDir(): string {
 
 /** Python with torch (Debian's); pyenv shims earlier on PATH lack it. */
 export const PYTHON = process.env.COVIDNET_PYTHON ?? '/usr/bin/python3';
+
+/** The bundled lung segmenter's model folder. */
+export const SEGMENTER_DIR = resolve(REPO_ROOT, 'resources/models/lungseg-unet-v1');
+
+/** The first bundled classifier (whole-film crop, no segmenter): kept loadable, tested as such. */
+export const V1_MODEL_DIR = resolve(REPO_ROOT, 'resources/models/covidnet-cxr-compact-v1');
+
+/** The result of a pipeline run that the test expects to be scored (fails with the gate's reason). */
+export function scored(result: AnalysisResult): PredictionResult {
+  if (result.status !== 'scored') throw new Error(`not scored: ${result.gate.reason}`);
+  return result;
+}
