@@ -37,6 +37,7 @@ function p50p95(values: number[]): string {
 async function endToEnd(engine: InferenceEngine, file: string, iterations: number): Promise<void> {
   const stages = {
     decode: [] as number[],
+    segment: [] as number[],
     preprocess: [] as number[],
     inference: [] as number[],
     heatmap: [] as number[],
@@ -48,8 +49,10 @@ async function endToEnd(engine: InferenceEngine, file: string, iterations: numbe
     const frame = await image.decodeFrame(0);
     const decodeMs = performance.now() - started;
     const result = await engine.predict(image, frame, { heatmap: true, decodeMs });
+    if (result.status !== 'scored') throw new Error(`${file} not scored: ${result.gate.reason}`);
     if (i < 2) continue; // warm-up
     stages.decode.push(result.timing.decodeMs);
+    stages.segment.push(result.timing.segmentMs);
     stages.preprocess.push(result.timing.preprocessMs);
     stages.inference.push(result.timing.inferenceMs);
     stages.heatmap.push(result.timing.heatmapMs);

@@ -419,7 +419,8 @@ describe.skipIf(!modelAvailable)('model opinion', () => {
           heatmap: true,
           heatmapLabel: label,
         });
-        if (!result.ok || !result.value.heatmap) throw new Error('no heatmap');
+        if (!result.ok || result.value.status !== 'scored' || !result.value.heatmap)
+          throw new Error('no heatmap');
         const h = result.value.heatmap;
         return { ...h, values: Array.from(h.values) };
       },

@@ -117,6 +117,16 @@ def read_masks(split: str, val_csv: str) -> list[dict]:
     return out
 
 
+def write_validation_masks_csv(rows: list[dict], path: str) -> None:
+    """The validation masks as a CSV for the app's `evaluate --lung-masks` (paths relative to the CSV)."""
+    base = os.path.dirname(os.path.abspath(path))
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["image", "mask", "patient_id", "source"])
+        for r in rows:
+            w.writerow([os.path.basename(r["image"]), os.path.relpath(r["mask_path"], base), r["patient_id"], r["source"]])
+
+
 def area_resize(a: np.ndarray, size: int = SIZE) -> torch.Tensor:
     t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None, None]
     return F.adaptive_avg_pool2d(t, (size, size))[0]
@@ -231,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     t_start = time.time()
     train_rows, val_rows = read_masks("train", args.val_split), read_masks("val", args.val_split)
+    if not args.limit:
+        write_validation_masks_csv(val_rows, os.path.join(TRAINING_DIR, "splits", "lungs_val.csv"))
     if args.limit:
         train_rows, val_rows = train_rows[: args.limit], val_rows[: max(2, args.limit // 4)]
     tr_img = [load_gray(r["image_path"]) for r in train_rows]

@@ -151,6 +151,8 @@ describe.skipIf(modelDir === null)(
         });
         expect(prediction.ok).toBe(true);
         if (prediction.ok) {
+          if (prediction.value.status !== 'scored')
+            throw new Error(prediction.value.gate.reason ?? '');
           expect(prediction.value.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
           expect(prediction.value.heatmap?.values).toBeInstanceOf(Float32Array);
         }

@@ -11,7 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImage } from '../imaging';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
-import { SHARED_DATA, testModelDir } from '../inference/test-support';
+import { scored, SHARED_DATA, testModelDir } from '../inference/test-support';
 import { runEvaluation } from './evaluate';
 import type { EvaluationMetrics } from './metrics';
 import { CLASSES, writeSubsetManifest } from './test-support';
@@ -83,7 +83,7 @@ describe('evaluate', () => {
     }) as Record<string, string>[];
     for (const index of [0, 7, 17]) {
       const image = await openImage(resolve(SHARED_DATA, 'cxr', chosen[index].file));
-      const result = await engine.predict(image, await image.decodeFrame(0));
+      const result = scored(await engine.predict(image, await image.decodeFrame(0)));
       CLASSES.forEach((c, i) =>
         expect(Number(predictions[index][`p_${c}`])).toBeCloseTo(result.probabilities[i], 5),
       );
