@@ -22,10 +22,8 @@ import {
   runScreening,
 } from '../../main/screening';
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import type { ScreeningRow } from '../../shared/screening';
-import type { InferenceEngine } from '../../main/inference';
-import { analyseFile, reportTargetsInFolder, writeReports } from '../../main/report-files';
-import { REPORT_KINDS, workstationDevice } from '../../main/reporting';
+import { writeReportsForRows } from '../../main/report-files';
+import { workstationDevice } from '../../main/reporting';
 import { cliSoftwareVersion } from './report';
 
 export const usage =
@@ -69,34 +67,6 @@ function progressPrinter(): { update: (p: ScreeningProgress) => void; end: () =>
       if (tty && drawn) process.stderr.write('\n');
     },
   };
-}
-
-/**
- * Reports for every scored or rejected row, made by the same path as `covidnet report`. A file
- * that fails is reported and skipped; returns how many files got reports.
- */
-async function writeReportsForRows(
-  engine: InferenceEngine,
-  rows: ScreeningRow[],
-  folder: string,
-): Promise<{ reported: number; failed: number }> {
-  const device = workstationDevice(cliSoftwareVersion());
-  let reported = 0;
-  let failed = 0;
-  for (const row of rows) {
-    if (row.status !== 'ok' && row.status !== 'rejected') continue;
-    try {
-      const analysed = await analyseFile({ engine, path: row.path, frameIndex: row.frame, device });
-      const kinds = analysed.input.source.subject ? REPORT_KINDS : (['pdf'] as const);
-      await writeReports(analysed, reportTargetsInFolder(folder, row.path, row.frame, kinds));
-      reported++;
-    } catch (error) {
-      const info = toErrorInfo(error);
-      console.error(`  reports of ${row.path}: ${info.code}: ${info.message}`);
-      failed++;
-    }
-  }
-  return { reported, failed };
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -186,8 +156,16 @@ export async function run(argv: string[]): Promise<number> {
 
     const reports =
       args.values.reports && outcome.job.state !== 'cancelled'
-        ? await writeReportsForRows(engine, rows, resolve(args.values.reports))
+        ? await writeReportsForRows({
+            engine,
+            rows,
+            folder: resolve(args.values.reports),
+            device: workstationDevice(cliSoftwareVersion()),
+          })
         : null;
+    for (const { path, error } of reports?.failed ?? []) {
+      console.error(`  reports of ${path}: ${error.code}: ${error.message}`);
+    }
     const seconds = (performance.now() - started) / 1000;
     const ok = rows.filter((r) => r.status === 'ok').length;
     const errorCounts = new Map<string, number>();
@@ -204,7 +182,7 @@ export async function run(argv: string[]): Promise<number> {
         `  ${seconds.toFixed(1)} s this run; results (highest P(COVID-19) first): ${out}${json ? `, ${json}` : ''}`,
         reports
           ? `  Reports: ${reports.reported} files in ${resolve(args.values.reports ?? '')}` +
-            (reports.failed > 0 ? ` (${reports.failed} failed, listed above)` : '')
+            (reports.failed.length > 0 ? ` (${reports.failed.length} failed, listed above)` : '')
           : '',
         outcome.job.state === 'cancelled'
           ? `  Interrupted: run the same command with --resume (or --job ${outcome.job.jobId}) to continue.`

@@ -16,6 +16,7 @@ import { createDecodePool } from '../decode-pool';
 import { createLibrary, type Library } from '../library/library';
 import type { FileFilter, Platform } from './platform';
 import { createReceiverService } from './receiver-service';
+import { exportImageReports, exportScreeningReports } from './report-export';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 
@@ -203,6 +204,15 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       if (format === 'csv') await screening.exportCsv(jobId, target);
       else await screening.exportJson(jobId, target);
       return { savedTo: target };
+    },
+    'screening:exportReports': async ({ jobId }) => {
+      const { engine, screening } = await requireModel();
+      return exportScreeningReports({ platform, engine, screening, jobId });
+    },
+    'report:export': async ({ imageId, frame, kinds }) => {
+      const { engine } = await requireModel();
+      const sourcePath = library.pathOf(imageId);
+      return exportImageReports({ platform, engine, sourcePath, frame, kinds });
     },
 
     'receiver:status': async () => receiver.status(),

@@ -33,7 +33,7 @@ export function createElectronPlatform(options: {
       );
     },
     async pickFolder() {
-      const paths = await showOpen(['openDirectory']);
+      const paths = await showOpen(['openDirectory', 'createDirectory']);
       return paths?.[0] ?? null;
     },
     async pickSavePath(defaultName, filters) {

@@ -8,10 +8,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
+import type { ScreeningRow } from '../../shared/screening';
 import { openImage, renderDisplay8 } from '../imaging';
 import type { InferenceEngine } from '../inference';
 import {
   buildReports,
+  REPORT_KINDS,
   reportSourceFromDicom,
   reportSourceFromRaster,
   type DisplayFilm,
@@ -22,6 +25,7 @@ import {
   type ReportSet,
   type SuppliedSubject,
 } from '../reporting';
+import { requireSubject } from '../reporting/source';
 
 export interface AnalysedFile {
   path: string;
@@ -125,4 +129,67 @@ export function reportTargetsInFolder(
     encapsulatedPdf: '.pdf.dcm',
   };
   return Object.fromEntries(kinds.map((kind) => [kind, join(folder, name + suffixes[kind])]));
+}
+
+/**
+ * Splits the wanted kinds into those this file can get and those it cannot: a PNG/JPEG without a
+ * supplied patient/study gets the PDF only, with the REPORT_PATIENT_STUDY_REQUIRED refusal as why.
+ */
+export function reportableKinds(
+  analysed: AnalysedFile,
+  wanted: readonly ReportKind[],
+): { kinds: ReportKind[]; omitted: ReportKind[]; reason: CodedErrorInfo | null } {
+  if (analysed.input.source.subject) return { kinds: [...wanted], omitted: [], reason: null };
+  let reason: CodedErrorInfo | null = null;
+  try {
+    requireSubject(analysed.input.source);
+  } catch (error) {
+    reason = toErrorInfo(error);
+  }
+  return {
+    kinds: wanted.filter((kind) => kind === 'pdf'),
+    omitted: wanted.filter((kind) => kind !== 'pdf'),
+    reason,
+  };
+}
+
+export interface RowsReportOutcome {
+  /** Files that got reports (every kind, or the PDF only for a PNG/JPEG). */
+  reported: number;
+  /** Of those, the files that got the PDF only. */
+  pdfOnly: number;
+  /** Rows with no model result (errors), so nothing to report. */
+  notScored: number;
+  failed: { path: string; frame: number; error: CodedErrorInfo }[];
+}
+
+/**
+ * Reports of every scored or chest-gate rejected row of a screening job into one folder, made the
+ * way `covidnet report` makes them. A file that fails is listed and skipped; the rest are written.
+ * Used by `screen --reports` and the screening view's export.
+ */
+export async function writeReportsForRows(options: {
+  engine: InferenceEngine;
+  rows: readonly Pick<ScreeningRow, 'path' | 'frame' | 'status'>[];
+  folder: string;
+  device: ReportDevice;
+}): Promise<RowsReportOutcome> {
+  const { engine, folder, device } = options;
+  const outcome: RowsReportOutcome = { reported: 0, pdfOnly: 0, notScored: 0, failed: [] };
+  for (const row of options.rows) {
+    if (row.status !== 'ok' && row.status !== 'rejected') {
+      outcome.notScored++;
+      continue;
+    }
+    try {
+      const analysed = await analyseFile({ engine, path: row.path, frameIndex: row.frame, device });
+      const { kinds, omitted } = reportableKinds(analysed, REPORT_KINDS);
+      await writeReports(analysed, reportTargetsInFolder(folder, row.path, row.frame, kinds));
+      outcome.reported++;
+      if (omitted.length > 0) outcome.pdfOnly++;
+    } catch (error) {
+      outcome.failed.push({ path: row.path, frame: row.frame, error: toErrorInfo(error) });
+    }
+  }
+  return outcome;
 }

@@ -20,6 +20,8 @@ export const IPC_CHANNEL_NAMES = [
   'screening:listJobs',
   'screening:results',
   'screening:export',
+  'screening:exportReports',
+  'report:export',
   'receiver:status',
   'receiver:start',
   'receiver:stop',

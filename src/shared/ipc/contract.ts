@@ -11,6 +11,12 @@ import type { LibraryAddProgress, LibrarySnapshot } from '../library';
 import type { AnalysisResult, ModelInfo } from '../prediction';
 import { AE_TITLE_PATTERN, type ReceiverSettings, type ReceiverStatus } from '../dicom-receiver';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
+import {
+  REPORT_EXPORT_KINDS,
+  type ReportExportKind,
+  type ReportExportResult,
+  type ScreeningReportsExportResult,
+} from '../report-export';
 import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, type MenuCommand } from './channels';
 
 export { MENU_COMMANDS, type MenuCommand } from './channels';
@@ -132,6 +138,30 @@ export const ipcContract = {
     z.ZodType<{ jobId: string; format: 'csv' | 'json' }>,
     { savedTo: string | null }
   >(z.object({ jobId: opaqueId, format: z.enum(['csv', 'json']) }).strict()),
+  /**
+   * Shows the platform's folder dialog and writes the reports of every scored or rejected row of
+   * the job there (PNG/JPEG: the PDF only); folder null when the user cancelled.
+   */
+  'screening:exportReports': channel<z.ZodType<{ jobId: string }>, ScreeningReportsExportResult>(
+    z.object({ jobId: opaqueId }).strict(),
+  ),
+
+  /**
+   * Shows the platform's folder dialog and writes the reports of one image there, from the same
+   * analysis `model:predict` makes; the reply names the files written. The renderer names no path.
+   */
+  'report:export': channel<
+    z.ZodType<{ imageId: string; frame: number; kinds: ReportExportKind[] }>,
+    ReportExportResult
+  >(
+    z
+      .object({
+        imageId: opaqueId,
+        frame: frameIndex,
+        kinds: z.array(z.enum(REPORT_EXPORT_KINDS)).min(1).max(REPORT_EXPORT_KINDS.length),
+      })
+      .strict(),
+  ),
 
   /** The DICOM receiver (off until started); its Inbox list is `screening:results` of `jobId`. */
   'receiver:status': channel<z.ZodObject<Record<string, never>>, ReceiverStatus>(
