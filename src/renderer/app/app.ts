@@ -5,6 +5,7 @@ import { ModelPanel } from '../panels/model-panel';
 import { PredictionPanel } from '../panels/prediction-panel';
 import { describeError } from '../panels/error-messages';
 import { modalityCaution } from '../panels/prediction-format';
+import { ALL_REPORT_KINDS, describeReportExport } from '../panels/report-export-messages';
 import { InboxView } from '../inbox/inbox-view';
 import { ScreeningView } from '../screening/screening-view';
 import { PRESETS, type PresetId } from '../viewer/presets';
@@ -55,6 +56,7 @@ export class WorkstationApp {
         void this.predict();
       },
       onRetry: () => void this.predict(),
+      onExportReport: () => void this.exportReport(),
     });
     this.modelPanel = new ModelPanel();
     this.screening = new ScreeningView({
@@ -345,6 +347,27 @@ export class WorkstationApp {
       if (sequence !== this.predictionSequence) return;
       this.viewer.setHeatmap(null);
       this.predictionPanel.showError(errorInfoOf(error));
+    }
+  }
+
+  /** Reports of the image on screen into a folder main asks the user for (no path is sent). */
+  private async exportReport(): Promise<void> {
+    const image = this.viewer.image;
+    if (!image) return;
+    this.predictionPanel.showExportProgress(true);
+    try {
+      const result = await call('report:export', {
+        imageId: image.libraryImageId,
+        frame: image.frameIndex,
+        kinds: ALL_REPORT_KINDS,
+      });
+      const text = describeReportExport(result);
+      if (text) this.predictionPanel.showExportMessage(text);
+    } catch (error) {
+      const described = describeError(errorInfoOf(error));
+      this.predictionPanel.showExportMessage(`${described.sentence} (${described.detail})`, true);
+    } finally {
+      this.predictionPanel.showExportProgress(false);
     }
   }
 

@@ -16,6 +16,8 @@ export interface PredictionPanelEvents {
   onHeatmapOpacity(opacity: number): void;
   onHeatmapLabel(label: string): void;
   onRetry(): void;
+  /** "Export report…": main asks for a folder and writes the reports of the image on screen. */
+  onExportReport(): void;
 }
 
 export class PredictionPanel {
@@ -26,6 +28,8 @@ export class PredictionPanel {
   private readonly opacity: HTMLInputElement;
   private readonly labelSelect: HTMLSelectElement;
   private readonly heatmapNote: HTMLElement;
+  private readonly exportButton: HTMLButtonElement;
+  private readonly exportMessage: HTMLElement;
 
   constructor(private readonly events: PredictionPanelEvents) {
     this.status = h('div', {
@@ -82,22 +86,40 @@ export class PredictionPanel {
       this.heatmapNote,
     ]);
 
+    this.exportButton = h('button', {
+      className: 'btn',
+      text: 'Export report…',
+      title: 'Save a DICOM Structured Report, the heatmap as DICOM, and a PDF report to a folder',
+      attrs: { type: 'button', 'data-testid': 'export-report' },
+      on: { click: () => this.events.onExportReport() },
+    });
+    this.exportMessage = h('div', {
+      className: 'muted small export-message',
+      attrs: { 'aria-live': 'polite', 'data-testid': 'export-report-message' },
+    });
+    const reportControls = h('div', { className: 'report-export' }, [
+      this.exportButton,
+      this.exportMessage,
+    ]);
+
     this.root = h(
       'section',
       { className: 'panel prediction-panel', attrs: { 'aria-label': 'AI prediction' } },
-      [h('h2', { text: 'AI opinion' }), this.status, this.result, heatmapControls],
+      [h('h2', { text: 'AI opinion' }), this.status, this.result, reportControls, heatmapControls],
     );
     this.showIdle();
   }
 
   showIdle(): void {
     this.root.dataset.state = 'idle';
+    this.exportButton.disabled = true;
     this.status.textContent = 'Open an image to see the model’s opinion.';
     clear(this.result);
   }
 
   showRunning(): void {
     this.root.dataset.state = 'running';
+    this.exportButton.disabled = true;
     clear(this.status);
     this.status.append(
       h('span', { className: 'spinner', attrs: { 'aria-hidden': 'true' } }),
@@ -107,6 +129,7 @@ export class PredictionPanel {
 
   showError(error: CodedErrorInfo): void {
     this.root.dataset.state = 'error';
+    this.exportButton.disabled = true;
     const described = describeError(error);
     clear(this.status);
     clear(this.result);
@@ -127,12 +150,25 @@ export class PredictionPanel {
     );
   }
 
+  /** While an export runs the button waits; afterwards the message says what was saved. */
+  showExportProgress(busy: boolean): void {
+    this.exportButton.disabled = busy || this.root.dataset.state !== 'done';
+    this.exportButton.textContent = busy ? 'Exporting…' : 'Export report…';
+    if (busy) this.exportMessage.textContent = '';
+  }
+
+  showExportMessage(text: string, isError = false): void {
+    this.exportMessage.textContent = text;
+    this.exportMessage.classList.toggle('error-sentence', isError);
+  }
+
   setHeatmapVisible(visible: boolean): void {
     this.heatmapToggle.checked = visible;
   }
 
   showResult(result: PredictionResult, caution: string | null = null): void {
     this.root.dataset.state = 'done';
+    this.exportButton.disabled = false;
     clear(this.status);
     clear(this.result);
     const predicted = h(

@@ -4,6 +4,7 @@ import { call, errorInfoOf } from '../app/ipc';
 import { button, clear, h } from '../app/dom';
 import { describeError, sentenceFor } from '../panels/error-messages';
 import { formatPercentFine } from '../panels/prediction-format';
+import { describeScreeningReportsExport } from '../panels/report-export-messages';
 import {
   covidIndex,
   fileName,
@@ -75,6 +76,9 @@ export class ScreeningView {
     this.exportButtons = [
       button('Export CSV…', () => void this.exportResults('csv')),
       button('Export JSON…', () => void this.exportResults('json')),
+      button('Export reports…', () => void this.exportReports(), {
+        title: 'Save a DICOM SR, the heatmap as DICOM and a PDF for every scored file to a folder',
+      }),
     ];
 
     this.root = h(
@@ -393,6 +397,25 @@ export class ScreeningView {
       if (savedTo) this.say(`Saved to ${savedTo}`);
     } catch (error) {
       this.showError(error);
+    }
+  }
+
+  /** Reports of every scored row into a folder main asks the user for (no path is sent). */
+  async exportReports(): Promise<void> {
+    if (!this.resultsJobId) return;
+    const trigger = this.exportButtons[this.exportButtons.length - 1];
+    trigger.disabled = true;
+    trigger.textContent = 'Exporting reports…';
+    try {
+      const text = describeScreeningReportsExport(
+        await call('screening:exportReports', { jobId: this.resultsJobId }),
+      );
+      if (text) this.say(text);
+    } catch (error) {
+      this.showError(error);
+    } finally {
+      trigger.textContent = 'Export reports…';
+      this.updateButtons();
     }
   }
 }
