@@ -21,10 +21,17 @@ export function probabilityOf(row: ScreeningRow, labels: string[], label: string
   return row.probabilities && index >= 0 ? row.probabilities[index] : null;
 }
 
-/** Triage order: P(COVID-19) descending, then path; error rows last (by path). */
+/**
+ * Triage order: P(COVID-19) descending, then path; then films the chest gate turned away, then
+ * error rows (each by path).
+ */
 export function sortForTriage(rows: ScreeningRow[], labels: string[]): ScreeningRow[] {
   const score = (row: ScreeningRow): number =>
-    row.status === 'ok' ? (probabilityOf(row, labels, 'COVID-19') ?? -1) : -Infinity;
+    row.status === 'ok'
+      ? (probabilityOf(row, labels, 'COVID-19') ?? -1)
+      : row.status === 'rejected'
+        ? -2
+        : -3;
   return [...rows].sort(
     (a, b) => score(b) - score(a) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
   );
