@@ -128,7 +128,12 @@ export async function run(): Promise<void> {
     await engine.dispose();
 
     // 2. ORT vs PyTorch eager, same weights, same input, 2 threads each.
-    const ort2 = await createInferenceEngine({ modelDir, providers: ['cpu'], intraOpThreads: 2 });
+    // The whole-film v1 graph (its checkpoint is the PyTorch reference this comparison loads).
+    const ort2 = await createInferenceEngine({
+      modelDir: resolve(REPO, 'resources/models/covidnet-cxr-compact-v1'),
+      providers: ['cpu'],
+      intraOpThreads: 2,
+    });
     const image = await openImage(IMAGE);
     const frame = await image.decodeFrame(0);
     const tensor = ort2.preprocess({
