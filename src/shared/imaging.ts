@@ -111,6 +111,8 @@ export interface DecodedFrame {
    * the full size divided by 2^level, rounded up. Absent at full resolution.
    */
   resolutionLevel?: number;
+  /** Decoder decisions worth showing, e.g. JPEG colour markers that contradict the file. */
+  decodeNotes?: string[];
 }
 
 export interface DecodedImage {

@@ -327,3 +327,143 @@ describe('reduced-resolution decode (DecodeOptions.minDimension)', () => {
     expect([frame.rows, frame.columns, frame.resolutionLevel]).toEqual([1024, 1024, undefined]);
   });
 });
+
+/** The first fragment of a single-frame encapsulated file (DCMTK writes one per frame). */
+function firstFragment(file: Uint8Array): Uint8Array {
+  const bytes = Buffer.from(file);
+  const pixelData = bytes.lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00]));
+  let pos = pixelData + 12;
+  pos += 8 + bytes.readUInt32LE(pos + 4); // offset table item
+  return new Uint8Array(bytes.subarray(pos + 8, pos + 8 + bytes.readUInt32LE(pos + 4)));
+}
+
+/** Turns JFIF/Adobe segments into comments and renumbers the components (SOF and SOS). */
+function withoutColourMarkers(stream: Uint8Array, ids: [number, number, number]): Uint8Array {
+  const out = stream.slice();
+  const renumber = new Map<number, number>();
+  let pos = 2;
+  while (out[pos] === 0xff) {
+    const marker = out[pos + 1];
+    if (marker === 0xe0 || marker === 0xee) out[pos + 1] = 0xfe;
+    if (marker === 0xc0) {
+      ids.forEach((id, c) => {
+        renumber.set(out[pos + 10 + 3 * c], id);
+        out[pos + 10 + 3 * c] = id;
+      });
+    }
+    if (marker === 0xda) {
+      for (let c = 0; c < out[pos + 4]; c++) {
+        const at = pos + 5 + 2 * c;
+        out[at] = renumber.get(out[at]) ?? out[at];
+      }
+      break;
+    }
+    pos += 2 + ((out[pos + 2] << 8) | out[pos + 3]);
+  }
+  return out;
+}
+
+describe('JPEG baseline colour transform', () => {
+  it.skipIf(!HAS_DCMTK)(
+    'streams with and without JFIF/Adobe markers: decoded as DCMTK decodes them (Photometric Interpretation wins)',
+    () =>
+      withTempDir(async (dir) => {
+        const rows = 24;
+        const columns = 32;
+        const rgb = new Uint8Array(rows * columns * 3).map((_, i) =>
+          i % 3 === 0 ? (i >> 2) & 255 : i % 3 === 1 ? (i * 7) & 255 : 255 - ((i >> 3) & 255),
+        );
+        const colour = (photometric: string): TestElement[] =>
+          imagePixelElements({
+            rows,
+            columns,
+            bitsAllocated: 8,
+            samplesPerPixel: 3,
+            photometric,
+            extra: [...SOP, { tag: [0x0028, 0x0006], vr: 'US', value: [0] }],
+          });
+        const source = join(dir, 'rgb.dcm');
+        writeFileSync(
+          source,
+          buildDicom({ transferSyntaxUid: EXPLICIT_LE, elements: colour('RGB'), pixels: rgb }),
+        );
+        const asRgb = join(dir, 'jpeg-rgb.dcm'); // Adobe transform 0, ids 'R','G','B'
+        const asYbr = join(dir, 'jpeg-ybr.dcm'); // JFIF, ids 1,2,3, YBR_FULL_422
+        dcmtk('dcmcjpeg', ['+eb', '+cr', source, asRgb]);
+        dcmtk('dcmcjpeg', ['+eb', source, asYbr]);
+        const stripped = (
+          path: string,
+          ids: [number, number, number],
+          photometric: string,
+        ): string => {
+          const out = path.replace('.dcm', '-nomarkers.dcm');
+          const stream = withoutColourMarkers(firstFragment(readFileSync(path)), ids);
+          writeFileSync(
+            out,
+            buildDicom({
+              transferSyntaxUid: '1.2.840.10008.1.2.4.50',
+              elements: colour(photometric),
+              fragments: [stream],
+            }),
+          );
+          return out;
+        };
+        const cases: [string, boolean][] = [
+          [asRgb, false],
+          [asYbr, false],
+          // libjpeg alone would convert this (ids 1,2,3, no markers); the file says RGB.
+          [stripped(asRgb, [1, 2, 3], 'RGB'), true],
+          // libjpeg alone would not convert this (ids 'R','G','B'); the file says YBR_FULL_422.
+          [stripped(asYbr, [0x52, 0x47, 0x42], 'YBR_FULL_422'), true],
+        ];
+        for (const [path, disagrees] of cases) {
+          const out = join(dir, 'out.ppm');
+          dcmtk('dcmj2pnm', [path, out]);
+          const frame = await (await openImage(path)).decodeFrame(0);
+          expect(Array.from(frame.rgb ?? []), path).toEqual(readPnm(out).data);
+          expect(frame.decodeNotes !== undefined, path).toBe(disagrees);
+        }
+      }),
+  );
+});
+
+describe('progressive and spectral-selection JPEG', () => {
+  it.skipIf(!HAS_DCMTK)(
+    '8-bit progressive and spectral selection equal DCMTK; 12-bit ones get UNSUPPORTED_TRANSFER_SYNTAX',
+    () =>
+      withTempDir(async (dir) => {
+        const rows = 20;
+        const columns = 30;
+        const random = seeded(21);
+        const gray = (bits: number): string => {
+          const path = join(dir, `gray${bits}.dcm`);
+          const values = Array.from({ length: rows * columns }, (_, i) =>
+            Math.floor(((i % columns) / columns) * 2 ** bits * 0.8 + random() * 2 ** (bits - 4)),
+          );
+          const pixels =
+            bits === 8 ? Uint8Array.from(values) : new Uint8Array(Uint16Array.from(values).buffer);
+          const elements = imagePixelElements({
+            rows,
+            columns,
+            bitsAllocated: bits === 8 ? 8 : 16,
+            bitsStored: bits,
+            extra: SOP,
+          });
+          writeFileSync(path, buildDicom({ transferSyntaxUid: EXPLICIT_LE, elements, pixels }));
+          return path;
+        };
+        for (const process of ['+ep', '+es']) {
+          const eight = join(dir, `p8${process}.dcm`);
+          dcmtk('dcmcjpeg', [process, gray(8), eight]);
+          const out = join(dir, 'out.pgm');
+          dcmtk('dcmj2pnm', ['--no-windowing', eight, out]);
+          expect(await modalityValues(eight)).toEqual(readPnm(out).data);
+          const twelve = join(dir, `p12${process}.dcm`);
+          dcmtk('dcmcjpeg', [process, gray(12), twelve]);
+          await expect((await openImage(twelve)).decodeFrame(0)).rejects.toMatchObject({
+            code: 'UNSUPPORTED_TRANSFER_SYNTAX',
+          });
+        }
+      }),
+  );
+});

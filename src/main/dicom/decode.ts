@@ -6,6 +6,7 @@ import { CodedError } from '../../shared/errors';
 import type { ImageMetadata, PhotometricInterpretation } from '../../shared/imaging';
 import { decodeJpegDct } from './codecs/jpeg-dct';
 import { j2kDecompositionLevels } from './codecs/j2k-header';
+import { photometricColourSpace, streamColourSpace, withColourSpace } from './codecs/jpeg-colour';
 import { readJpegFrameHeader } from './codecs/jpeg-header';
 import { decodeJpegLossless } from './codecs/jpeg-lossless';
 import { decodeRle } from './codecs/rle';
@@ -39,6 +40,8 @@ export interface StoredFrame {
   needsBitsStoredFix: boolean;
   /** Set when the codec reported near-lossless or lossy coding. */
   lossy?: boolean;
+  /** Decisions worth showing (e.g. a JPEG stream whose colour markers contradict the file). */
+  notes?: string[];
   /** Set when JPEG 2000 was decoded at reduced resolution: the size of `samples`. */
   reduced?: { rows: number; columns: number; level: number };
 }
@@ -256,19 +259,25 @@ async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promi
   check({ width: header.width, height: header.height, componentCount: header.components.length });
   if (header.sofMarker === 0xc3 || header.sofMarker === 0xc7)
     return decodeLosslessFrame(encoded, meta);
-  if (header.precision <= 8 && header.sofMarker !== 0xc1) {
-    const result = await decodeWithWasm('libjpeg-turbo', encoded, check);
-    return {
-      samples: result.bytes,
-      samplesPerPixel: result.info.componentCount,
-      planar: false,
-      photometric: colourAfterCodec(meta, result.info.componentCount),
-      needsBitsStoredFix: true,
-    };
-  }
-  // Extended (SOF1) 8 or 12-bit: libjpeg-turbo's 8-bit build cannot do 12-bit.
   if (header.precision <= 8) {
-    const result = await decodeWithWasm('libjpeg-turbo', encoded, check).catch(() => undefined);
+    let stream = encoded;
+    const notes: string[] = [];
+    if (header.components.length === 3) {
+      const inStream = streamColourSpace(encoded);
+      const wanted = photometricColourSpace(meta.photometricInterpretation);
+      if (inStream !== wanted) {
+        stream = withColourSpace(encoded, wanted);
+        notes.push(
+          `JPEG stream markers say ${inStream} but Photometric Interpretation is ` +
+            `${meta.photometricInterpretation}: decoded as ${wanted}, as DCMTK does`,
+        );
+      }
+    }
+    // Extended (SOF1) 8-bit may still need the DCT decoder below if libjpeg-turbo refuses it.
+    const result = await decodeWithWasm('libjpeg-turbo', stream, check).catch((error: unknown) => {
+      if (header.sofMarker === 0xc1) return undefined;
+      throw error;
+    });
     if (result) {
       return {
         samples: result.bytes,
@@ -276,8 +285,18 @@ async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promi
         planar: false,
         photometric: colourAfterCodec(meta, result.info.componentCount),
         needsBitsStoredFix: true,
+        ...(notes.length ? { notes } : {}),
       };
     }
+  }
+  if (header.sofMarker !== 0xc0 && header.sofMarker !== 0xc1) {
+    // 12-bit progressive/spectral selection (processes 6, 8, 10, 12; retired 1.2.4.53/.55) and
+    // arithmetic coding: libjpeg-turbo's 8-bit build and our sequential decoder cannot.
+    throw new CodedError(
+      'UNSUPPORTED_TRANSFER_SYNTAX',
+      `${header.precision}-bit JPEG with SOF 0x${header.sofMarker.toString(16)} ` +
+        '(progressive, spectral selection or arithmetic coding) is not supported',
+    );
   }
   const image = decodeJpegDct(encoded);
   return {

@@ -48,10 +48,39 @@ const TABLE: TransferSyntaxInfo[] = [
   ts('1.2.840.10008.1.2.5', 'RLE Lossless', 'rle'),
   ts('1.2.840.10008.1.2.4.50', 'JPEG Baseline (Process 1)', 'jpeg-baseline', { lossy: true }),
   ts('1.2.840.10008.1.2.4.51', 'JPEG Extended (Process 2 and 4)', 'jpeg-extended', { lossy: true }),
-  // Retired, still met in archives: libjpeg-turbo decodes 8-bit progressive.
-  ts('1.2.840.10008.1.2.4.55', 'JPEG Full Progression (Process 10, retired)', 'jpeg-baseline', {
+  // Retired, still met in archives. Routed by the stream's SOF: libjpeg-turbo decodes 8-bit
+  // progressive and spectral selection; 12-bit ones are refused with UNSUPPORTED_TRANSFER_SYNTAX.
+  ts('1.2.840.10008.1.2.4.52', 'JPEG Extended (Process 3 and 5, retired)', 'jpeg-extended', {
     lossy: true,
   }),
+  ts(
+    '1.2.840.10008.1.2.4.53',
+    'JPEG Spectral Selection, Non-Hierarchical (Process 6 and 8, retired)',
+    'jpeg-baseline',
+    { lossy: true },
+  ),
+  ts(
+    '1.2.840.10008.1.2.4.54',
+    'JPEG Spectral Selection, Non-Hierarchical (Process 7 and 9, retired)',
+    'jpeg-baseline',
+    { lossy: true },
+  ),
+  ts(
+    '1.2.840.10008.1.2.4.55',
+    'JPEG Full Progression (Process 10 and 12, retired)',
+    'jpeg-baseline',
+    {
+      lossy: true,
+    },
+  ),
+  ts(
+    '1.2.840.10008.1.2.4.56',
+    'JPEG Full Progression (Process 11 and 13, retired)',
+    'jpeg-baseline',
+    {
+      lossy: true,
+    },
+  ),
   ts('1.2.840.10008.1.2.4.57', 'JPEG Lossless (Process 14)', 'jpeg-lossless'),
   ts(
     '1.2.840.10008.1.2.4.70',

@@ -185,5 +185,6 @@ export function storedToDecodedFrame(
       ? grayscaleFrame(stored, meta, modalityLut, frameIndex)
       : colourFrame(stored, meta, palette, frameIndex);
   if (stored.reduced) frame.resolutionLevel = stored.reduced.level;
+  if (stored.notes) frame.decodeNotes = stored.notes;
   return frame;
 }
