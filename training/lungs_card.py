@@ -72,9 +72,10 @@ def probes_text(v2: dict) -> str:
         f"- **Lungs filled (`lungs_out`)**: with the lung fields painted over with the median gray outside them, the "
         f"COVID-19 AUC goes from {f(cov_auc)} to {f(lo.get('covid_auc'))}, NIH normal-vs-pneumonia from "
         f"{f(ws['nih_normal_vs_pneumonia_auc'])} to {f(lo.get('nih_normal_vs_pneumonia_auc'))} (n={lo.get('n')}). "
-        "Because this model only ever sees the lung fields (everything outside the dilated mask is set to mid-gray), "
-        "filling the lungs leaves it almost nothing: the probe shows that its skill comes from the lung fields, by "
-        "construction, not that it has learnt the right lung features.",
+        "This model only sees the lung fields and a thin rim around them (everything further out is mid-gray), so "
+        "what skill is left with the lungs filled comes from the outline of the mask and that rim: the size and shape "
+        "of the segmented lungs (which opacities change) and the mediastinal and diaphragm edges. It shows that the "
+        "model needs the lungs; it does not show that it reads the right lung features.",
         f"- **Heatmap in the lungs**: on average {f(hm.get('mean'), True)} of the positive class-activation evidence "
         f"for the predicted class lies inside the lung mask (n={hm.get('n')}).",
         f"- **Within one source** (where the label is not given away by the hospital): NIH normal vs pneumonia AUC "
@@ -98,8 +99,9 @@ def v2_card(v1: dict, v2: dict, manifest: dict, history: dict) -> str:
 - Crop (`lung-box-square`, defined bit for bit in `src/shared/model-manifest.ts`, parity-tested against `training/lung_crop.py`): square around the lung box with margin {crop['margin']}, resized (`area`), and every pixel more than {crop['outsideLungs']['dilation']} px (model grid) outside the lung fields set to gray {crop['fill']}.
 - Architecture: COVID-Net PEPX (compact config), GAP + linear head, in-graph class-activation maps; {manifest['provenance']['architecture']['params']:,} parameters, {manifest['provenance']['architecture']['macs'] / 1e9:.3f} GMACs.
 - Labels: {', '.join(manifest['labels'])}. Thresholds 0.5 for every class, **not tuned** (the only labelled data left to tune them on is the split reported below); the label is the argmax.
-- Trained from scratch on CPU by `training/train_lungs.py`: {history.get('hparams', {}).get('epochs')} epochs, Adam, cosine decay from {history.get('hparams', {}).get('lr')}, batch 24 with 8 images per class, label smoothing 0.05, BatchNorm statistics re-estimated on clean crops each epoch. **The last epoch is kept**; no checkpoint was chosen on the validation split. Training time here: {history.get('trainSeconds', 0) / 60:.0f} min (2 shared CPU cores).
-- Framing randomisation reaching the lung box: film crops of random aspect (50-100% of the area, may cut the lungs; the mask is cut with the film), borders, downscale + JPEG recompression, jitter of every lung-box edge (+-8%) and of the margin (0-0.14), rotation, zoom, flips, gamma, contrast, brightness, noise.
+- Trained from scratch on CPU by `training/train_lungs.py`: {history.get('hparams', {}).get('epochs')} epochs, Adam, cosine decay from {history.get('hparams', {}).get('lr')}, batch 24 with 8 images per class, label smoothing 0.05, BatchNorm statistics re-estimated on clean crops each epoch. A second loss term (weight {history.get('hparams', {}).get('cam_neutral')}) keeps the class-activation map equal for every class over cells whose input is all fill, because the model sees nothing there. **The last epoch is kept**; no checkpoint was chosen on the validation split. Training time here: {history.get('trainSeconds', 0) / 60:.0f} min (2 shared CPU cores).
+- **How the recipe was arrived at, honestly:** a first run (24 epochs, fixed mask dilation 8, no CAM loss) gave on this validation split COVID-19 sensitivity/PPV 72.9%/73.7%, framing rise 0.054, `lungs_out` NIH AUC 0.718 and `heatmap_in_lungs` 0.449. Having seen those, the recipe was changed once (random mask dilation 4-14 px so the mask outline is no cue, the CAM-neutral loss, film crops more often, 28 epochs). The figures below are therefore from a split that informed one recipe change; they are not an independent test. The project's hidden patient-disjoint set is.
+- Framing randomisation reaching the lung box: film crops of random aspect (probability 0.65, 50-100% of the area, may cut the lungs; the mask is cut with the film), borders, downscale + JPEG recompression, jitter of every lung-box edge (+-8%), of the margin (0-0.14) and of the mask dilation (4-14 px), rotation, zoom, flips, gamma, contrast, brightness, noise.
 - Data: the shared developer set, training split (`training/splits/train.csv`, by patient); images and licences as in the v1 card. Only the weights ship.
 
 ## Evaluation (the app's own `covidnet evaluate --probe`, validation split)
@@ -116,6 +118,7 @@ Segmenter on the validation masks, through the app: Dice {f(segm.get('dice'))}, 
 
 ## What still looks like a shortcut
 
+- A classifier that never looks at a lung (the no-anatomy baseline: image size, borders, intensity histogram, file size) still reaches a COVID-19 AUC of {f((v2.get('shortcut_baseline') or {}).get('covid_auc'))} on this split, above this model's {f(cls(v2, 'COVID-19', 'auc'))}: on these sources, the label is easier to read from the framing than from the lungs, and this model does not beat that baseline. Read its accuracy as skill in reading lungs only where the within-source figures support it.
 - The labels follow the sources: normal and pneumonia are mostly NIH, COVID-19 is Cohen/Hannover/Figure1/Actualmed. Inside the lung fields a model can still read source cues (exposure, noise, JPEG history, processing, resolution). The within-source AUCs above are the honest measure of skill; the Cohen COVID-19 vs other-pneumonia figure is the closest to the clinical question and is small-sample.
 - The outline of the lung mask is visible to the model (the gray fill follows it). The segmenter was trained only on COVID-19 films (Cohen, Hannover); its mask shape on NIH films may differ systematically (see its card) and so could carry the source.
 - A film the gate turns away is not scored (see `gate` in metrics.json); figures above exclude them.
