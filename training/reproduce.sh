@@ -36,10 +36,10 @@ npx tsx training/lung_masks.ts --segmenter "$SEG" --measures training/reports/lu
 $PY training/choose_gate.py --segmenter "$SEG" --cxr training/reports/lung-measures-cxr.json \
   --dicom training/reports/lung-measures-dicom.json
 
-# COVID-Net v2 on lung crops (24 epochs, last epoch kept) -> ONNX -> the app's evaluation -> cards.
+# COVID-Net v2 on lung crops (28 epochs, last epoch kept) -> ONNX -> the app's evaluation -> cards.
 V2=resources/models/covidnet-cxr-lungs-v2
 V1=resources/models/covidnet-cxr-compact-v1
-$PY training/train_lungs.py --masks training/cache/lungmasks --out training/runs/lungs-v2 --epochs 24
+$PY training/train_lungs.py --masks training/cache/lungmasks --out training/runs/lungs-v2
 $PY training/export_lungs.py --checkpoint training/runs/lungs-v2/last.pt --out "$V2"
 cp "$V1/shortcut_baseline.json" "$V2/shortcut_baseline.json"
 npm run --silent covidnet -- evaluate --model "$V1" --manifest training/splits/val.csv --out "$V1/evaluation" --probe
