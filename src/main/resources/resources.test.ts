@@ -33,7 +33,7 @@ describe('in the repository', () => {
     expect(samplesDir()).toBe(join(repoResources, 'samples'));
   });
 
-  it('lists every bundled model folder that holds a manifest, and uses the first by name', () => {
+  it('lists every bundled model folder that holds a manifest; the default is the newest classifier', () => {
     const bundled = join(repoResources, 'models');
     const withManifest = readdirSync(bundled, { withFileTypes: true })
       .filter((e) => e.isDirectory() && readdirSync(join(bundled, e.name)).includes('model.json'))
@@ -41,7 +41,8 @@ describe('in the repository', () => {
       .sort();
     expect(withManifest.length).toBeGreaterThan(0);
     expect(listModelFolders()).toEqual(withManifest);
-    expect(defaultModelDir()).toBe(withManifest[0]);
+    // Segmenters are never the default; of the classifiers the newest (provenance.createdAt) is.
+    expect(defaultModelDir()).toBe(join(bundled, 'covidnet-cxr-lungs-v2'));
   });
 
   it("ignores Electron's own resources folder in a dev run (the code is not inside it)", () => {
