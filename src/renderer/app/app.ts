@@ -35,6 +35,8 @@ export class WorkstationApp {
   private library: LibrarySnapshot = { patients: [], problems: [] };
   private predictionSequence = 0;
   private heatmapLabel: string | undefined;
+  /** The image the lung outline was last switched on by default for. */
+  private lungsShownFor: string | null = null;
   private aboutText = 'COVID-Net CXR Workstation.';
 
   constructor(private readonly root: HTMLElement) {
@@ -50,6 +52,7 @@ export class WorkstationApp {
     });
     this.predictionPanel = new PredictionPanel({
       onHeatmapVisible: (visible) => this.setHeatmapVisible(visible),
+      onLungsVisible: (visible) => this.setLungsVisible(visible),
       onHeatmapOpacity: (opacity) => this.viewer.setHeatmapOpacity(opacity),
       onHeatmapLabel: (label) => {
         this.heatmapLabel = label;
@@ -148,6 +151,11 @@ export class WorkstationApp {
           shortcut: 'H',
           title: 'Show or hide the heatmap',
           className: 'btn heatmap-button',
+        }),
+        button('Lungs', () => this.runCommand('toggleLungs'), {
+          shortcut: 'L',
+          title: 'Show or hide the lung outline',
+          className: 'btn lungs-button',
         }),
       ],
     );
@@ -338,16 +346,33 @@ export class WorkstationApp {
       };
       const result = await call('model:predict', request);
       if (sequence !== this.predictionSequence) return;
+      // A film the chest gate turned away has no score and no heatmap; the viewer keeps it.
+      const scored = result.status === 'scored';
       this.predictionPanel.showResult(
         result,
-        modalityCaution(image.metadata.sourceKind, image.metadata.modality),
+        scored ? modalityCaution(image.metadata.sourceKind, image.metadata.modality) : null,
       );
-      this.viewer.setHeatmap(result.heatmap ?? null);
+      this.viewer.setHeatmap(scored ? (result.heatmap ?? null) : null);
+      this.viewer.setLungs(result.lungs ?? null);
+      if (!this.viewer.hasLungs) this.setLungsVisible(false);
+      else if (this.viewer.image?.libraryImageId !== this.lungsShownFor) {
+        // On by default for each new image with lungs; a choice made with L holds for its frames.
+        this.lungsShownFor = this.viewer.image?.libraryImageId ?? null;
+        this.setLungsVisible(true);
+      }
     } catch (error) {
       if (sequence !== this.predictionSequence) return;
       this.viewer.setHeatmap(null);
+      this.viewer.setLungs(null);
+      this.setLungsVisible(false);
       this.predictionPanel.showError(errorInfoOf(error));
     }
+  }
+
+  private setLungsVisible(visible: boolean): void {
+    this.viewer.setLungsVisible(visible);
+    this.predictionPanel.setLungsVisible(visible);
+    this.root.classList.toggle('lungs-on', visible);
   }
 
   /** Reports of the image on screen into a folder main asks the user for (no path is sent). */
@@ -439,6 +464,13 @@ export class WorkstationApp {
       case 'toggleHeatmap':
         if (!this.viewer.hasHeatmap) this.showToast('No heatmap for this image yet.');
         this.setHeatmapVisible(!this.viewer.isHeatmapVisible);
+        return;
+      case 'toggleLungs':
+        if (!this.viewer.hasLungs) {
+          this.showToast('No lung outline for this image (no lung segmenter ran on it).');
+          return;
+        }
+        this.setLungsVisible(!this.viewer.isLungsVisible);
         return;
       case 'nextFrame':
         this.viewer.stepFrame(1);

@@ -16,6 +16,7 @@ const key = (
 describe('shortcuts', () => {
   it('maps keys to commands', () => {
     expect(commandForKey(key('h'))).toBe('toggleHeatmap');
+    expect(commandForKey(key('l'))).toBe('toggleLungs');
     expect(commandForKey(key('o', { ctrlKey: true }))).toBe('openFiles');
     expect(commandForKey(key('O', { ctrlKey: true, shiftKey: true }))).toBe('openFolder');
     expect(commandForKey(key('?', { shiftKey: true }))).toBe('help');

@@ -14,6 +14,7 @@ export type CommandId =
   | 'presetBone'
   | 'presetFull'
   | 'toggleHeatmap'
+  | 'toggleLungs'
   | 'nextFrame'
   | 'previousFrame'
   | 'nextImage'
@@ -56,6 +57,11 @@ export const SHORTCUTS: Shortcut[] = [
   { command: 'presetBone', keys: ['4'], description: 'Window: bone' },
   { command: 'presetFull', keys: ['5'], description: 'Window: full data range' },
   { command: 'toggleHeatmap', keys: ['H'], description: 'Show or hide the model’s heatmap' },
+  {
+    command: 'toggleLungs',
+    keys: ['L'],
+    description: 'Show or hide the lung outline the segmenter found',
+  },
   { command: 'showViewer', keys: ['V'], description: 'Viewer' },
   { command: 'showScreening', keys: ['S'], description: 'Batch screening' },
   { command: 'help', keys: ['?'], description: 'This list of shortcuts' },

@@ -1,5 +1,5 @@
 /** Wording for the prediction panel (DOM-free). */
-import type { PredictionResult } from '../../shared/prediction';
+import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
 
 export function formatPercent(probability: number): string {
   const percent = probability * 100;
@@ -20,9 +20,30 @@ export function thresholdSentence(result: PredictionResult): string {
 
 export function timingSentence(result: PredictionResult): string {
   const t = result.timing;
-  return `${Math.round(t.totalMs)} ms (decode ${Math.round(t.decodeMs)}, prepare ${Math.round(
-    t.preprocessMs,
-  )}, model ${Math.round(t.inferenceMs)}, heatmap ${Math.round(t.heatmapMs)})`;
+  const parts = [
+    `decode ${Math.round(t.decodeMs)}`,
+    // Only models with a segmenter spend time on the lungs.
+    t.segmentMs > 0 ? `lungs ${Math.round(t.segmentMs)}` : '',
+    `prepare ${Math.round(t.preprocessMs)}`,
+    `model ${Math.round(t.inferenceMs)}`,
+    `heatmap ${Math.round(t.heatmapMs)}`,
+  ];
+  return `${Math.round(t.totalMs)} ms (${parts.filter(Boolean).join(', ')})`;
+}
+
+/** Plain words for a film the chest gate turned away (no score was made). */
+export function rejectionSentences(film: RejectedFilm): { headline: string; reason: string } {
+  const by =
+    film.gate.decidedBy === 'header'
+      ? 'from the DICOM header'
+      : film.gate.decidedBy === 'segmenter'
+        ? 'from the lung fields the segmenter found'
+        : '';
+  return {
+    headline:
+      'Not scored: this image is not a frontal chest X-ray, so the AI model was not applied. You can still view it.',
+    reason: `Reason${by ? ` (${by})` : ''}: ${(film.gate.reason ?? 'the chest check turned it away').replace(/\.$/, '')}.`,
+  };
 }
 
 const PROVIDER_NAMES: Record<string, string> = {

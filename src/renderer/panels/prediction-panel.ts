@@ -1,18 +1,23 @@
-/** The model's opinion on the image on screen: probabilities, threshold, heatmap controls. */
+/**
+ * The model's opinion on the image on screen: probabilities, threshold, heatmap and lung-outline
+ * controls, or the chest gate's plain-words reason for not scoring it.
+ */
 import type { CodedErrorInfo } from '../../shared/errors';
-import type { PredictionResult } from '../../shared/prediction';
+import type { AnalysisResult, PredictionResult, RejectedFilm } from '../../shared/prediction';
 import { clear, h } from '../app/dom';
 import { colorForValue, TRANSPARENT_BELOW } from '../viewer/heatmap-colors';
 import { describeError } from './error-messages';
 import {
   formatPercent,
   providerName,
+  rejectionSentences,
   thresholdSentence,
   timingSentence,
 } from './prediction-format';
 
 export interface PredictionPanelEvents {
   onHeatmapVisible(visible: boolean): void;
+  onLungsVisible(visible: boolean): void;
   onHeatmapOpacity(opacity: number): void;
   onHeatmapLabel(label: string): void;
   onRetry(): void;
@@ -25,6 +30,8 @@ export class PredictionPanel {
   private readonly status: HTMLElement;
   private readonly result: HTMLElement;
   private readonly heatmapToggle: HTMLInputElement;
+  private readonly lungsToggle: HTMLInputElement;
+  private readonly lungsNote: HTMLElement;
   private readonly opacity: HTMLInputElement;
   private readonly labelSelect: HTMLSelectElement;
   private readonly heatmapNote: HTMLElement;
@@ -46,6 +53,17 @@ export class PredictionPanel {
     this.heatmapToggle.addEventListener('change', () =>
       events.onHeatmapVisible(this.heatmapToggle.checked),
     );
+    this.lungsToggle = h('input', {
+      attrs: { type: 'checkbox', id: 'lungs-toggle', 'data-testid': 'lungs-toggle' },
+    });
+    this.lungsToggle.disabled = true;
+    this.lungsToggle.addEventListener('change', () =>
+      events.onLungsVisible(this.lungsToggle.checked),
+    );
+    this.lungsNote = h('div', {
+      className: 'muted small',
+      attrs: { 'data-testid': 'lungs-note' },
+    });
     this.opacity = h('input', {
       attrs: {
         type: 'range',
@@ -68,12 +86,18 @@ export class PredictionPanel {
     this.heatmapNote = h('div', { className: 'muted small' });
 
     const heatmapControls = h('fieldset', { className: 'heatmap-controls' }, [
-      h('legend', { text: 'Heatmap' }),
+      h('legend', { text: 'Overlays' }),
       h('label', { className: 'row', attrs: { for: 'heatmap-toggle' } }, [
         this.heatmapToggle,
         h('span', { text: 'Show heatmap' }),
         h('kbd', { text: 'H' }),
       ]),
+      h('label', { className: 'row', attrs: { for: 'lungs-toggle' } }, [
+        this.lungsToggle,
+        h('span', { text: 'Show lung outline' }),
+        h('kbd', { text: 'L' }),
+      ]),
+      this.lungsNote,
       h('label', { className: 'row', attrs: { for: 'heatmap-opacity' } }, [
         h('span', { text: 'Opacity' }),
         this.opacity,
@@ -113,6 +137,7 @@ export class PredictionPanel {
   showIdle(): void {
     this.root.dataset.state = 'idle';
     this.exportButton.disabled = true;
+    delete this.root.dataset.result;
     this.status.textContent = 'Open an image to see the model’s opinion.';
     clear(this.result);
   }
@@ -120,6 +145,7 @@ export class PredictionPanel {
   showRunning(): void {
     this.root.dataset.state = 'running';
     this.exportButton.disabled = true;
+    delete this.root.dataset.result;
     clear(this.status);
     this.status.append(
       h('span', { className: 'spinner', attrs: { 'aria-hidden': 'true' } }),
@@ -130,6 +156,8 @@ export class PredictionPanel {
   showError(error: CodedErrorInfo): void {
     this.root.dataset.state = 'error';
     this.exportButton.disabled = true;
+    delete this.root.dataset.result;
+    this.showLungControls(false);
     const described = describeError(error);
     clear(this.status);
     clear(this.result);
@@ -166,11 +194,45 @@ export class PredictionPanel {
     this.heatmapToggle.checked = visible;
   }
 
-  showResult(result: PredictionResult, caution: string | null = null): void {
+  setLungsVisible(visible: boolean): void {
+    this.lungsToggle.checked = visible;
+  }
+
+  /** A scored film or the gate's rejection; `data-result` says which ('scored' | 'rejected'). */
+  showResult(result: AnalysisResult, caution: string | null = null): void {
     this.root.dataset.state = 'done';
     this.exportButton.disabled = false;
+    this.root.dataset.result = result.status;
     clear(this.status);
     clear(this.result);
+    this.showLungControls(result.lungs !== undefined);
+    if (result.status === 'rejected') this.showRejected(result);
+    else this.showScored(result, caution);
+  }
+
+  private showLungControls(hasLungs: boolean): void {
+    this.lungsToggle.disabled = !hasLungs;
+    this.lungsNote.textContent = hasLungs
+      ? 'Lung outline: the lung fields the segmenter found (the model’s input is cropped around them).'
+      : '';
+  }
+
+  private showRejected(film: RejectedFilm): void {
+    const { headline, reason } = rejectionSentences(film);
+    this.result.append(
+      h('div', { className: 'rejected', attrs: { 'data-testid': 'rejected-film', role: 'note' } }, [
+        h('p', { className: 'rejected-headline', text: headline }),
+        h('p', { className: 'rejected-reason', text: reason }),
+      ]),
+      h('dl', { className: 'facts' }, [
+        h('dt', { text: 'Model' }),
+        h('dd', { text: `${film.modelName} ${film.modelVersion}` }),
+      ]),
+    );
+    this.heatmapNote.textContent = 'No heatmap: the image was not scored.';
+  }
+
+  private showScored(result: PredictionResult, caution: string | null): void {
     const predicted = h(
       'div',
       {

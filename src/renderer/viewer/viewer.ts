@@ -4,10 +4,11 @@
  * frame, and cornerstone itself paints on the next animation frame.
  */
 import cornerstone, { type CornerstoneViewport, type ImageRenderedDetail } from 'cornerstone-core';
-import type { HeatmapGrid } from '../../shared/prediction';
+import type { HeatmapGrid, LungOutlineGrid } from '../../shared/prediction';
 import { h } from '../app/dom';
 import { loadViewerImage, type LoadedViewerImage } from './image-loader';
 import { heatmapBounds, heatmapRgba } from './heatmap-colors';
+import { hasLungCells, lungOutlineSegments, type OutlineSegment } from './lung-outline';
 import { paintNow } from './paint-now';
 import { overlayCorners } from './overlay-text';
 import { dragWindow, windowForPreset, type PresetId, type WindowLevel } from './presets';
@@ -24,6 +25,8 @@ export interface ViewerEvents {
 const MIN_SCALE = 0.02;
 const MAX_SCALE = 40;
 const PIXEL_REPLICATION_SCALE = 4;
+/** Cyan: apart from the heatmap's warm colours and from grey film. */
+export const LUNG_OUTLINE_COLOR = 'rgb(0, 230, 255)';
 
 export class Viewer {
   readonly root: HTMLElement;
@@ -48,6 +51,9 @@ export class Viewer {
   private heatmapCanvas: HTMLCanvasElement | null = null;
   private heatmapVisible = false;
   private heatmapOpacity = 0.5;
+  private lungs: LungOutlineGrid | null = null;
+  private lungSegments: OutlineSegment[] = [];
+  private lungsVisible = false;
   private renderCount = 0;
   /** True from a paint until the next animation frame starts. */
   private paintedThisFrame = false;
@@ -110,6 +116,14 @@ export class Viewer {
     return this.heatmapVisible;
   }
 
+  get hasLungs(): boolean {
+    return this.lungSegments.length > 0;
+  }
+
+  get isLungsVisible(): boolean {
+    return this.lungsVisible;
+  }
+
   focus(): void {
     this.element.focus();
   }
@@ -134,6 +148,8 @@ export class Viewer {
         this.current = loaded;
         this.heatmap = null;
         this.heatmapCanvas = null;
+        this.lungs = null;
+        this.lungSegments = [];
         this.fitted = true;
         cornerstone.displayImage(this.element, loaded.image, this.defaultViewport(loaded));
         this.events.onImageShown?.(loaded);
@@ -242,6 +258,18 @@ export class Viewer {
   setHeatmapOpacity(opacity: number): void {
     this.heatmapOpacity = Math.min(1, Math.max(0, opacity));
     if (this.heatmapVisible) this.redraw();
+  }
+
+  /** Sets (or clears) the segmenter's lung fields; their outline is drawn only while visible. */
+  setLungs(grid: LungOutlineGrid | null): void {
+    this.lungs = grid;
+    this.lungSegments = grid && hasLungCells(grid) ? lungOutlineSegments(grid) : [];
+    this.redraw();
+  }
+
+  setLungsVisible(visible: boolean): void {
+    this.lungsVisible = visible;
+    this.redraw();
   }
 
   private redraw(): void {
@@ -377,6 +405,8 @@ export class Viewer {
     if (this.heatmapVisible && this.heatmap && this.heatmapCanvas) {
       this.drawHeatmap(detail.canvasContext, this.heatmap, this.heatmapCanvas);
     }
+    const lungsShown = this.lungsVisible && this.lungs !== null && this.lungSegments.length > 0;
+    if (lungsShown) this.drawLungOutline(detail.canvasContext, this.lungSegments);
     const viewport = detail.viewport;
     // Magnified far enough to see single pixels: show them as blocks, not interpolated.
     const replicate = viewport.scale >= PIXEL_REPLICATION_SCALE;
@@ -408,7 +438,23 @@ export class Viewer {
     data.windowWidth = String(viewport.voi.windowWidth);
     data.invert = String(viewport.invert);
     data.heatmapVisible = String(this.heatmapVisible && this.heatmap !== null);
+    data.lungsVisible = String(lungsShown);
     data.renderCount = String(++this.renderCount);
+  }
+
+  /** The affine map from source pixels to canvas pixels (a, b, c, d, e, f), from three points. */
+  private pixelToCanvasTransform(): [number, number, number, number, number, number] {
+    const origin = cornerstone.pixelToCanvas(this.element, { x: 0, y: 0 });
+    const unitX = cornerstone.pixelToCanvas(this.element, { x: 1, y: 0 });
+    const unitY = cornerstone.pixelToCanvas(this.element, { x: 0, y: 1 });
+    return [
+      unitX.x - origin.x,
+      unitX.y - origin.y,
+      unitY.x - origin.x,
+      unitY.y - origin.y,
+      origin.x,
+      origin.y,
+    ];
   }
 
   private drawHeatmap(
@@ -417,23 +463,35 @@ export class Viewer {
     source: HTMLCanvasElement,
   ): void {
     const bounds = heatmapBounds(grid);
-    // The affine map from source pixels to canvas pixels, from three points.
-    const origin = cornerstone.pixelToCanvas(this.element, { x: 0, y: 0 });
-    const unitX = cornerstone.pixelToCanvas(this.element, { x: 1, y: 0 });
-    const unitY = cornerstone.pixelToCanvas(this.element, { x: 0, y: 1 });
     context.save();
-    context.setTransform(
-      unitX.x - origin.x,
-      unitX.y - origin.y,
-      unitY.x - origin.x,
-      unitY.y - origin.y,
-      origin.x,
-      origin.y,
-    );
+    context.setTransform(...this.pixelToCanvasTransform());
     context.globalAlpha = this.heatmapOpacity;
     context.imageSmoothingEnabled = true;
     context.imageSmoothingQuality = 'high';
     context.drawImage(source, bounds.x, bounds.y, bounds.width, bounds.height);
+    context.restore();
+  }
+
+  /**
+   * Strokes the outline in canvas pixels (points mapped through the viewport), so the line stays
+   * thin at any zoom; a dark halo under a light line keeps it visible on bright and dark film.
+   */
+  private drawLungOutline(context: CanvasRenderingContext2D, segments: OutlineSegment[]): void {
+    const [a, b, c, d, e, f] = this.pixelToCanvasTransform();
+    context.save();
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.beginPath();
+    for (const s of segments) {
+      context.moveTo(a * s.x0 + c * s.y0 + e, b * s.x0 + d * s.y0 + f);
+      context.lineTo(a * s.x1 + c * s.y1 + e, b * s.x1 + d * s.y1 + f);
+    }
+    context.lineCap = 'square';
+    context.strokeStyle = 'rgba(0, 0, 0, 0.6)';
+    context.lineWidth = 3;
+    context.stroke();
+    context.strokeStyle = LUNG_OUTLINE_COLOR;
+    context.lineWidth = 1.5;
+    context.stroke();
     context.restore();
   }
 }
