@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   filterRows,
   fileName,
+  rejectedNote,
   formatEta,
   formatRate,
   sortRows,
@@ -25,6 +26,15 @@ function row(name: string, covid: number | null): ResultRow {
   };
 }
 
+function rejected(name: string, reason: string): ResultRow {
+  return {
+    ...row(name, null),
+    status: 'rejected',
+    errorCode: 'NOT_A_FRONTAL_CHEST_XRAY',
+    errorMessage: reason,
+  };
+}
+
 describe('screening table model', () => {
   const rows = [row('a', 0.2), row('bad', null), row('b', 0.9), row('c', 0.5)];
   it('sorts in triage order with errors last, and ascending on request', () => {
@@ -35,6 +45,34 @@ describe('screening table model', () => {
       'b',
       'bad',
     ]);
+  });
+  it('puts films the chest gate turned away after scored rows and before errors', () => {
+    const mixed = [
+      row('bad', null),
+      rejected('ct', 'Modality is CT, not a radiograph'),
+      row('a', 0.2),
+      rejected('lat', 'View position is LL (lateral)'),
+      row('b', 0.9),
+    ];
+    expect(sortRows(mixed, labels, 'triage').map((r) => r.imageId)).toEqual([
+      'b',
+      'a',
+      'ct',
+      'lat',
+      'bad',
+    ]);
+    expect(sortRows(mixed, labels, 'ascending').map((r) => r.imageId)).toEqual([
+      'a',
+      'b',
+      'ct',
+      'lat',
+      'bad',
+    ]);
+    expect(filterRows(mixed, 'rejected').map((r) => r.imageId)).toEqual(['ct', 'lat']);
+    expect(filterRows(mixed, 'errors').map((r) => r.imageId)).toEqual(['bad']);
+    expect(rejectedNote(mixed[1])).toBe(
+      'Not a frontal chest X-ray: Modality is CT, not a radiograph. Not scored.',
+    );
   });
   it('filters by prediction or error', () => {
     expect(filterRows(rows, 'errors').map((r) => r.imageId)).toEqual(['bad']);

@@ -3,10 +3,13 @@ import type { ScreeningRow } from '../../shared/screening';
 
 export type ResultRow = ScreeningRow & { imageId: string | null };
 
-/** 'triage' = P(COVID-19) descending, errors last (the order main returns). */
+/**
+ * 'triage' = P(COVID-19) descending, then films the chest gate turned away (not scored), then
+ * errors. 'ascending' reverses only the scored rows.
+ */
 export type SortOrder = 'triage' | 'ascending';
 
-/** 'all', 'errors', or a class label (rows predicted as that class). */
+/** 'all', 'errors', 'rejected' (not a frontal chest X-ray), or a class label (rows predicted as it). */
 export type RowFilter = string;
 
 export const COVID_LABEL = 'COVID-19';
@@ -23,14 +26,21 @@ export function covidProbability(row: ResultRow, labels: string[]): number | nul
   return row.probabilities[index] ?? null;
 }
 
+/** Scored rows first, then rejected films, then errors (and anything else without a score). */
+function rankOf(row: ResultRow, p: number | null): number {
+  if (p !== null) return 0;
+  return row.status === 'rejected' ? 1 : 2;
+}
+
 export function sortRows(rows: ResultRow[], labels: string[], order: SortOrder): ResultRow[] {
-  const keyed = rows.map((row, position) => ({ row, position, p: covidProbability(row, labels) }));
+  const keyed = rows.map((row, position) => {
+    const p = covidProbability(row, labels);
+    return { row, position, p, rank: rankOf(row, p) };
+  });
   keyed.sort((a, b) => {
-    // Errors (no probability) always go last, in their original order.
-    if (a.p === null || b.p === null) {
-      if (a.p === null && b.p === null) return a.position - b.position;
-      return a.p === null ? 1 : -1;
-    }
+    // Rows without a probability keep their original order within their group.
+    if (a.rank !== b.rank) return a.rank - b.rank;
+    if (a.p === null || b.p === null) return a.position - b.position;
     const difference = order === 'triage' ? b.p - a.p : a.p - b.p;
     return difference !== 0 ? difference : a.position - b.position;
   });
@@ -40,6 +50,7 @@ export function sortRows(rows: ResultRow[], labels: string[], order: SortOrder):
 export function filterRows(rows: ResultRow[], filter: RowFilter): ResultRow[] {
   if (filter === 'all') return rows;
   if (filter === 'errors') return rows.filter((row) => row.status === 'error');
+  if (filter === 'rejected') return rows.filter((row) => row.status === 'rejected');
   return rows.filter((row) => row.status === 'ok' && row.prediction === filter);
 }
 
@@ -63,4 +74,10 @@ export function formatRate(ratePerSecond: number): string {
   return ratePerSecond >= 10
     ? `${Math.round(ratePerSecond)} images/s`
     : `${ratePerSecond.toFixed(1)} images/s`;
+}
+
+/** The Notes cell of a rejected row: what it is, and the gate's reason. */
+export function rejectedNote(row: ResultRow): string {
+  const reason = row.errorMessage?.trim().replace(/\.$/, '');
+  return `Not a frontal chest X-ray${reason ? `: ${reason}` : ''}. Not scored.`;
 }

@@ -11,6 +11,7 @@ import {
   filterRows,
   formatEta,
   formatRate,
+  rejectedNote,
   sortRows,
   type ResultRow,
   type SortOrder,
@@ -283,10 +284,13 @@ export class ScreeningView {
         ...results.labels.map((label) =>
           h('option', { text: `Predicted ${label}`, attrs: { value: label } }),
         ),
+        h('option', { text: 'Not a frontal chest X-ray', attrs: { value: 'rejected' } }),
         h('option', { text: 'Errors only', attrs: { value: 'errors' } }),
       );
       this.filterSelect.value =
-        this.labels.includes(this.filter) || this.filter === 'errors' ? this.filter : 'all';
+        this.labels.includes(this.filter) || this.filter === 'errors' || this.filter === 'rejected'
+          ? this.filter
+          : 'all';
       this.filter = this.filterSelect.value;
       this.renderTable();
       this.updateButtons();
@@ -353,7 +357,9 @@ export class ScreeningView {
             text: fileName(row.path) + (row.frame ? ` [frame ${row.frame + 1}]` : ''),
             title: row.path,
           }),
-          h('td', { text: row.prediction ?? '—' }),
+          h('td', {
+            text: row.status === 'rejected' ? 'not scored' : (row.prediction ?? '—'),
+          }),
           h('td', {
             className: 'num',
             text:
@@ -368,8 +374,14 @@ export class ScreeningView {
           }),
           h('td', {
             className: 'notes',
-            text: row.status === 'error' && row.errorCode ? sentenceFor(row.errorCode) : '',
+            text:
+              row.status === 'rejected'
+                ? rejectedNote(row)
+                : row.status === 'error' && row.errorCode
+                  ? sentenceFor(row.errorCode)
+                  : '',
             title: row.errorMessage ?? '',
+            attrs: row.status === 'rejected' ? { 'data-testid': 'rejected-note' } : {},
           }),
         ],
       );
