@@ -79,6 +79,7 @@ describe('workstation without a model', () => {
     for (const [channel, request] of [
       ['model:getInfo', {}],
       ['model:getCard', {}],
+      ['model:getSegmenterCard', {}],
       ['screening:listJobs', {}],
     ] as const) {
       const result = await app.transport.invoke(channel, request);
@@ -138,6 +139,13 @@ describe.skipIf(modelDir === null)(
         const info = await app.transport.invoke('app:getInfo', {});
         expect(info.ok && info.value.modelError).toBeNull();
         expect(info.ok && info.value.model?.labels).toContain('COVID-19');
+        const segmenter = info.ok ? info.value.model?.segmenter : undefined;
+        const segmenterCard = await app.transport.invoke('model:getSegmenterCard', {});
+        if (segmenter?.hasModelCard) {
+          expect(segmenterCard.ok && segmenterCard.value.markdown.length).toBeGreaterThan(100);
+        } else {
+          expect(!segmenterCard.ok && segmenterCard.error.code).toBe('FILE_NOT_FOUND');
+        }
 
         app.picks.push([join(dicomDir, 'nih_cxr_dx_mono2_8bit_rle.dcm')]);
         const opened = await app.transport.invoke('library:open', { kind: 'files' });
@@ -164,6 +172,7 @@ describe.skipIf(modelDir === null)(
           join(folder, 'a.dcm'),
         );
         copyFileSync(join(dicomDir, 'odd_mr_truncated.dcm'), join(folder, 'b.dcm'));
+        copyFileSync(join(dicomDir, 'ct_small_explicit_le.dcm'), join(folder, 'c.dcm'));
         app.picks.push([folder]);
         const picked = await app.transport.invoke('screening:pickFolder', {});
         const folderId = picked.ok && picked.value ? picked.value.folderId : '';
@@ -181,9 +190,17 @@ describe.skipIf(modelDir === null)(
         const results = await app.transport.invoke('screening:results', { jobId });
         expect(results.ok).toBe(true);
         if (!results.ok) return;
-        expect(results.value.rows.map((r) => r.status)).toEqual(['ok', 'error']);
-        const [okRow, errorRow] = results.value.rows;
+        // Triage order: scored, then the CT the chest gate turned away, then the broken file.
+        expect(results.value.rows.map((r) => r.status)).toEqual(['ok', 'rejected', 'error']);
+        const [okRow, rejectedRow, errorRow] = results.value.rows;
         expect(errorRow.imageId).toBeNull();
+        expect(rejectedRow.errorCode).toBe('NOT_A_FRONTAL_CHEST_XRAY');
+        // A rejected film can still be opened in the viewer.
+        const rejectedImage = await app.transport.invoke('image:load', {
+          imageId: rejectedRow.imageId as string,
+          frame: 0,
+        });
+        expect(rejectedImage.ok).toBe(true);
         const rowImage = await app.transport.invoke('image:load', {
           imageId: okRow.imageId as string,
           frame: 0,

@@ -153,6 +153,15 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       }
       return { markdown: await readFile(join(engine.modelDir, cardFile), 'utf8') };
     },
+    'model:getSegmenterCard': async () => {
+      const { engine } = await requireModel();
+      const segmenter = engine.segmenter;
+      const cardFile = segmenter?.manifest.modelCard;
+      if (!segmenter || !cardFile || !segmenter.info().hasModelCard) {
+        throw new CodedError('FILE_NOT_FOUND', 'This model has no lung segmenter model card');
+      }
+      return { markdown: await readFile(join(segmenter.modelDir, cardFile), 'utf8') };
+    },
     'model:predict': async ({ imageId, frame, heatmap, heatmapLabel }) => {
       const { engine } = await requireModel();
       const started = performance.now();
@@ -190,7 +199,8 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
         labels,
         rows: rows.map((row) => ({
           ...row,
-          imageId: row.status === 'ok' ? library.registerScreenedFile(row.path) : null,
+          // A film the chest gate turned away can still be opened and looked at.
+          imageId: row.status !== 'error' ? library.registerScreenedFile(row.path) : null,
         })),
       };
     },

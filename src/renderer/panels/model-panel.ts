@@ -12,13 +12,15 @@ export class ModelPanel {
   private readonly body: HTMLElement;
   private readonly dialog: HTMLDialogElement;
   private readonly dialogBody: HTMLElement;
+  private readonly dialogTitle: HTMLElement;
 
   constructor() {
     this.body = h('div', { className: 'model-body', attrs: { 'data-testid': 'model-info' } });
     this.dialogBody = h('div', { className: 'model-card' });
+    this.dialogTitle = h('h2', { text: 'Model card' });
     this.dialog = h('dialog', { className: 'modal', attrs: { 'aria-label': 'Model card' } }, [
       h('div', { className: 'modal-head' }, [
-        h('h2', { text: 'Model card' }),
+        this.dialogTitle,
         h('button', {
           className: 'btn',
           text: 'Close',
@@ -64,6 +66,17 @@ export class ModelPanel {
         }),
         h('dt', { text: 'Input' }),
         h('dd', { text: `${model.inputSize.width} x ${model.inputSize.height}` }),
+        ...(model.segmenter
+          ? [
+              h('dt', { text: 'Lung segmenter' }),
+              h('dd', {
+                text: `${model.segmenter.name} ${model.segmenter.version}`,
+                title:
+                  'Finds the lung fields first: the chest check uses them, and the model sees a crop around them',
+                attrs: { 'data-testid': 'segmenter-info' },
+              }),
+            ]
+          : []),
         h('dt', { text: 'Thresholds' }),
         h('dd', { text: thresholds || 'none' }),
       ]),
@@ -90,14 +103,32 @@ export class ModelPanel {
         }),
       );
     }
+    if (model.segmenter?.hasModelCard) {
+      this.body.append(
+        h('button', {
+          className: 'btn',
+          text: 'Segmenter card…',
+          title: `Model card of the lung segmenter ${model.segmenter.name}`,
+          attrs: { type: 'button', 'data-testid': 'segmenter-card-button' },
+          on: { click: () => void this.openCard('segmenter') },
+        }),
+      );
+    }
   }
 
-  async openCard(): Promise<void> {
+  /** Shows the classifier's model card, or the lung segmenter's. */
+  async openCard(which: 'model' | 'segmenter' = 'model'): Promise<void> {
+    const title = which === 'model' ? 'Model card' : 'Lung segmenter card';
+    this.dialogTitle.textContent = title;
+    this.dialog.setAttribute('aria-label', title);
     clear(this.dialogBody);
     this.dialogBody.append(h('p', { className: 'muted', text: 'Loading…' }));
     if (!this.dialog.open) this.dialog.showModal();
     try {
-      const { markdown } = await call('model:getCard', {});
+      const { markdown } = await call(
+        which === 'model' ? 'model:getCard' : 'model:getSegmenterCard',
+        {},
+      );
       clear(this.dialogBody);
       for (const block of parseMarkdown(markdown)) this.dialogBody.append(renderBlock(block));
     } catch (error) {

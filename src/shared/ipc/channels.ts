@@ -13,6 +13,7 @@ export const IPC_CHANNEL_NAMES = [
   'image:thumbnail',
   'model:getInfo',
   'model:getCard',
+  'model:getSegmenterCard',
   'model:predict',
   'screening:pickFolder',
   'screening:start',

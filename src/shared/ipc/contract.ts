@@ -88,6 +88,10 @@ export const ipcContract = {
   'model:getCard': channel<z.ZodObject<Record<string, never>>, { markdown: string }>(
     z.object({}).strict(),
   ),
+  /** The lung segmenter's model card (FILE_NOT_FOUND when the model has none). */
+  'model:getSegmenterCard': channel<z.ZodObject<Record<string, never>>, { markdown: string }>(
+    z.object({}).strict(),
+  ),
   /**
    * The whole pipeline (chest gate, lung segmenter, crop, classifier). heatmapLabel: the class the
    * heatmap explains; omitted = the predicted class. A film the gate turns away is a result too.
