@@ -8,7 +8,7 @@ import type { HeatmapGrid, LungOutlineGrid } from '../../shared/prediction';
 import { h } from '../app/dom';
 import { loadViewerImage, type LoadedViewerImage } from './image-loader';
 import { heatmapBounds, heatmapRgba } from './heatmap-colors';
-import { hasLungCells, lungOutlineSegments, type OutlineSegment } from './lung-outline';
+import { hasLungCells, lungOutlineSegments, type OutlineSegment } from '../../shared/lung-outline';
 import { paintNow } from './paint-now';
 import { overlayCorners } from './overlay-text';
 import { dragWindow, windowForPreset, type PresetId, type WindowLevel } from './presets';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LungOutlineGrid } from '../../shared/prediction';
+import type { LungOutlineGrid } from './prediction';
 import { hasLungCells, lungOutlineSegments, type OutlineSegment } from './lung-outline';
 
 /** A grid from rows of '#' (lung) and '.' (not lung). */

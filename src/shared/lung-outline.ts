@@ -1,5 +1,5 @@
-/** The boundary of the segmenter's lung cells, as line segments in source-image pixels (DOM-free). */
-import type { LungOutlineGrid } from '../../shared/prediction';
+/** The outline of the segmenter's lung cells as line segments in source-image pixels (DOM-free). */
+import type { LungOutlineGrid } from './prediction';
 
 /** One straight piece of the outline, from (x0, y0) to (x1, y1), in source-image pixels. */
 export interface OutlineSegment {
@@ -12,7 +12,7 @@ export interface OutlineSegment {
 /**
  * Traces every cell edge that separates a lung cell from a non-lung cell (or from outside the
  * grid), and joins neighbouring edges on the same grid line into one segment, so a straight run
- * of the border is one line. Cell (c, r) covers x in [c*imageWidth/gridWidth, (c+1)*...), y likewise.
+ * of the border is one line. Cell (c, r) covers x in [c, c+1) * imageWidth/gridWidth, y likewise.
  */
 export function lungOutlineSegments(grid: LungOutlineGrid): OutlineSegment[] {
   const { gridWidth: width, gridHeight: height, cells } = grid;
