@@ -43,7 +43,7 @@ FILL = 127.5
 FILM_CROP_PROBABILITY = 0.65
 # Weight of the loss that keeps the class-activation map neutral (equal for every class) where the
 # input is the constant fill: the model sees nothing there, so it must put no evidence there.
-CAM_NEUTRAL_WEIGHT = 0.2
+CAM_NEUTRAL_WEIGHT = 1.0
 LUNG_INPUT_SPEC = {
     "name": "image",
     "layout": "NCHW",

@@ -145,15 +145,22 @@ describe('plain Node: resolver + onnxruntime-node from app.asar.unpacked', () =>
     let tensor;
     let reference;
     try {
-      tensor = engine.preprocess(gray);
-      reference = await engine.classify(tensor);
+      // The whole pipeline (the default model crops to the lungs its segmenter finds).
+      const outcome = await engine.score(gray);
+      if (outcome.status !== 'scored') throw new Error(`sample not scored: ${outcome.gate.reason}`);
+      tensor = outcome.tensor;
+      reference = outcome;
     } finally {
       await engine.dispose();
     }
 
+    // Every model folder's graph (classifiers and the lung segmenter alike).
     const graphs: string[] = [];
     for (const dir of listModelFolders({ resourcesPath: resourcesDir })) {
-      graphs.push(join(dir, (await loadModelManifest(dir)).manifest.file));
+      const { file } = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+        file: string;
+      };
+      graphs.push(join(dir, file));
     }
     const tensorFile = join(layout.workDir, 'tensor.f32');
     writeFileSync(
