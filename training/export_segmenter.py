@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import subprocess
@@ -21,17 +20,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export import sha256  # noqa: E402
 from segmenter import INPUT_SPEC, TRAINING_DIR, ExportWrapper, LungUNet  # noqa: E402
 
 SEGMENTER_ID = "lungseg-unet-v1"
-
-
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def ort_parity(onnx_path: str, model: torch.nn.Module) -> float:

@@ -38,6 +38,7 @@ from lung_crop import lung_box_cells, lung_crop_gray, load_mask  # noqa: E402
 from metrics import classification_report  # noqa: E402
 from model import build, count_macs, count_params  # noqa: E402
 from preprocess import normalize  # noqa: E402
+from train import predict, recalibrate_bn  # noqa: E402
 
 FILL = 127.5
 FILM_CROP_PROBABILITY = 0.65
@@ -149,27 +150,6 @@ def clean_tensor(img: np.ndarray, mask: np.ndarray) -> torch.Tensor:
     if out is None:  # empty mask: the app's gate rejects such films; train on the whole film box
         out = lung_crop_gray(img.astype(np.float32), np.ones_like(mask), LUNG_INPUT_SPEC)
     return normalize(out[0], LUNG_INPUT_SPEC["normalization"], 1)
-
-
-@torch.no_grad()
-def recalibrate_bn(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 24) -> None:
-    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    saved = [m.momentum for m in bns]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None
-    model.train()
-    for i in range(0, len(x), batch_size):
-        model(x[i:i + batch_size])
-    for m, mom in zip(bns, saved):
-        m.momentum = mom
-    model.eval()
-
-
-@torch.no_grad()
-def predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 64) -> np.ndarray:
-    model.eval()
-    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).numpy()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -108,7 +108,7 @@ export function resizeArea(
 }
 
 /** Source index and weight per output index, torch bilinear with align_corners=False. */
-function bilinearTaps(
+export function bilinearTaps(
   inSize: number,
   outSize: number,
 ): { i0: Int32Array; i1: Int32Array; w1: Float64Array } {

@@ -4,6 +4,7 @@
  * `lungMaskAtImageSize` brings the result to the image's own pixels.
  */
 import type { LungPostprocessSpec } from '../../../shared/model-manifest';
+import { bilinearTaps } from '../preprocess';
 
 export interface LungComponent {
   /** Cells in the component (after hole filling). */
@@ -235,22 +236,8 @@ export function lungMaskAtImageSize(
       allowed[y * gw + x] = on;
     }
   }
-  const taps = (outSize: number, inSize: number) => {
-    const scale = inSize / outSize;
-    const i0 = new Int32Array(outSize);
-    const i1 = new Int32Array(outSize);
-    const w1 = new Float64Array(outSize);
-    for (let o = 0; o < outSize; o++) {
-      const src = Math.max((o + 0.5) * scale - 0.5, 0);
-      const lo = Math.min(Math.floor(src), inSize - 1);
-      i0[o] = lo;
-      i1[o] = Math.min(lo + 1, inSize - 1);
-      w1[o] = src - lo;
-    }
-    return { i0, i1, w1 };
-  };
-  const xs = taps(imageWidth, gw);
-  const ys = taps(imageHeight, gh);
+  const xs = bilinearTaps(gw, imageWidth);
+  const ys = bilinearTaps(gh, imageHeight);
   const out = new Uint8Array(imageWidth * imageHeight);
   for (let oy = 0; oy < imageHeight; oy++) {
     const y0 = ys.i0[oy];
