@@ -635,10 +635,16 @@ describe.skipIf(!modelAvailable)('batch screening', () => {
     const csvPath = join(work, 'triage.csv');
     app.harness.setNextSavePath(csvPath);
     await page.getByRole('button', { name: 'Export CSV…' }).click();
-    await expect.poll(() => existsSync(csvPath), { timeout: 10_000 }).toBe(true);
-    expect(
-      readFileSync(csvPath, 'utf8').split(/\r?\n/).filter(Boolean).length,
-    ).toBeGreaterThanOrEqual(7);
+    // Poll the content, not only the file's existence: it can exist before it is written.
+    await expect
+      .poll(
+        () =>
+          existsSync(csvPath)
+            ? readFileSync(csvPath, 'utf8').split(/\r?\n/).filter(Boolean).length
+            : 0,
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThanOrEqual(7);
     await expect.poll(() => page.textContent('.screening-message')).toContain('Saved to');
 
     const firstRow = page.locator('[data-testid="screening-row"].openable').first();
