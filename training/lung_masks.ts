@@ -13,9 +13,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
-import { openImage, toModelGray } from '../src/main/imaging';
-import { chestHeaderOf, createLungSegmenter } from '../src/main/inference/engine';
-import { headerVerdict, maskVerdict, measureLungMask } from '../src/main/inference/lungs/gate';
+import { decodeForModel } from '../src/main/decode-pool';
+import { createLungSegmenter } from '../src/main/inference/engine';
+import {
+  chestHeaderOf,
+  headerVerdict,
+  maskVerdict,
+  measureLungMask,
+} from '../src/main/inference/lungs/gate';
 import { toErrorInfo } from '../src/shared/errors';
 
 async function main(): Promise<void> {
@@ -44,9 +49,8 @@ async function main(): Promise<void> {
   try {
     for (const [i, item] of items.entries()) {
       try {
-        const image = await openImage(item.path);
-        const frame = await image.decodeFrame(0);
-        const gray = { data: toModelGray(frame, image.metadata), width: frame.columns, height: frame.rows };
+        const image = await decodeForModel(item.path);
+        const gray = { data: image.gray, width: image.width, height: image.height };
         const seg = await segmenter.segment(gray);
         const { mask } = seg;
         if (values.out) {
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
           width: gray.width,
           height: gray.height,
           ...measureLungMask(mask),
-          header: headerVerdict(chestHeaderOf(image.metadata)),
+          header: headerVerdict(chestHeaderOf(image)),
           gate: maskVerdict(mask, segmenter.manifest.gate),
         });
       } catch (error) {

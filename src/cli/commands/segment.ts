@@ -9,9 +9,13 @@ import { CodedError } from '../../shared/errors';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import { openImage, toModelGray } from '../../main/imaging';
 import { createInferenceEngine, defaultModelDir } from '../../main/inference';
-import { chestHeaderOf } from '../../main/inference/engine';
 import { encodeGrayPng } from '../../main/inference/heatmap-image';
-import { headerVerdict, maskVerdict, measureLungMask } from '../../main/inference/lungs/gate';
+import {
+  chestHeaderOf,
+  headerVerdict,
+  maskVerdict,
+  measureLungMask,
+} from '../../main/inference/lungs/gate';
 import { lungSquare } from '../../main/inference/lungs/lung-crop';
 import { lungBoxCells, lungMaskAtImageSize } from '../../main/inference/lungs/postprocess';
 import { UsageError, type CliCommand } from '../command';
@@ -83,6 +87,13 @@ export const segmentCommand: CliCommand = {
         const byHeader = headerVerdict(chestHeaderOf(image.metadata));
         const gate = byHeader.accepted ? maskVerdict(mask, segmenter.manifest.gate) : byHeader;
         const box = lungBoxCells(mask);
+        // A box of segmenter cells [x0, x1) x [y0, y1) as the image pixels it covers.
+        const toPixels = (b: { x0: number; y0: number; x1: number; y1: number }) => ({
+          x: Math.floor(b.x0 * sx),
+          y: Math.floor(b.y0 * sy),
+          width: Math.ceil(b.x1 * sx) - Math.floor(b.x0 * sx),
+          height: Math.ceil(b.y1 * sy) - Math.floor(b.y0 * sy),
+        });
         const sx = gray.width / mask.width;
         const sy = gray.height / mask.height;
         const crop = engine.manifest.input.crop;
@@ -105,21 +116,9 @@ export const segmentCommand: CliCommand = {
                     ? 'image-left (patient right)'
                     : 'image-right (patient left)',
                 areaPixels: Math.round(c.area * sx * sy),
-                box: {
-                  x: Math.floor(c.x0 * sx),
-                  y: Math.floor(c.y0 * sy),
-                  width: Math.ceil(c.x1 * sx) - Math.floor(c.x0 * sx),
-                  height: Math.ceil(c.y1 * sy) - Math.floor(c.y0 * sy),
-                },
+                box: toPixels(c),
               })),
-              lungBox: box
-                ? {
-                    x: Math.floor(box.x0 * sx),
-                    y: Math.floor(box.y0 * sy),
-                    width: Math.ceil(box.x1 * sx) - Math.floor(box.x0 * sx),
-                    height: Math.ceil(box.y1 * sy) - Math.floor(box.y0 * sy),
-                  }
-                : null,
+              lungBox: box ? toPixels(box) : null,
               crop:
                 crop.kind === 'lung-box-square'
                   ? lungSquare(mask, gray.width, gray.height, crop.margin)

@@ -8,10 +8,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
-import { openImage, toModelGray } from '../imaging';
 import type { GrayImage, InferenceEngine } from '../inference';
-import { chestHeaderOf } from '../inference/engine';
-import type { ChestHeader } from '../inference/lungs/gate';
+import { decodeForModel } from '../decode-pool';
+import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
 import { preprocessLungCrop } from '../inference/lungs/lung-crop';
 import { lungMaskAtImageSize } from '../inference/lungs/postprocess';
 import {
@@ -116,14 +115,9 @@ interface DecodedEntry {
 }
 
 async function decodeEntry(path: string): Promise<DecodedEntry> {
-  const image = await openImage(path);
-  const frame = await image.decodeFrame(0);
-  const gray = {
-    data: toModelGray(frame, image.metadata),
-    width: frame.columns,
-    height: frame.rows,
-  };
-  return { gray, header: chestHeaderOf(image.metadata), fileBytes: (await stat(path)).size };
+  const image = await decodeForModel(path);
+  const gray = { data: image.gray, width: image.width, height: image.height };
+  return { gray, header: chestHeaderOf(image), fileBytes: (await stat(path)).size };
 }
 
 export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationOutcome> {

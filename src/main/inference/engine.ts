@@ -27,7 +27,13 @@ import {
   MANIFEST_FILE_NAME,
   verifyGraphChecksum,
 } from './manifest';
-import { ACCEPTED, headerVerdict, maskVerdict, type ChestHeader } from './lungs/gate';
+import {
+  ACCEPTED,
+  chestHeaderOf,
+  headerVerdict,
+  maskVerdict,
+  type ChestHeader,
+} from './lungs/gate';
 import { preprocessLungCrop } from './lungs/lung-crop';
 import { segmenterFromManifest, type LungSegmenter, type Segmentation } from './lungs/segmenter';
 import { findRepoRoot, listModelFolders, modelRoots, type ModelLookup } from '../resources';
@@ -124,17 +130,6 @@ export interface InferenceEngine {
     fetches: string[],
   ): Promise<{ outputs: Record<string, Float32Array>; runMs: number }>;
   dispose(): Promise<void>;
-}
-
-/** The header fields of a decoded image that the chest gate reads (null for PNG/JPEG). */
-export function chestHeaderOf(metadata: ImageMetadata): ChestHeader | null {
-  if (metadata.sourceKind !== 'dicom') return null;
-  return {
-    modality: metadata.modality,
-    bodyPartExamined: metadata.bodyPartExamined,
-    viewPosition: metadata.viewPosition,
-    imageType: metadata.imageType,
-  };
 }
 
 /** `kind` and `createdAt` of a model folder's manifest (unreadable manifests: null). */

@@ -14,7 +14,7 @@ import type {
 } from '../../shared/screening';
 import { createDecodePool, fileErrorInfo, type DecodePool } from '../decode-pool';
 import type { InferenceEngine } from '../inference';
-import type { ChestHeader } from '../inference/lungs/gate';
+import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
 import type { GrayImage } from '../inference/preprocess';
 import { ScreeningSources, type ScreeningItem } from './sources';
 import {
@@ -141,17 +141,8 @@ async function prepare(item: ScreeningItem, pool: DecodePool): Promise<Prepared>
   try {
     // Multi-frame files: frame 0 is screened.
     const image = await pool.decodeForModel(item.path);
-    const header: ChestHeader | null =
-      image.sourceKind === 'dicom'
-        ? {
-            modality: image.modality,
-            bodyPartExamined: image.bodyPartExamined,
-            viewPosition: image.viewPosition,
-            imageType: image.imageType,
-          }
-        : null;
     const gray = { data: image.gray, width: image.width, height: image.height };
-    return { item, started, film: { gray, header }, error: null };
+    return { item, started, film: { gray, header: chestHeaderOf(image) }, error: null };
   } catch (error) {
     return { item, started, film: null, error: fileErrorInfo(error) };
   }

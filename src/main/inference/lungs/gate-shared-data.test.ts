@@ -10,10 +10,10 @@ import { basename, join, relative } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImage, toModelGray } from '../../imaging';
-import { chestHeaderOf, createLungSegmenter } from '../engine';
+import { createLungSegmenter } from '../engine';
 import type { LungSegmenter } from './segmenter';
 import { CXR_IMAGES, DICOM_DIR, SEGMENTER_DIR } from '../test-support';
-import { headerVerdict, maskVerdict, measureLungMask } from './gate';
+import { chestHeaderOf, headerVerdict, maskVerdict, measureLungMask } from './gate';
 
 /**
  * Chest films the gate turns away (2 of 1,449), both Hannover COVID-19 CRs with dense opacities:

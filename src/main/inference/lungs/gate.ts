@@ -3,6 +3,7 @@
  * ultrasound, a lateral film or a hand is not scored), then from the segmenter's lung mask (two lung
  * fields of plausible size, position and shape). A rejection is a verdict, never an exception.
  */
+import type { ImageMetadata } from '../../../shared/imaging';
 import type { ChestGateSpec } from '../../../shared/model-manifest';
 import type { ChestGateVerdict } from '../../../shared/prediction';
 import { lungArea, lungBoxCells, type LungMask } from './postprocess';
@@ -13,6 +14,18 @@ export interface ChestHeader {
   bodyPartExamined?: string;
   viewPosition?: string;
   imageType?: string[];
+}
+
+/** The header fields of an image that the gate reads (null for PNG/JPEG). */
+export function chestHeaderOf(
+  metadata: Pick<
+    ImageMetadata,
+    'sourceKind' | 'modality' | 'bodyPartExamined' | 'viewPosition' | 'imageType'
+  >,
+): ChestHeader | null {
+  if (metadata.sourceKind !== 'dicom') return null;
+  const { modality, bodyPartExamined, viewPosition, imageType } = metadata;
+  return { modality, bodyPartExamined, viewPosition, imageType };
 }
 
 export const ACCEPTED: ChestGateVerdict = {
