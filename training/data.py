@@ -135,6 +135,24 @@ def augment_gray(img: np.ndarray, rng: np.random.Generator, spec: dict = DEFAULT
     return F.adaptive_avg_pool2d(t, (spec["height"], spec["width"]))[0]
 
 
+def random_affine_grid(shape, gen: torch.Generator, degrees: float, scale: tuple[float, float],
+                       shift: float) -> torch.Tensor:
+    """Sampling grid of a random rotation (+-degrees), zoom, horizontal flip and shift (fraction of
+    the size) per image of a [B, C, h, w] batch; draws in a fixed order, so seeded runs repeat."""
+    b = shape[0]
+
+    def u(lo, hi):
+        return lo + (hi - lo) * torch.rand(b, generator=gen)
+
+    ang = u(-degrees, degrees) * math.pi / 180
+    zoom = u(*scale)
+    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(ang) / zoom, torch.sin(ang) / zoom
+    theta = torch.stack([torch.stack([cos * flip, -sin, u(-shift, shift)], 1),
+                         torch.stack([sin * flip, cos, u(-shift, shift)], 1)], 1)
+    return F.affine_grid(theta, list(shape), align_corners=False)
+
+
 def augment_batch(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Photometric + geometric augmentation of a [B,1,h,w] batch in 0..255 (before normalisation)."""
     b = x.shape[0]
@@ -143,13 +161,7 @@ def augment_batch(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         return lo + (hi - lo) * torch.rand(n, generator=gen)
 
     # Geometric: rotation +-10 deg, translation +-8%, zoom 0.9..1.1, horizontal flip.
-    ang = u(-10, 10) * math.pi / 180
-    scale = u(0.9, 1.1)
-    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
-    cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
-    theta = torch.stack([torch.stack([cos * flip, -sin, u(-0.08, 0.08)], 1),
-                         torch.stack([sin * flip, cos, u(-0.08, 0.08)], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    grid = random_affine_grid(x.shape, gen, degrees=10, scale=(0.9, 1.1), shift=0.08)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     # Photometric: gamma 0.7..1.5, contrast 0.75..1.25, intensity shift +-20 grey levels.
     v = (x / 255.0).clamp(0, 1)

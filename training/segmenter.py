@@ -32,6 +32,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import random_affine_grid  # noqa: E402
+
 TRAINING_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(TRAINING_DIR)
 LUNGS_DIR = os.path.join(REPO_ROOT, "..", "shared", "data", "lungs")
@@ -171,13 +174,7 @@ def augment_batch(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tup
     def u(lo, hi):
         return lo + (hi - lo) * torch.rand(b, generator=gen)
 
-    ang = u(-12, 12) * math.pi / 180
-    scale = u(0.85, 1.2)
-    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
-    cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
-    theta = torch.stack([torch.stack([cos * flip, -sin, u(-0.08, 0.08)], 1),
-                         torch.stack([sin * flip, cos, u(-0.08, 0.08)], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    grid = random_affine_grid(x.shape, gen, degrees=12, scale=(0.85, 1.2), shift=0.08)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     y = F.grid_sample(y, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     v = (x / 255.0).clamp(0, 1)

@@ -32,8 +32,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import (TRAINING_DIR, balanced_batches, load_gray_cache, random_border,  # noqa: E402
-                  random_downscale_jpeg, read_split)
+from data import (TRAINING_DIR, balanced_batches, load_gray_cache, random_affine_grid,  # noqa: E402
+                  random_border, random_downscale_jpeg, read_split)
 from lung_crop import lung_box_cells, lung_crop_gray, load_mask  # noqa: E402
 from metrics import classification_report  # noqa: E402
 from model import build, count_macs, count_params  # noqa: E402
@@ -127,13 +127,7 @@ def augment_batch(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     def u(lo, hi):
         return lo + (hi - lo) * torch.rand(b, generator=gen)
 
-    ang = u(-10, 10) * math.pi / 180
-    scale = u(0.9, 1.12)
-    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
-    cos, sin = torch.cos(ang) / scale, torch.sin(ang) / scale
-    theta = torch.stack([torch.stack([cos * flip, -sin, u(-0.06, 0.06)], 1),
-                         torch.stack([sin * flip, cos, u(-0.06, 0.06)], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    grid = random_affine_grid(x.shape, gen, degrees=10, scale=(0.9, 1.12), shift=0.06)
     x = F.grid_sample(x - FILL, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + FILL
     outside = (x - FILL).abs() < 1e-3
     v = (x / 255.0).clamp(0, 1)
