@@ -104,6 +104,66 @@ export interface ModelProvenance {
   [key: string]: unknown;
 }
 
+/**
+ * Temperature scaling, fitted by training on a calibration part of the TRAINING patients (never on
+ * the split whose figures are reported): calibrated probabilities = softmax(logits / temperature).
+ * Needs `outputs.logits`. The engine applies it once, for every caller; a model without it is
+ * shown as "uncalibrated". (`fitted_on` is spelled as the issues and the Python writer spell it.)
+ */
+export interface ModelCalibration {
+  method: 'temperature';
+  /** > 0; 1 = no change. */
+  temperature: number;
+  /** Plain words: which films, how many, and the fit's figures, e.g. "calibration part of the training patients (n=812), NLL 0.61 -> 0.48". */
+  fitted_on: string;
+}
+
+/**
+ * Statistics of the training films' pooled features, so the app can tell a film unlike the
+ * training films ("unfamiliar"). Pooled features = the global average over h, w of
+ * `outputs.features` ([N, K, h, w] -> K values). With m = mean, u_i = components (unit rows),
+ * l_i = variances, p_i = (x - m).u_i and r = (x - m) - sum_i p_i u_i:
+ *   distance = sqrt( sum_i p_i^2 / l_i + |r|^2 / residualVariance ) / sqrt(K)
+ * (a PCA-subspace Mahalanobis distance plus a residual term, scaled so a typical training film is
+ * near 1). A film is unfamiliar when distance > `unfamiliarAbove`.
+ */
+export interface ModelFeatureStatistics {
+  method: 'pca-mahalanobis';
+  /** Which output is pooled; always `outputs.features` today. */
+  pooledFrom: 'features-global-average';
+  /** K. */
+  dimension: number;
+  mean: number[];
+  /** k x K principal axes (k <= K). */
+  components: number[][];
+  /** k variances, one per component (> 0). */
+  variances: number[];
+  /** Per-dimension variance of the residual outside the k components (> 0). */
+  residualVariance: number;
+  /** Distances of training films at these quantiles (q in 0..1), for "how unusual" wording. */
+  distanceQuantiles: { q: number; distance: number }[];
+  /** Distance above which a film is `unfamiliar` (e.g. the 0.995 quantile of held-out training films). */
+  unfamiliarAbove: number;
+  /**
+   * Optional: mean P(lung) of the segmenter inside its mask below which an accepted film is still
+   * called unfamiliar (the gate's own limit rejects below `gate.minMeanProbability`).
+   */
+  minSegmenterConfidence?: number;
+  /** Plain words: which films (training patients only) and how many. */
+  fitted_on: string;
+}
+
+/**
+ * How the verdict (`call` / `uncertain` / `unfamiliar`, src/shared/verdict.ts) is decided for this
+ * model. Absent: the defaults in src/shared/verdict.ts.
+ */
+export interface ModelVerdictRule {
+  /** A `call` needs the top probability at least this far above the second one. */
+  margin: number;
+  /** Plain words: how the margin was chosen (never on the reported split). */
+  chosenOn: string;
+}
+
 /** The models a classifier needs before it (found as sibling folders by id). */
 export interface ModelPipelineSpec {
   /** Id of the lung-field segmenter model folder; its mask drives the chest gate and the crop. */
@@ -132,6 +192,11 @@ export interface ModelManifest {
   intendedUse: string;
   provenance: ModelProvenance;
   pipeline?: ModelPipelineSpec;
+  /** Absent = uncalibrated (shown as such). */
+  calibration?: ModelCalibration;
+  /** Absent = the app cannot say "unfamiliar" from features (only from the segmenter, if any). */
+  featureStatistics?: ModelFeatureStatistics;
+  verdictRule?: ModelVerdictRule;
 }
 
 /** Post-processing of the segmenter's P(lung) grid (src/main/inference/lungs/postprocess.ts). */

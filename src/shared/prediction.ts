@@ -1,4 +1,6 @@
 /** Inference results shared by the engine, the CLI, screening and the prediction panel. */
+import type { Verdict } from './verdict';
+import type { ModelCalibration } from './model-manifest';
 
 export type ExecutionProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
 
@@ -75,6 +77,13 @@ export interface PredictionResult {
     totalMs: number;
   };
   heatmap?: HeatmapGrid;
+  /**
+   * call / uncertain / unfamiliar (src/shared/verdict.ts). Optional only until the engine fills it
+   * on every path (issue 17); then required.
+   */
+  verdict?: Verdict;
+  /** The temperature applied to `probabilities`; null = the model is uncalibrated. */
+  calibration?: ModelCalibration | null;
 }
 
 /** Why the chest gate turned a film away (no probabilities are computed for it). */
