@@ -4,12 +4,10 @@
  * use. Thumbnails (someone is looking) go ahead of batch decodes. The pool queues paths only:
  * callers bound how many decoded results they hold (screening keeps a fixed number in flight).
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CodedError } from '../../shared/errors';
+import { spawnEntryWorker } from '../workers/spawn-entry-worker';
 import type { DecodeReply, DecodeRequest, DecodeTask } from './protocol';
 import type { GrayRaster, ModelGrayImage } from './tasks';
 
@@ -32,14 +30,11 @@ export function defaultDecodePoolSize(cores: number = availableParallelism()): n
 
 /** The built `decode-worker.js` beside the bundle, else the TypeScript entry through tsx. */
 function spawnDecodeWorker(): Worker {
-  const built = join(__dirname, 'decode-worker.js');
-  if (existsSync(built)) return new Worker(built);
-  const source = join(__dirname, 'decode-worker.ts');
-  if (!existsSync(source))
-    throw new CodedError('INTERNAL_ERROR', `Decode worker script not found (looked for ${built})`);
-  const tsxApi = createRequire(source).resolve('tsx/cjs/api');
-  const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(source)});`;
-  return new Worker(bootstrap, { eval: true });
+  return spawnEntryWorker({
+    name: 'decode-worker',
+    callerDir: __dirname,
+    missingCode: 'INTERNAL_ERROR',
+  });
 }
 
 interface Job {

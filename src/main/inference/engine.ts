@@ -4,9 +4,8 @@
  * optional heatmap registered to the original image.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CodedError } from '../../shared/errors';
 import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
 import type { ModelManifest } from '../../shared/model-manifest';
@@ -37,6 +36,7 @@ import {
 import { preprocessLungCrop } from './lungs/lung-crop';
 import { segmenterFromManifest, type LungSegmenter, type Segmentation } from './lungs/segmenter';
 import { findRepoRoot, listModelFolders, modelRoots, type ModelLookup } from '../resources';
+import { spawnEntryWorker } from '../workers/spawn-entry-worker';
 import { disableOnnxruntimeTelemetry } from '../offline/onnxruntime-telemetry';
 import { readEvaluationSummary } from './evaluation-summary';
 import { defaultIntraOpThreads, platformProviderOrder } from './providers';
@@ -168,29 +168,16 @@ export function defaultModelDir(lookup: ModelLookup = {}): string {
   );
 }
 
-/**
- * Starts the worker. A build ships `ort-worker.js` beside the main bundle (electron-vite entry
- * `ort-worker`); from sources (tsx, vitest, or a build without that entry run inside the repo)
- * the TypeScript file is loaded through tsx's CommonJS hook.
- */
+/** Starts the worker (`ort-worker.js` in a build, `ort-worker.ts` from sources; see spawnEntryWorker). */
 function spawnOrtWorker(): Worker {
   disableOnnxruntimeTelemetry();
-  const built = join(__dirname, 'ort-worker.js');
-  if (existsSync(built)) return new Worker(built);
   const appRoot = findRepoRoot(__dirname);
-  const source = [
-    join(__dirname, 'ort-worker.ts'),
-    ...(appRoot ? [join(appRoot, 'src', 'main', 'inference', 'ort-worker.ts')] : []),
-  ].find((candidate) => existsSync(candidate));
-  if (!source) {
-    throw new CodedError(
-      'INFERENCE_FAILED',
-      `Inference worker script not found (looked for ${built})`,
-    );
-  }
-  const tsxApi = createRequire(source).resolve('tsx/cjs/api');
-  const bootstrap = `require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(source)});`;
-  return new Worker(bootstrap, { eval: true });
+  return spawnEntryWorker({
+    name: 'ort-worker',
+    callerDir: __dirname,
+    sourceDirs: appRoot ? [join(appRoot, 'src', 'main', 'inference')] : [],
+    missingCode: 'INFERENCE_FAILED',
+  });
 }
 
 type ReadyReply = Extract<WorkerReply, { type: 'ready' }>;
