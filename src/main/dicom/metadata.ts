@@ -12,6 +12,7 @@ import type {
   VoiWindow,
 } from '../../shared/imaging';
 import {
+  elementBytes,
   numberValue,
   numbers,
   personName,
@@ -21,6 +22,7 @@ import {
   uint16,
 } from './attributes';
 import type { DicomFile } from './parse';
+import { expandSegmentedLut } from './segmented-lut';
 
 const PHOTOMETRICS: readonly PhotometricInterpretation[] = [
   'MONOCHROME1',
@@ -89,20 +91,51 @@ function readWindows(voiSource: DataSet, decoder: TextDecoder): VoiWindow[] {
   return windows;
 }
 
+/** A palette channel from its segmented data (0028,122x), expanded to a plain table. */
+function readSegmentedChannel(
+  dataSet: DataSet,
+  descriptorTag: string,
+  segmentedTag: string,
+): LookupTable | undefined {
+  const entriesRaw = uint16(dataSet, descriptorTag, 0);
+  const firstRaw = uint16(dataSet, descriptorTag, 1);
+  const bits = uint16(dataSet, descriptorTag, 2);
+  const bytes = elementBytes(dataSet, segmentedTag);
+  if (entriesRaw === undefined || firstRaw === undefined || bits === undefined || !bytes) {
+    return undefined;
+  }
+  const length = entriesRaw === 0 ? 65536 : entriesRaw;
+  let words: ArrayLike<number>;
+  if (bits <= 8) {
+    words = bytes;
+  } else {
+    const count = bytes.length >> 1;
+    const values = new Array<number>(count);
+    for (let i = 0; i < count; i++) values[i] = dataSet.uint16(segmentedTag, i) ?? 0;
+    words = values;
+  }
+  const data = expandSegmentedLut(words, length, bits <= 8 ? 1 : 2);
+  return { length, firstValueMapped: firstRaw, bitsPerEntry: bits, data };
+}
+
 function readPalette(dataSet: DataSet, source: string): PaletteLuts {
-  const channel = (descriptor: string, data: string, name: string): LookupTable => {
-    const lut = readLookupTable(dataSet, descriptor, data, false);
+  const channel = (
+    descriptor: string,
+    data: string,
+    segmented: string,
+    name: string,
+  ): LookupTable => {
+    const lut =
+      readLookupTable(dataSet, descriptor, data, false) ??
+      readSegmentedChannel(dataSet, descriptor, segmented);
     if (!lut)
-      throw new CodedError(
-        'UNSUPPORTED_PHOTOMETRIC',
-        `${source}: ${name} palette LUT missing or segmented`,
-      );
+      throw new CodedError('UNSUPPORTED_PHOTOMETRIC', `${source}: ${name} palette LUT missing`);
     return lut;
   };
   return {
-    red: channel('x00281101', 'x00281201', 'red'),
-    green: channel('x00281102', 'x00281202', 'green'),
-    blue: channel('x00281103', 'x00281203', 'blue'),
+    red: channel('x00281101', 'x00281201', 'x00281221', 'red'),
+    green: channel('x00281102', 'x00281202', 'x00281222', 'green'),
+    blue: channel('x00281103', 'x00281203', 'x00281223', 'blue'),
   };
 }
 
