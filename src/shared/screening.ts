@@ -1,6 +1,7 @@
 /** Batch screening types shared by the service, the CLI and the screening view. */
 import type { ErrorCode } from './errors';
 import type { ExecutionProviderName } from './prediction';
+import type { Verdict } from './verdict';
 
 /** `rejected`: the chest gate turned the film away (errorCode says why); no probabilities. */
 export type ScreeningRowStatus = 'ok' | 'error' | 'rejected';
@@ -19,6 +20,11 @@ export interface ScreeningRow {
   modelId: string;
   executionProvider: ExecutionProviderName | null;
   ms: number;
+  /**
+   * call / uncertain / unfamiliar for scored rows (null otherwise). Absent in rows stored before
+   * the verdict existed; those rows are read, sorted and exported without one.
+   */
+  verdict?: Verdict | null;
 }
 
 export type ScreeningState = 'scanning' | 'running' | 'finished' | 'cancelled' | 'failed';

@@ -1,6 +1,8 @@
 /** Screening results as files: triage order, CSV (fixed columns) and JSON. */
 import { stringify } from 'csv-stringify/sync';
 import type { ScreeningRow } from '../../shared/screening';
+import { compareTriageKeys, triageKey } from '../../shared/triage-order';
+import type { Verdict } from '../../shared/verdict';
 
 export const CSV_COLUMNS = [
   'path',
@@ -13,6 +15,11 @@ export const CSV_COLUMNS = [
   'model_id',
   'execution_provider',
   'ms',
+  // The verdict (src/shared/verdict.ts), after the older columns so readers by position still work.
+  'verdict',
+  'verdict_label',
+  'verdict_reason',
+  'site_profile',
 ] as const;
 
 /** Probability of `label` in a row (null for error rows or a model without that label). */
@@ -22,19 +29,25 @@ export function probabilityOf(row: ScreeningRow, labels: string[], label: string
 }
 
 /**
- * Triage order: P(COVID-19) descending, then path; then films the chest gate turned away, then
- * error rows (each by path).
+ * Triage order (src/shared/triage-order.ts): films that need a look (COVID-19 calls, uncertain,
+ * unfamiliar) by P(COVID-19) descending, then confident calls of another class likewise, then
+ * films the chest gate turned away, then error rows; ties by path.
  */
 export function sortForTriage(rows: ScreeningRow[], labels: string[]): ScreeningRow[] {
-  const score = (row: ScreeningRow): number =>
-    row.status === 'ok'
-      ? (probabilityOf(row, labels, 'COVID-19') ?? -1)
-      : row.status === 'rejected'
-        ? -2
-        : -3;
-  return [...rows].sort(
-    (a, b) => score(b) - score(a) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
-  );
+  return rows
+    .map((row) => ({ row, key: triageKey(row, labels) }))
+    .sort(
+      (a, b) =>
+        compareTriageKeys(a.key, b.key) ||
+        (a.row.path < b.row.path ? -1 : a.row.path > b.row.path ? 1 : 0),
+    )
+    .map((entry) => entry.row);
+}
+
+/** "<profile> (<label> >= <threshold>)" when a site profile's operating point decided the verdict. */
+export function siteProfileCell(verdict: Verdict | null | undefined): string {
+  const point = verdict?.operatingPoint;
+  return point ? `${point.profileName} (${point.label} >= ${point.threshold})` : '';
 }
 
 function formatProbability(value: number | null): string {
@@ -53,6 +66,10 @@ export function rowsToCsv(rows: ScreeningRow[], labels: string[]): string {
     row.modelId,
     row.executionProvider ?? '',
     row.ms.toFixed(1),
+    row.verdict?.kind ?? '',
+    row.verdict?.label ?? '',
+    row.verdict?.reason ?? '',
+    siteProfileCell(row.verdict),
   ]);
   return stringify(records, { header: true, columns: [...CSV_COLUMNS] });
 }

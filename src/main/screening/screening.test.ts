@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from
 import type { ScreeningProgress, ScreeningRow } from '../../shared/screening';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
 import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../inference/test-support';
-import { rowsToCsv } from './export';
+import { parse } from 'csv-parse/sync';
+import { CSV_COLUMNS, rowsToCsv } from './export';
 import { runScreening } from './service';
 import { readAllRows } from './store';
 
@@ -174,12 +175,25 @@ describe('batch screening of the shared DICOM folder and all shared chest X-rays
     expect(progress.some((p) => p.state === 'running' && p.etaSeconds !== null)).toBe(true);
     const csv = rowsToCsv(rows, engine.manifest.labels).trim().split('\n');
     expect(csv[0]).toBe(
-      'path,status,error_code,p_normal,p_pneumonia,p_covid19,prediction,model_id,execution_provider,ms',
+      'path,status,error_code,p_normal,p_pneumonia,p_covid19,prediction,model_id,execution_provider,ms,verdict,verdict_label,verdict_reason,site_profile',
     );
+    expect(csv[0].split(',')).toEqual([...CSV_COLUMNS]);
     expect(csv).toHaveLength(rows.length + 1);
+    // Triage order (src/shared/triage-order.ts), read back from the CSV itself: films that need a
+    // look, then confident calls of another class, each by P(COVID-19) descending.
+    const records = parse(csv.join('\n'), { columns: true }) as Record<string, string>[];
+    const scoredGroups = [0, 1].map((group) =>
+      records
+        .filter((r) => r.status === 'ok')
+        .filter((r) => Number(r.verdict === 'call' && r.verdict_label !== 'COVID-19') === group),
+    );
+    const okInCsv = records.filter((r) => r.status === 'ok');
+    expect(okInCsv).toEqual([...scoredGroups[0], ...scoredGroups[1]]);
+    for (const group of scoredGroups) {
+      const p = group.map((r) => Number(r.p_covid19));
+      expect([...p].sort((a, b) => b - a)).toEqual(p);
+    }
     const covid = csv.slice(1).map((line) => line.split(','));
-    const okRows = covid.filter((c) => c[1] === 'ok').map((c) => Number(c[5]));
-    expect([...okRows].sort((a, b) => b - a)).toEqual(okRows);
     // Scored rows first, then the films the gate turned away, then errors.
     const firstRejected = covid.findIndex((c) => c[1] === 'rejected');
     const firstError = covid.findIndex((c) => c[1] === 'error');

@@ -1,5 +1,7 @@
 /** Wording for the prediction panel (DOM-free). */
+import type { ModelCalibration } from '../../shared/model-manifest';
 import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import { VERDICT_WORDS, type OperatingPoint, type Verdict } from '../../shared/verdict';
 
 export function formatPercent(probability: number): string {
   const percent = probability * 100;
@@ -64,4 +66,59 @@ const RADIOGRAPH_MODALITIES = new Set(['CR', 'DX', 'DR', 'RG']);
 export function modalityCaution(sourceKind: string, modality: string | undefined): string | null {
   if (sourceKind !== 'dicom' || !modality || RADIOGRAPH_MODALITIES.has(modality)) return null;
   return `Modality ${modality}: not a chest radiograph. The model was made for chest X-rays, so its opinion here means nothing.`;
+}
+
+/** What the panel says about the verdict: a headline, the rule's reason, and what to make of it. */
+export interface VerdictWording {
+  /** "Call: COVID-19", "Uncertain" or "Unfamiliar film". */
+  headline: string;
+  /** The rule's reason without the repeated kind, e.g. "normal leads by only 0.10 (a call needs 0.20)." */
+  reason: string;
+  /** How to read it. */
+  advice: string;
+}
+
+const VERDICT_ADVICE: Record<Verdict['kind'], string> = {
+  call: 'The top class is above its threshold and clearly ahead of the others.',
+  uncertain: 'No class is clearly ahead: treat the scores as a coin toss, not a finding.',
+  unfamiliar:
+    'This film is unlike the films the model was trained on: its scores may not apply here.',
+};
+
+export function verdictWording(verdict: Verdict): VerdictWording {
+  const words = VERDICT_WORDS[verdict.kind];
+  const headline = verdict.kind === 'call' && verdict.label ? `${words}: ${verdict.label}` : words;
+  // decideVerdict starts uncertain/unfamiliar reasons with the kind; the headline already says it.
+  const withoutKind = verdict.reason.startsWith(`${words}: `)
+    ? verdict.reason.slice(words.length + 2)
+    : verdict.reason;
+  const reason = withoutKind.charAt(0).toUpperCase() + withoutKind.slice(1);
+  return { headline, reason, advice: VERDICT_ADVICE[verdict.kind] };
+}
+
+/**
+ * Whether the probabilities are calibrated. `undefined` (an engine that does not say) reads as
+ * uncalibrated: the panel never claims a calibration it cannot name.
+ */
+export function calibrationWording(calibration: ModelCalibration | null | undefined): {
+  short: string;
+  detail: string;
+} {
+  if (!calibration) {
+    return {
+      short: 'uncalibrated',
+      detail:
+        'Uncalibrated: the model carries no calibration, so 70% does not mean right 7 times in 10.',
+    };
+  }
+  return {
+    short: `calibrated (temperature ${calibration.temperature.toFixed(2)})`,
+    detail: `Calibrated by temperature scaling (T = ${calibration.temperature.toFixed(2)}), fitted on ${calibration.fitted_on.replace(/\.$/, '')}.`,
+  };
+}
+
+/** The site profile in use, named, with the threshold it sets; null when none is. */
+export function siteProfileSentence(point: OperatingPoint | null | undefined): string | null {
+  if (!point) return null;
+  return `Site profile “${point.profileName}”: ${point.label} is called at or above ${formatPercentFine(point.threshold)} (the site’s own threshold).`;
 }

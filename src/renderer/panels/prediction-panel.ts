@@ -1,18 +1,23 @@
 /**
- * The model's opinion on the image on screen: probabilities, threshold, heatmap and lung-outline
+ * The model's opinion on the image on screen: the verdict (call / uncertain / unfamiliar) in plain
+ * words, the probabilities (calibrated or not), the site profile in use, heatmap and lung-outline
  * controls, or the chest gate's plain-words reason for not scoring it.
  */
 import type { CodedErrorInfo } from '../../shared/errors';
 import type { AnalysisResult, PredictionResult, RejectedFilm } from '../../shared/prediction';
+import type { Verdict } from '../../shared/verdict';
 import { clear, h } from '../app/dom';
 import { colorForValue, TRANSPARENT_BELOW } from '../viewer/heatmap-colors';
 import { describeError } from './error-messages';
 import {
+  calibrationWording,
   formatPercent,
   providerName,
   rejectionSentences,
+  siteProfileSentence,
   thresholdSentence,
   timingSentence,
+  verdictWording,
 } from './prediction-format';
 
 export interface PredictionPanelEvents {
@@ -138,6 +143,7 @@ export class PredictionPanel {
     this.root.dataset.state = 'idle';
     this.exportButton.disabled = true;
     delete this.root.dataset.result;
+    delete this.root.dataset.verdict;
     this.status.textContent = 'Open an image to see the model’s opinion.';
     clear(this.result);
   }
@@ -146,6 +152,7 @@ export class PredictionPanel {
     this.root.dataset.state = 'running';
     this.exportButton.disabled = true;
     delete this.root.dataset.result;
+    delete this.root.dataset.verdict;
     clear(this.status);
     this.status.append(
       h('span', { className: 'spinner', attrs: { 'aria-hidden': 'true' } }),
@@ -157,6 +164,7 @@ export class PredictionPanel {
     this.root.dataset.state = 'error';
     this.exportButton.disabled = true;
     delete this.root.dataset.result;
+    delete this.root.dataset.verdict;
     this.showLungControls(false);
     const described = describeError(error);
     clear(this.status);
@@ -203,6 +211,9 @@ export class PredictionPanel {
     this.root.dataset.state = 'done';
     this.exportButton.disabled = false;
     this.root.dataset.result = result.status;
+    if (result.status === 'scored' && result.verdict)
+      this.root.dataset.verdict = result.verdict.kind;
+    else delete this.root.dataset.verdict;
     clear(this.status);
     clear(this.result);
     this.showLungControls(result.lungs !== undefined);
@@ -233,20 +244,33 @@ export class PredictionPanel {
   }
 
   private showScored(result: PredictionResult, caution: string | null): void {
+    const verdict = result.verdict ?? null;
+    // Only a confident call gets the bold class label; otherwise the leading class is named
+    // quietly, so a coin toss never looks like a finding.
+    const confident =
+      verdict === null ? result.thresholdStatus === 'above-threshold' : verdict.kind === 'call';
     const predicted = h(
       'div',
       {
-        className: `predicted ${result.thresholdStatus}`,
-        attrs: { 'data-testid': 'predicted-label' },
+        className: `predicted ${result.thresholdStatus} ${confident ? 'confident' : 'not-confident'}`,
+        attrs: { 'data-testid': 'predicted-label', 'data-confident': String(confident) },
       },
       [
-        h('span', { className: 'predicted-label', text: result.predictedLabel }),
+        h('span', {
+          className: 'predicted-label',
+          text:
+            verdict !== null && verdict.kind !== 'call'
+              ? `Leading: ${result.predictedLabel}`
+              : result.predictedLabel,
+        }),
         h('span', {
           className: 'predicted-probability',
           text: formatPercent(result.predictedProbability),
         }),
       ],
     );
+    const calibration = calibrationWording(result.calibration);
+    const siteProfile = siteProfileSentence(verdict?.operatingPoint);
     const bars = h('ul', {
       className: 'prob-bars',
       attrs: { 'aria-label': 'Class probabilities' },
@@ -259,7 +283,7 @@ export class PredictionPanel {
         h(
           'li',
           {
-            className: `prob-row${label === result.predictedLabel ? ' predicted-row' : ''}`,
+            className: `prob-row${label === result.predictedLabel ? (confident ? ' predicted-row' : ' leading-row') : ''}`,
             attrs: {
               'data-testid': 'probability',
               'data-label': label,
@@ -289,12 +313,29 @@ export class PredictionPanel {
     });
     this.result.append(
       caution ? h('p', { className: 'caution', text: caution, attrs: { role: 'note' } }) : '',
+      verdict ? verdictBlock(verdict) : '',
       predicted,
-      h('p', { className: 'threshold', text: thresholdSentence(result) }),
+      // The verdict's reason already says how the top class stands against its threshold.
+      verdict ? '' : h('p', { className: 'threshold', text: thresholdSentence(result) }),
+      h('p', {
+        className: `calibration${result.calibration ? '' : ' uncalibrated'}`,
+        text: `Probabilities: ${calibration.short}`,
+        title: calibration.detail,
+        attrs: { 'data-testid': 'calibration' },
+      }),
       bars,
+      siteProfile
+        ? h('p', {
+            className: 'site-profile',
+            text: siteProfile,
+            attrs: { 'data-testid': 'site-profile', role: 'note' },
+          })
+        : '',
       h('dl', { className: 'facts' }, [
         h('dt', { text: 'Model' }),
         h('dd', { text: `${result.modelName} ${result.modelVersion}` }),
+        h('dt', { text: 'Calibration' }),
+        h('dd', { className: 'small', text: calibration.detail }),
         h('dt', { text: 'Runs on' }),
         h('dd', { text: providerName(result.executionProvider) }),
         h('dt', { text: 'Time' }),
@@ -313,6 +354,23 @@ export class PredictionPanel {
       ? `${result.heatmap.method === 'occlusion' ? 'Occlusion' : 'Class-activation'} map for “${result.heatmap.label}”: where the model found evidence. It is not a lesion outline.`
       : 'This model gave no heatmap.';
   }
+}
+
+/** The verdict in plain words, styled by kind so a call, a coin toss and an odd film differ. */
+function verdictBlock(verdict: Verdict): HTMLElement {
+  const wording = verdictWording(verdict);
+  return h(
+    'div',
+    {
+      className: `verdict verdict-${verdict.kind}`,
+      attrs: { 'data-testid': 'verdict', 'data-kind': verdict.kind, role: 'note' },
+    },
+    [
+      h('p', { className: 'verdict-headline', text: wording.headline }),
+      h('p', { className: 'verdict-reason', text: wording.reason }),
+      h('p', { className: 'verdict-advice muted small', text: wording.advice }),
+    ],
+  );
 }
 
 function legend(): HTMLElement {

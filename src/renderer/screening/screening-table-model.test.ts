@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { decideVerdict, type Verdict } from '../../shared/verdict';
 import {
+  VERDICT_FILTER_OPTIONS,
   filterRows,
   fileName,
   rejectedNote,
   formatEta,
   formatRate,
   sortRows,
+  verdictCell,
+  verdictFilter,
   type ResultRow,
 } from './screening-table-model';
 
@@ -24,6 +28,26 @@ function row(name: string, covid: number | null): ResultRow {
     ms: 5,
     imageId: name,
   };
+}
+
+const noFamiliarity = {
+  distance: null,
+  limit: null,
+  segmenterConfidence: null,
+  minSegmenterConfidence: null,
+};
+
+/** A scored row whose verdict comes from the one shared rule (thresholds 0.5, margin 0.2). */
+function judged(name: string, probabilities: number[], unfamiliar = false): ResultRow {
+  const verdict: Verdict = decideVerdict({
+    labels,
+    probabilities,
+    thresholds: { normal: 0.5, pneumonia: 0.5, 'COVID-19': 0.5 },
+    margin: 0.2,
+    familiarity: unfamiliar ? { ...noFamiliarity, distance: 3.2, limit: 2.5 } : noFamiliarity,
+  });
+  const best = probabilities.indexOf(Math.max(...probabilities));
+  return { ...row(name, probabilities[2]), probabilities, prediction: labels[best], verdict };
 }
 
 function rejected(name: string, reason: string): ResultRow {
@@ -84,5 +108,96 @@ describe('screening table model', () => {
     expect(formatEta(75)).toBe('1 min 15 s');
     expect(formatRate(2.345)).toBe('2.3 images/s');
     expect(fileName('C:\\x\\y.dcm')).toBe('y.dcm');
+  });
+
+  describe('with verdicts', () => {
+    // P(COVID-19): confident normal 0.38, uncertain 0.36, unfamiliar 0.30, confident COVID 0.80,
+    // confident pneumonia 0.05, uncertain with little COVID 0.02.
+    const confidentNormal = judged('normal-call', [0.6, 0.02, 0.38]);
+    const uncertain = judged('uncertain', [0.45, 0.19, 0.36]);
+    const unfamiliar = judged('unfamiliar', [0.6, 0.1, 0.3], true);
+    const covidCall = judged('covid-call', [0.1, 0.1, 0.8]);
+    const pneumoniaCall = judged('pneumonia-call', [0.05, 0.9, 0.05]);
+    const uncertainLow = judged('uncertain-low', [0.5, 0.48, 0.02]);
+    const verdictRows = [
+      confidentNormal,
+      row('bad', null),
+      pneumoniaCall,
+      uncertain,
+      rejected('ct', 'Modality is CT, not a radiograph'),
+      uncertainLow,
+      unfamiliar,
+      covidCall,
+    ];
+
+    it('the shared rule gives the verdicts the test means', () => {
+      expect(verdictRows.map((r) => r.verdict?.kind ?? null)).toEqual([
+        'call',
+        null,
+        'call',
+        'uncertain',
+        null,
+        'uncertain',
+        'unfamiliar',
+        'call',
+      ]);
+    });
+
+    it('puts uncertain and unfamiliar films before confident calls of another class', () => {
+      // An uncertain film with P(COVID) 0.36 goes before a confident normal with 0.38.
+      expect(sortRows(verdictRows, labels, 'triage').map((r) => r.imageId)).toEqual([
+        'covid-call',
+        'uncertain',
+        'unfamiliar',
+        'uncertain-low',
+        'normal-call',
+        'pneumonia-call',
+        'ct',
+        'bad',
+      ]);
+      // Least urgent first; rejected films and errors stay last.
+      expect(sortRows(verdictRows, labels, 'ascending').map((r) => r.imageId)).toEqual([
+        'pneumonia-call',
+        'normal-call',
+        'uncertain-low',
+        'unfamiliar',
+        'uncertain',
+        'covid-call',
+        'ct',
+        'bad',
+      ]);
+    });
+
+    it('rows without a verdict (stored before it existed) sort by P(COVID-19) alone', () => {
+      const legacy = row('legacy', 0.37);
+      expect(
+        sortRows([confidentNormal, legacy, uncertain], labels, 'triage').map((r) => r.imageId),
+      ).toEqual(['legacy', 'uncertain', 'normal-call']);
+    });
+
+    it('filters by verdict and words the Verdict column', () => {
+      expect(filterRows(verdictRows, verdictFilter('uncertain')).map((r) => r.imageId)).toEqual([
+        'uncertain',
+        'uncertain-low',
+      ]);
+      expect(filterRows(verdictRows, verdictFilter('unfamiliar')).map((r) => r.imageId)).toEqual([
+        'unfamiliar',
+      ]);
+      expect(filterRows(verdictRows, verdictFilter('call')).map((r) => r.imageId)).toEqual([
+        'normal-call',
+        'pneumonia-call',
+        'covid-call',
+      ]);
+      expect(VERDICT_FILTER_OPTIONS.map((o) => o.text)).toEqual([
+        'Verdict: Call',
+        'Verdict: Uncertain',
+        'Verdict: Unfamiliar film',
+      ]);
+      expect(verdictCell(covidCall)).toBe('Call: COVID-19');
+      expect(verdictCell(uncertain)).toBe('Uncertain');
+      expect(verdictCell(unfamiliar)).toBe('Unfamiliar film');
+      expect(verdictCell(row('legacy', 0.4))).toBe('');
+      expect(verdictCell(verdictRows[4])).toBe('');
+    });
   });
 });

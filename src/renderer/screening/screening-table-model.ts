@@ -1,23 +1,30 @@
 /** Sorting, filtering and wording for the screening results (DOM-free). */
 import type { ScreeningRow } from '../../shared/screening';
+import { compareTriageKeys, covidIndex, triageKey } from '../../shared/triage-order';
+import { VERDICT_WORDS, type VerdictKind } from '../../shared/verdict';
+
+export { COVID_LABEL, covidIndex } from '../../shared/triage-order';
 
 export type ResultRow = ScreeningRow & { imageId: string | null };
 
 /**
- * 'triage' = P(COVID-19) descending, then films the chest gate turned away (not scored), then
- * errors. 'ascending' reverses only the scored rows.
+ * 'triage' (src/shared/triage-order.ts) = films that need a look (COVID-19 calls, uncertain,
+ * unfamiliar, rows without a verdict) by P(COVID-19) descending, then confident calls of another
+ * class likewise, then films the chest gate turned away (not scored), then errors.
+ * 'ascending' reverses only the scored rows.
  */
 export type SortOrder = 'triage' | 'ascending';
 
-/** 'all', 'errors', 'rejected' (not a frontal chest X-ray), or a class label (rows predicted as it). */
+/**
+ * 'all', 'errors', 'rejected' (not a frontal chest X-ray), 'verdict:<kind>' (call / uncertain /
+ * unfamiliar), or a class label (rows predicted as it).
+ */
 export type RowFilter = string;
 
-export const COVID_LABEL = 'COVID-19';
+const VERDICT_FILTER_PREFIX = 'verdict:';
 
-export function covidIndex(labels: string[]): number {
-  const exact = labels.indexOf(COVID_LABEL);
-  if (exact >= 0) return exact;
-  return labels.findIndex((label) => /covid/i.test(label));
+export function verdictFilter(kind: VerdictKind): RowFilter {
+  return `${VERDICT_FILTER_PREFIX}${kind}`;
 }
 
 export function covidProbability(row: ResultRow, labels: string[]): number | null {
@@ -26,31 +33,24 @@ export function covidProbability(row: ResultRow, labels: string[]): number | nul
   return row.probabilities[index] ?? null;
 }
 
-/** Scored rows first, then rejected films, then errors (and anything else without a score). */
-function rankOf(row: ResultRow, p: number | null): number {
-  if (p !== null) return 0;
-  return row.status === 'rejected' ? 1 : 2;
-}
-
 export function sortRows(rows: ResultRow[], labels: string[], order: SortOrder): ResultRow[] {
-  const keyed = rows.map((row, position) => {
-    const p = covidProbability(row, labels);
-    return { row, position, p, rank: rankOf(row, p) };
-  });
-  keyed.sort((a, b) => {
-    // Rows without a probability keep their original order within their group.
-    if (a.rank !== b.rank) return a.rank - b.rank;
-    if (a.p === null || b.p === null) return a.position - b.position;
-    const difference = order === 'triage' ? b.p - a.p : a.p - b.p;
-    return difference !== 0 ? difference : a.position - b.position;
-  });
-  return keyed.map((entry) => entry.row);
+  return rows
+    .map((row, position) => ({ row, position, key: triageKey(row, labels) }))
+    .sort(
+      // Ties (and rows without a probability) keep their original order within their group.
+      (a, b) => compareTriageKeys(a.key, b.key, order) || a.position - b.position,
+    )
+    .map((entry) => entry.row);
 }
 
 export function filterRows(rows: ResultRow[], filter: RowFilter): ResultRow[] {
   if (filter === 'all') return rows;
   if (filter === 'errors') return rows.filter((row) => row.status === 'error');
   if (filter === 'rejected') return rows.filter((row) => row.status === 'rejected');
+  if (filter.startsWith(VERDICT_FILTER_PREFIX)) {
+    const kind = filter.slice(VERDICT_FILTER_PREFIX.length);
+    return rows.filter((row) => row.status === 'ok' && row.verdict?.kind === kind);
+  }
   return rows.filter((row) => row.status === 'ok' && row.prediction === filter);
 }
 
@@ -81,3 +81,16 @@ export function rejectedNote(row: ResultRow): string {
   const reason = row.errorMessage?.trim().replace(/\.$/, '');
   return `Not a frontal chest X-ray${reason ? `: ${reason}` : ''}. Not scored.`;
 }
+
+/** The Verdict cell: plain words ("Call: COVID-19", "Uncertain", "Unfamiliar film"); '' if none. */
+export function verdictCell(row: ResultRow): string {
+  const verdict = row.status === 'ok' ? (row.verdict ?? null) : null;
+  if (verdict === null) return '';
+  const words = VERDICT_WORDS[verdict.kind];
+  return verdict.kind === 'call' && verdict.label ? `${words}: ${verdict.label}` : words;
+}
+
+/** Options of the verdict filter, in the order the select lists them. */
+export const VERDICT_FILTER_OPTIONS: { value: RowFilter; text: string }[] = (
+  ['call', 'uncertain', 'unfamiliar'] as const
+).map((kind) => ({ value: verdictFilter(kind), text: `Verdict: ${VERDICT_WORDS[kind]}` }));

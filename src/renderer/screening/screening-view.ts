@@ -13,6 +13,8 @@ import {
   formatRate,
   rejectedNote,
   sortRows,
+  VERDICT_FILTER_OPTIONS,
+  verdictCell,
   type ResultRow,
   type SortOrder,
 } from './screening-table-model';
@@ -90,7 +92,7 @@ export class ScreeningView {
           h('h2', { text: 'Batch screening' }),
           h('p', {
             className: 'muted small',
-            text: 'Runs the model over every image in the chosen folders and lists them by COVID-19 probability, highest first, for review. Research and triage support only.',
+            text: 'Runs the model over every image in the chosen folders and lists them for review: films that need a look (COVID-19 calls, uncertain and unfamiliar films) by COVID-19 probability, highest first, then confident calls of another class. Research and triage support only.',
           }),
           h('div', { className: 'toolbar' }, [
             button('Add folder…', () => void this.pickFolder(), {
@@ -284,13 +286,19 @@ export class ScreeningView {
         ...results.labels.map((label) =>
           h('option', { text: `Predicted ${label}`, attrs: { value: label } }),
         ),
+        ...VERDICT_FILTER_OPTIONS.map((option) =>
+          h('option', { text: option.text, attrs: { value: option.value } }),
+        ),
         h('option', { text: 'Not a frontal chest X-ray', attrs: { value: 'rejected' } }),
         h('option', { text: 'Errors only', attrs: { value: 'errors' } }),
       );
-      this.filterSelect.value =
-        this.labels.includes(this.filter) || this.filter === 'errors' || this.filter === 'rejected'
-          ? this.filter
-          : 'all';
+      const known = [
+        ...this.labels,
+        ...VERDICT_FILTER_OPTIONS.map((option) => option.value),
+        'errors',
+        'rejected',
+      ];
+      this.filterSelect.value = known.includes(this.filter) ? this.filter : 'all';
       this.filter = this.filterSelect.value;
       this.renderTable();
       this.updateButtons();
@@ -327,6 +335,11 @@ export class ScreeningView {
         h('tr', {}, [
           h('th', { text: '#' }),
           h('th', { text: 'File' }),
+          h('th', {
+            text: 'Verdict',
+            title:
+              'Call: a class clearly ahead; Uncertain: no class clearly ahead; Unfamiliar film: unlike the training films',
+          }),
           h('th', { text: 'Prediction' }),
           sortHeader,
           ...otherLabels.map((label) => h('th', { text: `P(${label})` })),
@@ -358,6 +371,17 @@ export class ScreeningView {
             title: row.path,
           }),
           h('td', {
+            className: `verdict-cell ${row.verdict?.kind ?? ''}`,
+            text: verdictCell(row),
+            title: row.status === 'ok' ? (row.verdict?.reason ?? '') : '',
+            attrs: {
+              'data-testid': 'verdict-cell',
+              'data-kind': row.status === 'ok' ? (row.verdict?.kind ?? '') : '',
+            },
+          }),
+          h('td', {
+            // A prediction that is not a confident call is shown quietly (see the verdict).
+            className: `prediction-cell${row.verdict && row.verdict.kind !== 'call' ? ' not-confident' : ''}`,
             text: row.status === 'rejected' ? 'not scored' : (row.prediction ?? '—'),
           }),
           h('td', {
