@@ -92,11 +92,30 @@ def lung_crop_gray(gray: np.ndarray, mask: np.ndarray, spec: dict,
     sx, sy, side = sq
     region = extract_square(np.asarray(gray, dtype=np.float32), sx, sy, side, float(rule["fill"]))
     t = resize(torch.from_numpy(region)[None, None], spec["height"], spec["width"], spec["resize"])
+    filled = np.zeros((spec["height"], spec["width"]), dtype=bool)
+    if rule.get("darkOutside"):
+        dark = (t[0, 0].numpy() < float(rule["darkOutside"]["below"])).astype(np.uint8)
+        filled |= dilate_square(dark, int(rule["darkOutside"]["dilation"])) > 0
     if rule.get("outsideLungs"):
         on_grid = mask_on_model_grid(mask, sx, sy, side, w, h, spec["width"], spec["height"])
-        keep = dilate_square(on_grid, int(rule["outsideLungs"]["dilation"]))
-        t[0, 0][torch.from_numpy(keep == 0)] = float(rule["fill"])
+        filled |= dilate_square(on_grid, int(rule["outsideLungs"]["dilation"])) == 0
+    t[0, 0][torch.from_numpy(filled)] = float(rule["fill"])
+    if rule.get("standardize"):
+        standardize_unfilled(t[0, 0], filled, rule["standardize"])
     return t, sq
+
+
+def standardize_unfilled(plane: torch.Tensor, filled: np.ndarray, target: dict) -> None:
+    """Step 6 of the rule (in place): float64 mean/std over unfilled pixels, row-major, as the TypeScript."""
+    values = plane.numpy()
+    keep = ~filled
+    if not keep.any():
+        return
+    inside = values[keep].astype(np.float64)
+    mean = math.fsum(inside) / inside.size
+    spread = max(math.sqrt(math.fsum((inside - mean) ** 2) / inside.size), 1.0)
+    out = np.clip(float(target["mean"]) + float(target["std"]) * (inside - mean) / spread, 0, 255)
+    values[keep] = out.astype(np.float32)
 
 
 def lung_crop_tensor(gray: np.ndarray, mask: np.ndarray, spec: dict) -> torch.Tensor | None:

@@ -32,13 +32,21 @@ export type CropRule =
  * 4. with `outsideLungs`: output pixel (ox, oy) samples the mask at source point
  *    (sx + (ox+0.5)*side/w, sy + (oy+0.5)*side/h) -> cell (floor(px*gw/W), floor(py*gh/H)), outside
  *    the image = not lung; that model-grid mask is dilated by `dilation` pixels (square window) and
- *    every pixel outside it is set to `fill` (gray 0..255, before normalisation).
+ *    every pixel outside it is set to `fill` (gray 0..255, before normalisation);
+ * 5. with `darkOutside` (v3: one fill rule for every source, so a third party's black lung mask is
+ *    no cue): pixels of the resized crop below `below` (before step 4's fill) are dilated by
+ *    `dilation` pixels (square window) and set to `fill` as well;
+ * 6. with `standardize` (v3: one intensity normalisation for every film): over the pixels not set
+ *    to `fill` by steps 4-5, mean m and population standard deviation s (float64, row-major sum);
+ *    each such pixel v -> clamp(mean + std * (v - m) / max(s, 1), 0, 255). Filled pixels stay `fill`.
  */
 export interface LungBoxSquareCrop {
   kind: 'lung-box-square';
   margin: number;
   fill: number;
   outsideLungs: { dilation: number } | null;
+  darkOutside?: { below: number; dilation: number } | null;
+  standardize?: { mean: number; std: number } | null;
 }
 
 export interface ModelInputSpec {

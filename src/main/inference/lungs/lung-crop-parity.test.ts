@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelInputSpec } from '../../../shared/model-manifest';
+import type { LungBoxSquareCrop, ModelInputSpec } from '../../../shared/model-manifest';
 import { openImage, toModelGray } from '../../imaging';
 import { createLungSegmenter } from '../engine';
 import { encodeGrayPng } from '../heatmap-image';
@@ -26,6 +26,11 @@ const SOURCES = [
   ),
   join(CXR_IMAGES, 'nih-nofinding_00001280_004_png.jpg'),
   join(DICOM_DIR, 'wg04_rg1_chest_cr_mono1_15bit_rle.dcm'),
+  // Lung-masked by a third party (black outside its mask): what `darkOutside` is for.
+  join(
+    CXR_IMAGES,
+    '../../cxr-extra/images/rsna-lungmasked-000db696-cf54-4385-b10b-6b16fbb3f985.jpg',
+  ),
 ];
 /** The crop rule of the bundled v2 classifier, and a variant without the outside fill and margin. */
 const LUNG_SPEC: ModelInputSpec = {
@@ -46,6 +51,17 @@ const VARIANTS: [string, ModelInputSpec][] = [
       ...LUNG_SPEC,
       resize: 'bilinear',
       crop: { kind: 'lung-box-square', margin: 0.3, fill: 0, outsideLungs: null },
+    },
+  ],
+  [
+    'v3 rule: dark pixels filled, lungs standardised',
+    {
+      ...LUNG_SPEC,
+      crop: {
+        ...(LUNG_SPEC.crop as LungBoxSquareCrop),
+        darkOutside: { below: 10, dilation: 2 },
+        standardize: { mean: 127.5, std: 48 },
+      },
     },
   ],
 ];

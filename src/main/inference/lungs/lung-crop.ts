@@ -120,6 +120,13 @@ export function preprocessLungCrop(
     spec.resize === 'area'
       ? resizeArea(region, whole, spec.width, spec.height)
       : resizeBilinear(region, whole, spec.width, spec.height);
+  const filled = new Uint8Array(resized.length);
+  if (rule.darkOutside) {
+    const dark = new Uint8Array(resized.length);
+    for (let i = 0; i < resized.length; i++) dark[i] = resized[i] < rule.darkOutside.below ? 1 : 0;
+    const spread = dilateSquare(dark, spec.width, spec.height, rule.darkOutside.dilation);
+    for (let i = 0; i < resized.length; i++) filled[i] = spread[i];
+  }
   if (rule.outsideLungs) {
     const onGrid = lungMaskOnModelGrid(
       mask,
@@ -130,7 +137,35 @@ export function preprocessLungCrop(
       spec.height,
     );
     const keep = dilateSquare(onGrid, spec.width, spec.height, rule.outsideLungs.dilation);
-    for (let i = 0; i < resized.length; i++) if (!keep[i]) resized[i] = rule.fill;
+    for (let i = 0; i < resized.length; i++) if (!keep[i]) filled[i] = 1;
   }
+  for (let i = 0; i < resized.length; i++) if (filled[i]) resized[i] = rule.fill;
+  if (rule.standardize) standardizeUnfilled(resized, filled, rule.standardize, rule.fill);
   return normalizeToTensor(resized, spec, square);
+}
+
+/** Step 6 of the rule: the same mean and spread inside the lungs for every film, whatever its source. */
+function standardizeUnfilled(
+  values: Float32Array,
+  filled: Uint8Array,
+  target: { mean: number; std: number },
+  fill: number,
+): void {
+  let count = 0;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (filled[i]) continue;
+    count++;
+    sum += values[i];
+  }
+  if (count === 0) return;
+  const mean = sum / count;
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) if (!filled[i]) squares += (values[i] - mean) ** 2;
+  const spread = Math.max(Math.sqrt(squares / count), 1);
+  for (let i = 0; i < values.length; i++) {
+    values[i] = filled[i]
+      ? fill
+      : Math.min(255, Math.max(0, target.mean + (target.std * (values[i] - mean)) / spread));
+  }
 }
