@@ -77,13 +77,10 @@ export interface PredictionResult {
     totalMs: number;
   };
   heatmap?: HeatmapGrid;
-  /**
-   * call / uncertain / unfamiliar (src/shared/verdict.ts). Optional only until the engine fills it
-   * on every path (issue 17); then required.
-   */
-  verdict?: Verdict;
+  /** call / uncertain / unfamiliar (src/shared/verdict.ts), decided from `probabilities`. */
+  verdict: Verdict;
   /** The temperature applied to `probabilities`; null = the model is uncalibrated. */
-  calibration?: ModelCalibration | null;
+  calibration: ModelCalibration | null;
 }
 
 /** Why the chest gate turned a film away (no probabilities are computed for it). */
@@ -135,4 +132,10 @@ export interface ModelInfo {
   evaluationSummary?: string[];
   /** The lung segmenter the pipeline runs first, when the model names one. */
   segmenter?: { id: string; name: string; version: string; hasModelCard: boolean };
+  /** Temperature applied to every probability; null = uncalibrated (show it as such). */
+  calibration: ModelCalibration | null;
+  /** How `call` is told from `uncertain`: the margin and how it was chosen (null: the default). */
+  verdictRule: { margin: number; chosenOn: string | null };
+  /** The unfamiliar-film check from the training films' features; null = the model has none. */
+  familiarityCheck: { unfamiliarAbove: number; fitted_on: string } | null;
 }

@@ -17,6 +17,7 @@ import {
   renderHeatmapOverlay,
 } from '../../main/inference/heatmap-image';
 import { RESEARCH_NOTICE } from '../../shared/notice';
+import { VERDICT_WORDS } from '../../shared/verdict';
 
 export const usage =
   'predict <file> [--heatmap <out.png>] [--heatmap-raw <out.pgm>] [--heatmap-class <label>] ' +
@@ -44,6 +45,12 @@ function formatResult(file: string, result: PredictionResult, heatmapPath: strin
     ...result.labels.map(
       (label, i) => `  ${label.padEnd(width)}  ${result.probabilities[i].toFixed(4)}`,
     ),
+    `Verdict:    ${VERDICT_WORDS[result.verdict.kind]}: ${result.verdict.reason}`,
+    `Calibrated: ${
+      result.calibration
+        ? `temperature ${result.calibration.temperature.toFixed(3)} (${result.calibration.fitted_on})`
+        : 'no (uncalibrated: the probabilities are the raw model outputs)'
+    }`,
   ];
   if (result.heatmap && heatmapPath) {
     lines.push(

@@ -4,7 +4,19 @@ export type {
   InferenceEngine,
   InferenceEngineOptions,
   PredictOptions,
+  ScoreOptions,
+  ScoreOutcome,
 } from './engine';
+export {
+  calibratedProbabilities,
+  featureDistance,
+  familiarityOf,
+  pooledFeatures,
+  softmax,
+  trustedScores,
+  verdictFor,
+} from './trust';
+export { defaultInferenceWorkers } from './worker-client';
 export {
   assertGraphMatchesManifest,
   compareGraphWithManifest,

@@ -30,6 +30,14 @@ const cropRuleSchema = z.discriminatedUnion('kind', [
     margin: z.number().min(0).max(1),
     fill: z.number().min(0).max(255),
     outsideLungs: z.object({ dilation: z.number().int().min(0).max(256) }).nullable(),
+    darkOutside: z
+      .object({ below: z.number().min(0).max(255), dilation: z.number().int().min(0).max(256) })
+      .nullable()
+      .optional(),
+    standardize: z
+      .object({ mean: z.number().min(0).max(255), std: z.number().positive().max(255) })
+      .nullable()
+      .optional(),
   }),
 ]);
 
@@ -103,6 +111,29 @@ const segmenterSchema = z.object({
   }),
 });
 
+const calibrationSchema = z.object({
+  method: z.literal('temperature'),
+  temperature: z.number().positive().max(100),
+  fitted_on: z.string().min(1),
+});
+
+const finite = z.number().finite();
+const featureStatisticsSchema = z.object({
+  method: z.literal('pca-mahalanobis'),
+  pooledFrom: z.literal('features-global-average'),
+  dimension: z.number().int().positive().max(65536),
+  mean: z.array(finite).min(1),
+  components: z.array(z.array(finite).min(1)),
+  variances: z.array(z.number().positive()),
+  residualVariance: z.number().positive(),
+  distanceQuantiles: z.array(z.object({ q: fraction, distance: z.number().min(0) })),
+  unfamiliarAbove: z.number().positive(),
+  minSegmenterConfidence: fraction.optional(),
+  fitted_on: z.string().min(1),
+});
+
+const verdictRuleSchema = z.object({ margin: fraction, chosenOn: z.string().min(1) });
+
 const manifestSchema = z
   .object({
     ...modelFolderFields,
@@ -117,8 +148,60 @@ const manifestSchema = z
     labels: z.array(z.string().min(1).max(64)).min(2).max(64),
     heatmap: z.object({ kind: z.literal('class-activation'), output: graphName }).optional(),
     thresholds: z.record(z.string(), z.number().min(0).max(1)),
+    calibration: calibrationSchema.optional(),
+    featureStatistics: featureStatisticsSchema.optional(),
+    verdictRule: verdictRuleSchema.optional(),
   })
   .superRefine((m, ctx) => {
+    if (m.calibration && !m.outputs.logits) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calibration'],
+        message: 'temperature scaling needs outputs.logits',
+      });
+    }
+    const stats = m.featureStatistics;
+    if (stats) {
+      if (!m.outputs.features) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['featureStatistics'],
+          message: 'feature statistics need outputs.features (the pooled feature map)',
+        });
+      }
+      const K = stats.dimension;
+      const where = (field: string): string[] => ['featureStatistics', field];
+      if (stats.mean.length !== K) {
+        ctx.addIssue({
+          code: 'custom',
+          path: where('mean'),
+          message: `has ${stats.mean.length} values; dimension is ${K}`,
+        });
+      }
+      if (stats.components.length > K) {
+        ctx.addIssue({
+          code: 'custom',
+          path: where('components'),
+          message: `has ${stats.components.length} components; at most dimension (${K})`,
+        });
+      }
+      stats.components.forEach((component, i) => {
+        if (component.length !== K) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['featureStatistics', 'components', i],
+            message: `has ${component.length} values; dimension is ${K}`,
+          });
+        }
+      });
+      if (stats.variances.length !== stats.components.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: where('variances'),
+          message: `has ${stats.variances.length} values; one per component (${stats.components.length})`,
+        });
+      }
+    }
     const { channels, normalization } = m.input;
     for (const key of ['mean', 'std'] as const) {
       const n = normalization[key].length;
@@ -358,6 +441,14 @@ export function compareGraphWithManifest(manifest: ModelManifest, graph: GraphSi
   checkOutput('probabilities', manifest.outputs.probabilities, 2, 1);
   checkOutput('logits', manifest.outputs.logits, 2, 1);
   checkOutput('features', manifest.outputs.features, 4, null);
+  const stats = manifest.featureStatistics;
+  const featuresShape = graph.outputs.find((o) => o.name === manifest.outputs.features)?.shape;
+  if (stats && featuresShape?.length === 4 && dimDiffers(featuresShape[1], stats.dimension)) {
+    problems.push(
+      `features output "${manifest.outputs.features}" has ${featuresShape[1]} channels ` +
+        `${shapeText(featuresShape)}, but featureStatistics.dimension is ${stats.dimension}`,
+    );
+  }
   checkOutput('heatmap', manifest.heatmap?.output, 4, 1);
   return problems;
 }

@@ -1,7 +1,7 @@
 /**
  * Batch screening: walk -> decode + gray conversion (decode pool, one worker per core) ->
- * preprocess (this thread) -> classify (inference worker) -> row appended to the store, in walk
- * order. A bounded number of files is in flight (pool size + queue depth), so decoding keeps
+ * gate, segmenter, crop, classifier and verdict (the engine's inference workers, several films at
+ * once) -> row appended to the store, in walk order. A bounded number of files is in flight (pool size + queue depth), so decoding keeps
  * every core busy while memory stays flat; nothing decoded outlives its row.
  */
 import { resolve } from 'node:path';
@@ -13,6 +13,7 @@ import type {
   ScreeningState,
 } from '../../shared/screening';
 import { createDecodePool, fileErrorInfo, type DecodePool } from '../decode-pool';
+import type { OperatingPoint } from '../../shared/verdict';
 import type { InferenceEngine } from '../inference';
 import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
 import type { GrayImage } from '../inference/preprocess';
@@ -51,6 +52,8 @@ export interface ScreeningOptions {
    * 'running'. A path already screened or queued is skipped, so the walk and the feed may overlap.
    */
   follow?: AsyncIterable<string>;
+  /** A site profile's operating point, applied to every verdict (named in each row's verdict). */
+  operatingPoint?: OperatingPoint | null;
 }
 
 /** Yields from `source` until it ends or `signal` aborts (even while waiting for the next item). */
@@ -238,7 +241,56 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
   const log = await RowLog.open(storeDir, current.jobId);
   const pool = options.decodePool ?? createDecodePool();
   // Files in flight, in walk order: enough for every decoder plus a few decoded and waiting.
-  const queue = new BoundedQueue<Promise<Prepared>>(pool.size + (options.queueDepth ?? 2));
+  const queue = new BoundedQueue<Promise<ScreeningRow>>(pool.size + (options.queueDepth ?? 2));
+  const operatingPoint = options.operatingPoint ?? null;
+  /**
+   * Gate, segmenter, crop, classifier and verdict, in the inference workers. Several films are
+   * scored at once (one per queued slot), so every inference worker stays busy; rows are still
+   * appended in walk order. Never rejects: a failure becomes an error row.
+   */
+  const scoreRow = async (prepared: Prepared): Promise<ScreeningRow> => {
+    const base = { path: prepared.item.path, frame: 0, modelId: manifest.id };
+    if (!prepared.film) {
+      return errorRow(
+        base,
+        prepared.error ?? { code: 'INTERNAL_ERROR', message: 'no image' },
+        performance.now() - prepared.started,
+      );
+    }
+    try {
+      const outcome = await engine.score(prepared.film.gray, prepared.film.header, {
+        operatingPoint,
+      });
+      if (outcome.status === 'rejected') {
+        return {
+          ...base,
+          status: 'rejected',
+          errorCode: outcome.gate.code,
+          errorMessage: outcome.gate.reason,
+          probabilities: null,
+          prediction: null,
+          executionProvider: engine.provider.active,
+          ms: performance.now() - prepared.started,
+          verdict: null,
+        };
+      }
+      const { probabilities } = outcome;
+      const best = probabilities.indexOf(Math.max(...probabilities));
+      return {
+        ...base,
+        status: 'ok',
+        errorCode: null,
+        errorMessage: null,
+        probabilities,
+        prediction: manifest.labels[best],
+        executionProvider: engine.provider.active,
+        ms: performance.now() - prepared.started,
+        verdict: outcome.verdict,
+      };
+    } catch (error) {
+      return errorRow(base, toErrorInfo(error), performance.now() - prepared.started);
+    }
+  };
   const producer = (async () => {
     try {
       // Paths queued by this run (only kept when following, where the feed may repeat the walk).
@@ -250,7 +302,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
           queued.add(item.path);
           current.total = Math.max(current.total, resumed + queued.size);
         }
-        await queue.put(prepare(item, pool));
+        await queue.put(prepare(item, pool).then(scoreRow));
       }
       if (options.follow && !signal?.aborted) {
         for await (const followed of untilAborted(options.follow, signal)) {
@@ -260,7 +312,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
           if (item === null) continue;
           queued.add(path);
           current.total = Math.max(current.total, resumed + queued.size);
-          await queue.put(prepare(item, pool));
+          await queue.put(prepare(item, pool).then(scoreRow));
         }
       }
     } finally {
@@ -273,53 +325,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
     for (;;) {
       const next = await queue.take();
       if (next === undefined || signal?.aborted) break;
-      const prepared = await next;
-      let row: ScreeningRow;
-      const base = {
-        path: prepared.item.path,
-        frame: 0,
-        modelId: manifest.id,
-      };
-      if (prepared.film) {
-        try {
-          // Chest gate, lung segmenter, crop and classifier, all in the inference worker.
-          const outcome = await engine.score(prepared.film.gray, prepared.film.header);
-          if (outcome.status === 'rejected') {
-            row = {
-              ...base,
-              status: 'rejected',
-              errorCode: outcome.gate.code,
-              errorMessage: outcome.gate.reason,
-              probabilities: null,
-              prediction: null,
-              executionProvider: engine.provider.active,
-              ms: performance.now() - prepared.started,
-            };
-          } else {
-            const { probabilities } = outcome;
-            const best = probabilities.indexOf(Math.max(...probabilities));
-            row = {
-              ...base,
-              status: 'ok',
-              errorCode: null,
-              errorMessage: null,
-              probabilities,
-              prediction: manifest.labels[best],
-              executionProvider: engine.provider.active,
-              ms: performance.now() - prepared.started,
-            };
-          }
-        } catch (error) {
-          prepared.error = toErrorInfo(error);
-          row = errorRow(base, prepared.error, performance.now() - prepared.started);
-        }
-      } else {
-        row = errorRow(
-          base,
-          prepared.error ?? { code: 'INTERNAL_ERROR', message: 'no image' },
-          performance.now() - prepared.started,
-        );
-      }
+      const row = await next;
       await log.append(row);
       done.add(rowKey(row));
       doneCount++;
@@ -365,5 +371,6 @@ function errorRow(
     prediction: null,
     executionProvider: null,
     ms,
+    verdict: null,
   };
 }
