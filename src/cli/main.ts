@@ -13,6 +13,7 @@ import * as report from './commands/report';
 import * as receive from './commands/receive';
 import * as screen from './commands/screen';
 import { segmentCommand } from './commands/segment';
+import * as validate from './commands/validate';
 
 export const COMMANDS: CliCommand[] = [
   infoCommand,
@@ -26,6 +27,11 @@ export const COMMANDS: CliCommand[] = [
   ),
   fromModule('screen', 'screen a folder of studies to CSV/JSON (resumable)', screen),
   fromModule('evaluate', 'evaluate the model against a labelled manifest', evaluate),
+  fromModule(
+    'validate',
+    "site validation: the model on a clinic's own labelled films, with intervals and a site operating point",
+    validate,
+  ),
   fromModule(
     'receive',
     'DICOM receiver (C-STORE SCP) into an inbox, optionally screening',

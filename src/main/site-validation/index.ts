@@ -1,0 +1,17 @@
+export {
+  LABELS_MANIFEST_FILE,
+  REPORT_FILE,
+  SCORES_FILE,
+  readSiteValidationReport,
+  readStoredScores,
+  runDirOf,
+  runSiteValidation,
+} from './run';
+export type { SiteValidationOptions, SiteValidationOutcome, StoredScores } from './run';
+export { joinLabels, readLabelsCsv, readingsAsLabels } from './labels';
+export type { FilmLabel, LabelJoin } from './labels';
+export { chooseOperatingPoint } from './operating-point';
+export type { ScoredFilm } from './operating-point';
+export { PROFILES_FILE, defaultSiteValidationDir, openSiteProfileStore } from './profiles';
+export type { CreateProfileRequest, SiteProfileStore } from './profiles';
+export { aucEstimate, thresholdForSensitivity, wilsonEstimate } from './statistics';

@@ -1,0 +1,210 @@
+/**
+ * Named site profiles in the app's user data: `profiles.json` (every profile and which one is
+ * active), replaced atomically (write temp, fsync, rename, fsync folder), and beside it one
+ * folder per profile holding the validation report that chose it. A profile is applied only
+ * after the user made it active, and only to the model it was chosen on: with another model
+ * loaded the state says why it is not applied (nothing is applied silently).
+ */
+import { copyFile, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CodedError } from '../../shared/errors';
+import {
+  SITE_PROFILE_NAME_PATTERN,
+  operatingPointOf,
+  type SiteProfile,
+  type SiteProfilesState,
+} from '../../shared/site-profile';
+import type { OperatingPoint } from '../../shared/verdict';
+import { chooseOperatingPoint } from './operating-point';
+import { REPORT_FILE, readSiteValidationReport, readStoredScores, runDirOf } from './run';
+
+export const PROFILES_FILE = 'profiles.json';
+
+/** The CLI's default folders (the app passes folders in its user data). */
+export function defaultSiteValidationDir(): string {
+  return join(homedir(), '.covidnet-workstation', 'site-validation');
+}
+
+interface StoredProfiles {
+  profiles: SiteProfile[];
+  activeProfileName: string | null;
+}
+
+async function writeAtomically(dir: string, file: string, text: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, file);
+  const temp = `${target}.${process.pid}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
+  const dirHandle = await open(dir, 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}
+
+/** Folder name of a profile (the name pattern allows spaces and brackets; the folder does not). */
+function profileFolder(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export interface CreateProfileRequest {
+  name: string;
+  runId: string;
+  label: string;
+  targetSensitivity: number;
+}
+
+export interface SiteProfileStore {
+  readonly dir: string;
+  /** Profiles, the active one, and why it is not applied to the model with this sha256 (if so). */
+  state(modelSha256: string | null): SiteProfilesState;
+  /** The operating point to pass to the engine, or null (none active, or made for another model). */
+  activeOperatingPoint(modelSha256: string | null): OperatingPoint | null;
+  /** Chooses the threshold on the run's films again (never trusting a caller's figures) and saves it. */
+  create(
+    request: CreateProfileRequest,
+    runsDir: string,
+    model: { sha256: string; thresholds: Record<string, number> },
+  ): Promise<SiteProfile>;
+  /** Null switches site profiles off (the model's own thresholds). */
+  setActive(name: string | null, modelSha256: string | null): Promise<SiteProfilesState>;
+  remove(name: string): Promise<void>;
+}
+
+export async function openSiteProfileStore(dir: string): Promise<SiteProfileStore> {
+  let stored: StoredProfiles = { profiles: [], activeProfileName: null };
+  try {
+    stored = JSON.parse(await readFile(join(dir, PROFILES_FILE), 'utf8')) as StoredProfiles;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CodedError(
+        'INTERNAL_ERROR',
+        `Cannot read the site profiles in ${dir}: ${String(error)}`,
+      );
+    }
+  }
+  const persist = () => writeAtomically(dir, PROFILES_FILE, `${JSON.stringify(stored, null, 2)}\n`);
+  const find = (name: string) => stored.profiles.find((p) => p.name === name) ?? null;
+
+  const inactiveReason = (modelSha256: string | null): string | null => {
+    const active = stored.activeProfileName ? find(stored.activeProfileName) : null;
+    if (!active) return null;
+    if (modelSha256 === null) return 'No model is loaded.';
+    if (active.modelSha256 !== modelSha256) {
+      return `Site profile "${active.name}" was chosen on model ${active.modelId}; it is not applied to the model loaded now.`;
+    }
+    return null;
+  };
+
+  return {
+    dir,
+    state: (modelSha256) => ({
+      profiles: stored.profiles,
+      activeProfileName: stored.activeProfileName,
+      inactiveReason: inactiveReason(modelSha256),
+    }),
+    activeOperatingPoint(modelSha256) {
+      const active = stored.activeProfileName ? find(stored.activeProfileName) : null;
+      if (!active || inactiveReason(modelSha256) !== null) return null;
+      return operatingPointOf(active);
+    },
+    async create(request, runsDir, model) {
+      const name = request.name.trim();
+      if (!SITE_PROFILE_NAME_PATTERN.test(name)) {
+        throw new CodedError(
+          'INVALID_REQUEST',
+          'A profile name is 1-48 letters, digits, spaces or . _ - ( ), starting with a letter or digit',
+        );
+      }
+      if (find(name))
+        throw new CodedError('INVALID_REQUEST', `A site profile named "${name}" already exists`);
+      if (!(request.targetSensitivity > 0 && request.targetSensitivity <= 1)) {
+        throw new CodedError('INVALID_REQUEST', 'The target sensitivity is a fraction in (0, 1]');
+      }
+      const scores = await readStoredScores(runsDir, request.runId);
+      if (scores.modelSha256 !== model.sha256) {
+        throw new CodedError(
+          'INVALID_REQUEST',
+          `Run ${request.runId} was made with model ${scores.modelId}; validate again with the model loaded now`,
+        );
+      }
+      const choice = chooseOperatingPoint(
+        scores.films,
+        scores.labels,
+        request.label,
+        request.targetSensitivity,
+        model.thresholds[request.label] ?? 0.5,
+      );
+      if (choice === null) {
+        throw new CodedError(
+          'INVALID_REQUEST',
+          `No scored ${request.label} films in run ${request.runId} to choose a threshold on`,
+        );
+      }
+      const report = await readSiteValidationReport(runsDir, request.runId);
+      const profile: SiteProfile = {
+        name,
+        label: request.label,
+        threshold: choice.threshold,
+        modelId: scores.modelId,
+        modelSha256: scores.modelSha256,
+        createdAt: new Date().toISOString(),
+        choice,
+        validation: {
+          runId: report.runId,
+          folders: report.folders,
+          labelsSource: report.labelsSource,
+          scored: report.films.scored,
+          auc: report.perClass[request.label].auc,
+        },
+      };
+      // The figures that chose it, beside it: the whole validation report and the choice.
+      const folder = join(dir, profileFolder(name));
+      await mkdir(folder, { recursive: true });
+      await copyFile(
+        join(runDirOf(runsDir, request.runId), REPORT_FILE),
+        join(folder, REPORT_FILE),
+      );
+      await writeAtomically(folder, 'profile.json', `${JSON.stringify(profile, null, 2)}\n`);
+      stored = { ...stored, profiles: [...stored.profiles, profile] };
+      await persist();
+      return profile;
+    },
+    async setActive(name, modelSha256) {
+      if (name !== null) {
+        const profile = find(name);
+        if (!profile) throw new CodedError('INVALID_REQUEST', `No site profile named "${name}"`);
+        if (modelSha256 !== null && profile.modelSha256 !== modelSha256) {
+          throw new CodedError(
+            'INVALID_REQUEST',
+            `Site profile "${name}" was chosen on model ${profile.modelId}, not on the model loaded now`,
+          );
+        }
+      }
+      stored = { ...stored, activeProfileName: name };
+      await persist();
+      return {
+        profiles: stored.profiles,
+        activeProfileName: stored.activeProfileName,
+        inactiveReason: inactiveReason(modelSha256),
+      };
+    },
+    async remove(name) {
+      if (!find(name)) throw new CodedError('INVALID_REQUEST', `No site profile named "${name}"`);
+      stored = {
+        profiles: stored.profiles.filter((p) => p.name !== name),
+        activeProfileName: stored.activeProfileName === name ? null : stored.activeProfileName,
+      };
+      await persist();
+    },
+  };
+}

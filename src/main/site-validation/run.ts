@@ -1,0 +1,332 @@
+/**
+ * A site validation run: the site's films (folders) joined to their labels (a CSV or the reader
+ * readings), run through `evaluate` itself (so the figures are evaluate's figures, written to the
+ * same files), plus what a clinic needs to judge them: a 95% interval and n for every figure, a
+ * warning where n is too small to conclude, gate rejections, verdict shares and the plots.
+ * Each run is a folder under `<runsDir>/<runId>/`; nothing is written beside the films.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { CodedError } from '../../shared/errors';
+import type {
+  Estimate,
+  LabelsSource,
+  SitePlot,
+  SiteValidationReport,
+} from '../../shared/site-profile';
+import type { Verdict } from '../../shared/verdict';
+import { runEvaluation, type EvaluatedImage } from '../evaluation';
+import type { InferenceEngine } from '../inference';
+import { ScreeningSources } from '../screening';
+import { joinLabels, type FilmLabel } from './labels';
+import type { ScoredFilm } from './operating-point';
+import { aucEstimate, smallNWarning, wilsonEstimate } from './statistics';
+
+export const REPORT_FILE = 'site-validation.json';
+export const SCORES_FILE = 'scores.json';
+export const LABELS_MANIFEST_FILE = 'labels-manifest.csv';
+
+/** Films per class below which the whole run is flagged (figures per class would be guesses). */
+const MIN_FILMS_PER_CLASS = 30;
+
+export interface SiteValidationOptions {
+  folders: string[];
+  labels: FilmLabel[];
+  labelsSource: LabelsSource;
+  engine: InferenceEngine;
+  /** Runs are stored in `<runsDir>/<runId>/`. */
+  runsDir: string;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface SiteValidationOutcome {
+  report: SiteValidationReport;
+  runDir: string;
+  /** Evaluate's per-film results, in film order. */
+  images: EvaluatedImage[];
+}
+
+/** The stored scores a later operating-point choice is made from. */
+export interface StoredScores {
+  runId: string;
+  modelId: string;
+  modelSha256: string;
+  labels: string[];
+  films: (ScoredFilm & { path: string })[];
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function runDirOf(runsDir: string, runId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(runId))
+    throw new CodedError('INVALID_REQUEST', `invalid run id ${runId}`);
+  return join(runsDir, runId);
+}
+
+/** Every image the screening walk would screen (DICOMDIRs followed), and how many it could not read. */
+async function filmsIn(
+  folders: string[],
+  signal?: AbortSignal,
+): Promise<{ films: string[]; unreadable: string[] }> {
+  const sources = new ScreeningSources(folders, signal);
+  await sources.count();
+  const films: string[] = [];
+  const unreadable: string[] = [];
+  for await (const item of sources.items()) {
+    if (item.kind === 'error') unreadable.push(item.path);
+    else films.push(item.path);
+  }
+  return { films, unreadable };
+}
+
+/** The folder a film was found under, as its "source" in evaluate's per-source table. */
+function sourceOf(film: string, folders: string[]): string {
+  for (const folder of folders) {
+    const rel = relative(resolve(folder), film);
+    if (rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep))
+      return basename(resolve(folder));
+  }
+  return 'site';
+}
+
+const PLOT_TITLES: Record<string, string> = {
+  'roc.svg': 'ROC curves (one class against the rest)',
+  'confusion_matrix.svg': 'Confusion matrix',
+};
+
+function plotTitle(file: string): string {
+  if (PLOT_TITLES[file]) return PLOT_TITLES[file];
+  if (/reliab/i.test(file)) return 'Reliability diagram (calibration)';
+  return file.replace(/\.svg$/, '').replace(/[_-]+/g, ' ');
+}
+
+async function plotsIn(runDir: string): Promise<SitePlot[]> {
+  const files = (await readdir(runDir)).filter((f) => f.endsWith('.svg')).sort();
+  return Promise.all(
+    files.map(async (file) => ({
+      title: plotTitle(file),
+      file,
+      svg: await readFile(join(runDir, file), 'utf8'),
+    })),
+  );
+}
+
+/** The verdict `evaluate` kept for a film, when the engine gives one. */
+function verdictOf(image: EvaluatedImage): Verdict | null {
+  return (image as EvaluatedImage & { verdict?: Verdict | null }).verdict ?? null;
+}
+
+/** Calibration as evaluate's metrics.json reports it (its field names, read defensively). */
+function calibrationOf(
+  metrics: object,
+  calibrated: boolean,
+  scored: number,
+): SiteValidationReport['calibration'] {
+  const record = metrics as Record<string, unknown>;
+  const source = (record.calibration ?? record.reliability ?? null) as Record<
+    string,
+    unknown
+  > | null;
+  const ece =
+    typeof record.ece === 'number'
+      ? record.ece
+      : typeof source?.ece === 'number'
+        ? source.ece
+        : null;
+  if (ece === null && source === null) return null;
+  const n = typeof source?.n === 'number' ? source.n : scored;
+  return {
+    calibrated,
+    ece,
+    n,
+    warning:
+      n < 100
+        ? `Only ${n} films over 15 bins: the reliability diagram and ECE are too noisy to conclude (100 or more films are needed).`
+        : null,
+  };
+}
+
+export async function runSiteValidation(
+  options: SiteValidationOptions,
+): Promise<SiteValidationOutcome> {
+  const { engine } = options;
+  const labels = engine.manifest.labels;
+  const folders = options.folders.map((f) => resolve(f));
+  if (folders.length === 0)
+    throw new CodedError('INVALID_REQUEST', 'Name at least one folder of films');
+  const { films, unreadable } = await filmsIn(folders, options.signal);
+  const join_ = await joinLabels(films, options.labels, labels);
+  if (join_.labelled.length === 0) {
+    throw new CodedError(
+      'INVALID_REQUEST',
+      `None of the ${films.length} films in ${folders.join(', ')} has a label that is one of ${labels.join(', ')}`,
+    );
+  }
+
+  const runId = newRunId();
+  const runDir = runDirOf(options.runsDir, runId);
+  await mkdir(runDir, { recursive: true });
+  // evaluate reads a manifest; absolute paths so nothing depends on where the run folder is.
+  const manifestPath = join(runDir, LABELS_MANIFEST_FILE);
+  await writeFile(
+    manifestPath,
+    stringify(
+      join_.labelled.map((f) => [f.path, f.label, sourceOf(f.path, folders)]),
+      { header: true, columns: ['file', 'label', 'source'] },
+    ),
+    'utf8',
+  );
+  const outcome = await runEvaluation({
+    manifestPath,
+    outDir: runDir,
+    engine,
+    onProgress: options.onProgress,
+  });
+  const { metrics, images } = outcome;
+
+  const scoredImages = images.filter((i) => i.probabilities !== null);
+  const scored: (ScoredFilm & { path: string })[] = scoredImages.map((image) => ({
+    path: image.path,
+    truth: image.label,
+    probabilities: image.probabilities as number[],
+    verdict: verdictOf(image)?.kind ?? null,
+  }));
+  const matrix = metrics.confusion_matrix;
+  const total = matrix.flat().reduce((a, b) => a + b, 0);
+  const correct = matrix.reduce((sum, row, i) => sum + row[i], 0);
+
+  const perClass: SiteValidationReport['perClass'] = {};
+  labels.forEach((label, c) => {
+    const positives = matrix[c].reduce((a, b) => a + b, 0);
+    const called = matrix.reduce((sum, row) => sum + row[c], 0);
+    perClass[label] = {
+      sensitivity: wilsonEstimate(matrix[c][c], positives, `${label} sensitivity`),
+      ppv: wilsonEstimate(matrix[c][c], called, `${label} PPV`),
+      auc: aucEstimate(
+        scored.map((f) => f.probabilities[c]),
+        scored.map((f) => f.truth === label),
+        `${label} AUC`,
+      ),
+    };
+  });
+
+  const rejected = images.filter((i) => i.rejected !== null);
+  const readable = images.filter((i) => i.error === null);
+  const gateRejections = {
+    ...wilsonEstimate(rejected.length, readable.length, 'the gate rejection rate'),
+    reasons: rejected.map((i) => ({ file: i.path, reason: i.rejected as string })),
+  };
+
+  const withVerdict = scored.filter((f) => f.verdict !== null);
+  let verdicts: SiteValidationReport['verdicts'] = null;
+  if (withVerdict.length > 0) {
+    const calls = scoredImages.filter((i) => verdictOf(i)?.kind === 'call');
+    const callsRight = calls.filter((i) => verdictOf(i)?.label === i.label).length;
+    verdicts = {
+      uncertain: wilsonEstimate(
+        withVerdict.filter((f) => f.verdict === 'uncertain').length,
+        withVerdict.length,
+        'the uncertain share',
+      ),
+      unfamiliar: wilsonEstimate(
+        withVerdict.filter((f) => f.verdict === 'unfamiliar').length,
+        withVerdict.length,
+        'the unfamiliar share',
+      ),
+      callAccuracy: wilsonEstimate(callsRight, calls.length, 'the accuracy of calls'),
+    };
+  }
+
+  const accuracy: Estimate = wilsonEstimate(correct, total, 'accuracy');
+  const warnings: string[] = [];
+  for (const label of labels) {
+    const n = matrix[labels.indexOf(label)].reduce((a, b) => a + b, 0);
+    if (n < MIN_FILMS_PER_CLASS) {
+      warnings.push(
+        `Only ${n} scored ${label} films (at least ${MIN_FILMS_PER_CLASS} per class are needed before the per-class figures mean much).`,
+      );
+    }
+  }
+  const accuracyWarning = smallNWarning(total, accuracy.low, accuracy.high, 'accuracy');
+  if (accuracyWarning) warnings.push(accuracyWarning);
+  if (join_.unlabelled.length > 0) {
+    warnings.push(`${join_.unlabelled.length} films have no label and were not evaluated.`);
+  }
+  for (const [label, count] of Object.entries(join_.excludedByLabel)) {
+    warnings.push(
+      `${count} films labelled "${label}" were not evaluated ("${label}" is not a class of this model).`,
+    );
+  }
+  const failed = images.filter((i) => i.error !== null).length;
+  if (failed + unreadable.length > 0) {
+    warnings.push(`${failed + unreadable.length} films could not be read.`);
+  }
+
+  await writeFile(
+    join(runDir, SCORES_FILE),
+    `${JSON.stringify({ runId, modelId: engine.manifest.id, modelSha256: engine.manifest.sha256, labels, films: scored } satisfies StoredScores)}\n`,
+    'utf8',
+  );
+  const report: SiteValidationReport = {
+    runId,
+    createdAt: new Date().toISOString(),
+    modelId: engine.manifest.id,
+    modelSha256: engine.manifest.sha256,
+    folders,
+    labelsSource: options.labelsSource,
+    labels: [...labels],
+    films: {
+      found: films.length + unreadable.length,
+      labelled: join_.labelled.length,
+      unlabelled: join_.unlabelled.length,
+      excludedByLabel: join_.excludedByLabel,
+      labelsWithoutFilm: join_.labelsWithoutFilm,
+      unreadable: failed + unreadable.length,
+      rejectedByGate: rejected.length,
+      scored: scored.length,
+    },
+    accuracy,
+    perClass,
+    confusionMatrix: matrix,
+    gateRejections,
+    calibration: calibrationOf(metrics, engine.manifest.calibration !== undefined, scored.length),
+    verdicts,
+    plots: await plotsIn(runDir),
+    files: [...outcome.files.map((f) => basename(f)), SCORES_FILE, REPORT_FILE],
+    warnings,
+  };
+  await writeFile(join(runDir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, 'utf8');
+  return { report, runDir, images };
+}
+
+export async function readSiteValidationReport(
+  runsDir: string,
+  runId: string,
+): Promise<SiteValidationReport> {
+  try {
+    return JSON.parse(
+      await readFile(join(runDirOf(runsDir, runId), REPORT_FILE), 'utf8'),
+    ) as SiteValidationReport;
+  } catch {
+    throw new CodedError('FILE_NOT_FOUND', `No site validation run ${runId}`);
+  }
+}
+
+export async function readStoredScores(runsDir: string, runId: string): Promise<StoredScores> {
+  try {
+    return JSON.parse(
+      await readFile(join(runDirOf(runsDir, runId), SCORES_FILE), 'utf8'),
+    ) as StoredScores;
+  } catch {
+    throw new CodedError('FILE_NOT_FOUND', `No site validation run ${runId}`);
+  }
+}
