@@ -289,15 +289,17 @@ async function decodeJpegFamily(encoded: Uint8Array, meta: ImageMetadata): Promi
       };
     }
   }
-  if (header.sofMarker !== 0xc0 && header.sofMarker !== 0xc1) {
-    // 12-bit progressive/spectral selection (processes 6, 8, 10, 12; retired 1.2.4.53/.55) and
-    // arithmetic coding: libjpeg-turbo's 8-bit build and our sequential decoder cannot.
+  if (header.sofMarker !== 0xc0 && header.sofMarker !== 0xc1 && header.sofMarker !== 0xc2) {
+    // Arithmetic coding (SOF9-11) and hierarchical processes: libjpeg-turbo's 8-bit build and
+    // our DCT decoder cannot; DCMTK's IJG build cannot either.
     throw new CodedError(
       'UNSUPPORTED_TRANSFER_SYNTAX',
       `${header.precision}-bit JPEG with SOF 0x${header.sofMarker.toString(16)} ` +
-        '(progressive, spectral selection or arithmetic coding) is not supported',
+        '(arithmetic coding or a hierarchical process) is not supported',
     );
   }
+  // 12-bit sequential (process 4) and progressive / spectral selection (processes 8 and 12,
+  // retired 1.2.840.10008.1.2.4.53 / .55): our DCT decoder, which equals DCMTK's dcmdjpeg.
   const image = decodeJpegDct(encoded);
   return {
     samples: image.data,

@@ -1,10 +1,13 @@
 /**
- * Sequential DCT JPEG decoder (Huffman, SOF0/SOF1, 8 or 12-bit precision), written for one case:
- * DICOM JPEG Extended 12-bit, which libjpeg-turbo's 8-bit WASM build cannot decode and no
- * maintained npm package covers. The inverse DCT is IJG's integer "islow" (jidctint.c) with the
- * 12-bit constants, as in DCMTK's 12-bit IJG build, so output matches DCMTK sample for sample.
+ * DCT JPEG decoder (Huffman; sequential SOF0/SOF1 and progressive SOF2 with spectral selection
+ * and successive approximation; 8 or 12-bit precision), written for DICOM's 12-bit JPEG, which
+ * libjpeg-turbo's 8-bit WASM build cannot decode and no maintained npm package covers. Scans fill
+ * a coefficient store (progressive scans refine it as IJG's jdphuff.c does); each component is
+ * then dequantized with the table it had in its first scan (IJG latches it then) and inverse
+ * transformed with IJG's integer "islow" (jidctint.c) and the 12-bit constants, as in DCMTK's
+ * 12-bit IJG build, so output matches DCMTK sample for sample.
  * No colour conversion (DICOM 12-bit JPEG is grayscale in practice); subsampled planes are
- * replicated. Progressive, arithmetic and lossless processes are refused.
+ * replicated. Arithmetic coding, hierarchical and lossless processes are refused.
  */
 import { CodedError } from '../../../shared/errors';
 
@@ -61,9 +64,22 @@ interface Component {
   blocksPerLine: number;
   blocksPerColumn: number;
   plane: Uint16Array;
+  /** Quantized coefficients, 64 per block in zigzag order, blocks row by row. */
+  coefs: Int32Array;
+  /** The quantization table in force when the component first appeared in a scan. */
+  quant?: Int32Array;
   pred: number;
   dcTable?: HuffmanTable;
   acTable?: HuffmanTable;
+}
+
+interface ScanParameters {
+  /** Spectral selection start and end (zigzag indices). */
+  ss: number;
+  se: number;
+  /** Successive approximation: bit position high (0 = first scan of the band) and low. */
+  ah: number;
+  al: number;
 }
 
 class BitReader {
@@ -250,24 +266,25 @@ function idctBlock(
   }
 }
 
+interface Frame {
+  progressive: boolean;
+  precision: number;
+  width: number;
+  height: number;
+  comps: Component[];
+  hmax: number;
+  vmax: number;
+  mcusX: number;
+  mcusY: number;
+}
+
 export function decodeJpegDct(data: Uint8Array): DctImage {
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) fail('no SOI marker');
   const quant: (Int32Array | undefined)[] = [];
   const dcTables: (HuffmanTable | undefined)[] = [];
   const acTables: (HuffmanTable | undefined)[] = [];
   let restartInterval = 0;
-  let frame:
-    | {
-        precision: number;
-        width: number;
-        height: number;
-        comps: Component[];
-        hmax: number;
-        vmax: number;
-        mcusX: number;
-        mcusY: number;
-      }
-    | undefined;
+  let frame: Frame | undefined;
   let scans = 0;
   let pos = 2;
   const u16 = (at: number): number =>
@@ -329,7 +346,9 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
         restartInterval = u16(body);
         break;
       case 0xc0:
-      case 0xc1: {
+      case 0xc1:
+      case 0xc2: {
+        if (frame) fail('more than one frame header');
         const precision = data[body];
         if (precision !== 8 && precision !== 12) fail(`precision ${precision}`);
         const height = u16(body + 1);
@@ -358,6 +377,7 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
             blocksPerLine: 0,
             blocksPerColumn: 0,
             plane: new Uint16Array(0),
+            coefs: new Int32Array(0),
             pred: 0,
           });
         }
@@ -368,14 +388,46 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
         for (const c of comps) {
           c.blocksPerLine = mcusX * c.h;
           c.blocksPerColumn = mcusY * c.v;
-          c.plane = new Uint16Array(c.blocksPerLine * 8 * c.blocksPerColumn * 8);
+          c.coefs = new Int32Array(c.blocksPerLine * c.blocksPerColumn * 64);
         }
-        frame = { precision, width, height, comps, hmax, vmax, mcusX, mcusY };
+        frame = {
+          progressive: marker === 0xc2,
+          precision,
+          width,
+          height,
+          comps,
+          hmax,
+          vmax,
+          mcusX,
+          mcusY,
+        };
         break;
       }
       case 0xda: {
         if (!frame) fail('scan before frame header');
         const count = data[body];
+        if (count < 1 || count > frame.comps.length) fail('bad scan component count');
+        const params: ScanParameters = {
+          ss: data[body + 1 + 2 * count],
+          se: data[body + 2 + 2 * count],
+          ah: data[body + 3 + 2 * count] >> 4,
+          al: data[body + 3 + 2 * count] & 15,
+        };
+        if (!frame.progressive) params.ss = 0;
+        if (!frame.progressive) params.se = 63;
+        if (frame.progressive) {
+          const dcScan = params.ss === 0;
+          if (
+            params.se > 63 ||
+            params.ss > params.se ||
+            (dcScan && params.se !== 0) ||
+            (!dcScan && count !== 1) ||
+            params.al > 13
+          )
+            fail('bad progressive scan parameters');
+        }
+        const dcNeeded = params.ss === 0 && params.ah === 0;
+        const acNeeded = params.se > 0;
         const scanComps: Component[] = [];
         for (let i = 0; i < count; i++) {
           const id = data[body + 1 + 2 * i];
@@ -384,12 +436,14 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
             frame.comps.find((c) => c.id === id) ?? fail('scan names an unknown component');
           comp.dcTable = dcTables[tables >> 4];
           comp.acTable = acTables[tables & 15];
-          if (!comp.dcTable || !comp.acTable) fail('scan uses an undefined Huffman table');
-          if (!quant[comp.tq]) fail('component uses an undefined quantization table');
+          if ((dcNeeded && !comp.dcTable) || (acNeeded && !comp.acTable))
+            fail('scan uses an undefined Huffman table');
+          comp.quant ??= quant[comp.tq]?.slice();
+          if (!comp.quant) fail('component uses an undefined quantization table');
           scanComps.push(comp);
         }
         const reader = new BitReader(data, end);
-        decodeScan(frame, scanComps, reader, quant, restartInterval);
+        decodeScan(frame, scanComps, reader, params, restartInterval);
         scans++;
         // Find the next marker after the entropy-coded data.
         let p = reader.pos;
@@ -401,7 +455,6 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
         pos = p;
         continue;
       }
-      case 0xc2:
       case 0xc3:
       case 0xc5:
       case 0xc6:
@@ -420,32 +473,44 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
     pos = end;
   }
   if (!frame || scans === 0) fail('no image data');
+  inverseTransform(frame);
   return assemble(frame);
 }
 
+/** Dequantizes every block with the component's latched table and writes its samples. */
+function inverseTransform(frame: Frame): void {
+  const coef = new Float64Array(64);
+  for (const c of frame.comps) {
+    const stride = c.blocksPerLine * 8;
+    c.plane = new Uint16Array(stride * c.blocksPerColumn * 8);
+    const q = c.quant;
+    if (!q) continue; // never scanned: stays 0, as libjpeg leaves it
+    for (let row = 0; row < c.blocksPerColumn; row++) {
+      for (let col = 0; col < c.blocksPerLine; col++) {
+        const block = (row * c.blocksPerLine + col) * 64;
+        for (let k = 0; k < 64; k++) coef[ZIGZAG[k]] = c.coefs[block + k] * q[k];
+        idctBlock(coef, c.plane, row * 8 * stride + col * 8, stride, frame.precision);
+      }
+    }
+  }
+}
+
+/** Decodes one scan into the components' coefficient stores (sequential or progressive). */
 function decodeScan(
-  frame: {
-    precision: number;
-    width: number;
-    height: number;
-    hmax: number;
-    vmax: number;
-    mcusX: number;
-    mcusY: number;
-  },
+  frame: Frame,
   scanComps: Component[],
   reader: BitReader,
-  quant: (Int32Array | undefined)[],
+  params: ScanParameters,
   restartInterval: number,
 ): void {
-  const coef = new Float64Array(64);
+  const { ss, se, ah, al } = params;
+  let eobrun = 0;
   for (const c of scanComps) c.pred = 0;
-  const decodeBlock = (c: Component, row: number, col: number): void => {
-    coef.fill(0);
-    const q = quant[c.tq] as Int32Array;
+
+  const decodeSequential = (c: Component, coefs: Int32Array, at: number): void => {
     const t = reader.decode(c.dcTable as HuffmanTable);
     c.pred += t ? extend(reader.receive(t), t) : 0;
-    coef[0] = c.pred * q[0];
+    coefs[at] = c.pred;
     for (let k = 1; k < 64;) {
       const rs = reader.decode(c.acTable as HuffmanTable);
       const r = rs >> 4;
@@ -457,17 +522,91 @@ function decodeScan(
       }
       k += r;
       if (k > 63) break;
-      coef[ZIGZAG[k]] = extend(reader.receive(s), s) * q[k];
+      coefs[at + k] = extend(reader.receive(s), s);
       k++;
     }
-    const stride = c.blocksPerLine * 8;
-    idctBlock(coef, c.plane, row * 8 * stride + col * 8, stride, frame.precision);
   };
+  const decodeDcFirst = (c: Component, coefs: Int32Array, at: number): void => {
+    const t = reader.decode(c.dcTable as HuffmanTable);
+    c.pred += t ? extend(reader.receive(t), t) : 0;
+    coefs[at] = c.pred * 2 ** al;
+  };
+  const decodeDcRefine = (_c: Component, coefs: Int32Array, at: number): void => {
+    if (reader.bit()) coefs[at] |= 1 << al;
+  };
+  const decodeAcFirst = (c: Component, coefs: Int32Array, at: number): void => {
+    if (eobrun > 0) {
+      eobrun--;
+      return;
+    }
+    for (let k = ss; k <= se; k++) {
+      const rs = reader.decode(c.acTable as HuffmanTable);
+      const r = rs >> 4;
+      const s = rs & 15;
+      if (s) {
+        k += r;
+        if (k > 63) fail('AC coefficient index past 63');
+        coefs[at + k] = extend(reader.receive(s), s) * 2 ** al;
+      } else if (r === 15) {
+        k += 15;
+      } else {
+        eobrun = (1 << r) - 1 + (r ? reader.receive(r) : 0);
+        break;
+      }
+    }
+  };
+  // jdphuff.c decode_mcu_AC_refine: correction bits for coefficients already nonzero, and new
+  // coefficients of magnitude 1 << al.
+  const p1 = 1 << al;
+  const m1 = -1 << al;
+  const refine = (coefs: Int32Array, index: number): void => {
+    const value = coefs[index];
+    if (reader.bit() && (value & p1) === 0) coefs[index] = value >= 0 ? value + p1 : value + m1;
+  };
+  const decodeAcRefine = (c: Component, coefs: Int32Array, at: number): void => {
+    let k = ss;
+    if (eobrun === 0) {
+      for (; k <= se; k++) {
+        const rs = reader.decode(c.acTable as HuffmanTable);
+        let r = rs >> 4;
+        let s = rs & 15;
+        if (s) {
+          s = reader.bit() ? p1 : m1;
+        } else if (r !== 15) {
+          eobrun = (1 << r) + (r ? reader.receive(r) : 0);
+          break;
+        }
+        while (k <= se) {
+          if (coefs[at + k] !== 0) refine(coefs, at + k);
+          else if (--r < 0) break;
+          k++;
+        }
+        if (s && k <= se) coefs[at + k] = s;
+      }
+    }
+    if (eobrun > 0) {
+      for (; k <= se; k++) if (coefs[at + k] !== 0) refine(coefs, at + k);
+      eobrun--;
+    }
+  };
+  const decodeBlock = !frame.progressive
+    ? decodeSequential
+    : ss === 0
+      ? ah === 0
+        ? decodeDcFirst
+        : decodeDcRefine
+      : ah === 0
+        ? decodeAcFirst
+        : decodeAcRefine;
+
+  const blockAt = (c: Component, row: number, col: number): number =>
+    (row * c.blocksPerLine + col) * 64;
   let mcusToRestart = restartInterval;
   const afterMcu = (last: boolean): void => {
     if (restartInterval > 0 && --mcusToRestart === 0 && !last) {
       reader.restart();
       for (const c of scanComps) c.pred = 0;
+      eobrun = 0;
       mcusToRestart = restartInterval;
     }
   };
@@ -477,7 +616,7 @@ function decodeScan(
     const rows = Math.ceil(Math.ceil((frame.height * c.v) / frame.vmax) / 8);
     for (let r = 0; r < rows; r++) {
       for (let b = 0; b < cols; b++) {
-        decodeBlock(c, r, b);
+        decodeBlock(c, c.coefs, blockAt(c, r, b));
         afterMcu(r === rows - 1 && b === cols - 1);
       }
     }
@@ -487,7 +626,8 @@ function decodeScan(
     for (let mx = 0; mx < frame.mcusX; mx++) {
       for (const c of scanComps) {
         for (let v = 0; v < c.v; v++) {
-          for (let h = 0; h < c.h; h++) decodeBlock(c, my * c.v + v, mx * c.h + h);
+          for (let h = 0; h < c.h; h++)
+            decodeBlock(c, c.coefs, blockAt(c, my * c.v + v, mx * c.h + h));
         }
       }
       afterMcu(my === frame.mcusY - 1 && mx === frame.mcusX - 1);
