@@ -10,6 +10,7 @@ import type {
   ReportExportResult,
   ScreeningReportsExportResult,
 } from '../../shared/report-export';
+import type { OperatingPoint } from '../../shared/verdict';
 import type { InferenceEngine } from '../inference';
 import {
   analyseFile,
@@ -39,6 +40,8 @@ export async function exportImageReports(options: {
   sourcePath: string;
   frame: number;
   kinds: readonly ReportExportKind[];
+  /** The active site profile's operating point, or null. */
+  operatingPoint: OperatingPoint | null;
 }): Promise<ReportExportResult> {
   const { platform, engine, sourcePath, frame } = options;
   const folder = await platform.pickFolder();
@@ -48,6 +51,7 @@ export async function exportImageReports(options: {
     path: sourcePath,
     frameIndex: frame,
     device: workstationDevice(platform.appVersion),
+    operatingPoint: options.operatingPoint,
   });
   const wanted = [...new Set(options.kinds.map((kind) => KIND_OF_EXPORT[kind]))];
   const { kinds, omitted, reason } = reportableKinds(analysed, wanted);
@@ -72,6 +76,7 @@ export async function exportScreeningReports(options: {
   engine: InferenceEngine;
   screening: ScreeningJobs;
   jobId: string;
+  operatingPoint: OperatingPoint | null;
 }): Promise<ScreeningReportsExportResult> {
   const { platform, engine } = options;
   const { rows } = await options.screening.results(options.jobId);
@@ -85,6 +90,7 @@ export async function exportScreeningReports(options: {
     rows,
     folder,
     device: workstationDevice(platform.appVersion),
+    operatingPoint: options.operatingPoint,
   });
   return { folder, ...outcome };
 }

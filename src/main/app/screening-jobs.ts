@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { CodedError } from '../../shared/errors';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../../shared/screening';
+import type { OperatingPoint } from '../../shared/verdict';
 import type { DecodePool } from '../decode-pool';
 import type { InferenceEngine } from '../inference';
 import {
@@ -43,6 +44,8 @@ export function createScreeningJobs(options: {
   storeDir: string;
   /** Shared decode workers (default: each job starts its own). */
   decodePool?: DecodePool;
+  /** The active site profile's operating point when a job starts (UI and DICOM inbox alike). */
+  operatingPoint?: () => Promise<OperatingPoint | null>;
 }): ScreeningJobs {
   const { engine, storeDir, decodePool } = options;
   const running = new Map<string, { controller: AbortController; finished: Promise<unknown> }>();
@@ -54,8 +57,9 @@ export function createScreeningJobs(options: {
   }
 
   return {
-    start(folders, { resumeJobId, onProgress, follow }) {
+    async start(folders, { resumeJobId, onProgress, follow }) {
       const controller = new AbortController();
+      const operatingPoint = (await options.operatingPoint?.()) ?? null;
       return new Promise((resolveStart, rejectStart) => {
         let jobId: string | null = null;
         const finished = runScreening({
@@ -65,6 +69,7 @@ export function createScreeningJobs(options: {
           decodePool,
           jobId: resumeJobId,
           follow,
+          operatingPoint,
           signal: controller.signal,
           onProgress: (progress) => {
             if (jobId === null) {

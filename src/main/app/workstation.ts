@@ -16,6 +16,7 @@ import { createDecodePool } from '../decode-pool';
 import { createLibrary, type Library } from '../library/library';
 import type { FileFilter, Platform } from './platform';
 import { createReceiverService } from './receiver-service';
+import { createSiteValidationService } from './site-validation-service';
 import { exportImageReports, exportScreeningReports } from './report-export';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
 import { RESEARCH_NOTICE } from '../../shared/notice';
@@ -33,6 +34,10 @@ export interface WorkstationOptions {
   intraOpThreads?: number;
   /** Where the DICOM receiver stores instances (default: dicom-inbox beside the store). */
   inboxDir?: string;
+  /** Reader readings journal (default: reader-readings beside the store). */
+  readingsDir?: string;
+  /** Site validation runs and site profiles (default: site-validation beside the store). */
+  siteValidationDir?: string;
 }
 
 export interface Workstation {
@@ -72,6 +77,17 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     }
   }
 
+  // Declared before the model so screening jobs can ask it for the active site profile.
+  const siteValidation = createSiteValidationService({
+    platform,
+    library,
+    readingsDir: options.readingsDir ?? join(dirname(options.storeDir), 'reader-readings'),
+    siteValidationDir:
+      options.siteValidationDir ?? join(dirname(options.storeDir), 'site-validation'),
+    engine: async () => (await requireModel()).engine,
+  });
+  const operatingPoint = () => siteValidation.operatingPoint();
+
   // The model loads in the background (its graph runs in a worker thread, never on this one).
   const modelState: Promise<ModelState> = (async () => {
     const modelDir = options.modelDir ?? defaultModelDir({ userModelsDir: options.userModelsDir });
@@ -83,7 +99,12 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
   })().then(
     (engine): ModelState => ({
       engine,
-      screening: createScreeningJobs({ engine, storeDir: options.storeDir, decodePool }),
+      screening: createScreeningJobs({
+        engine,
+        storeDir: options.storeDir,
+        decodePool,
+        operatingPoint,
+      }),
       error: null,
     }),
     (error: unknown): ModelState => ({ engine: null, screening: null, error: toErrorInfo(error) }),
@@ -167,7 +188,12 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       const started = performance.now();
       const loaded = await library.loadFrame(imageId, frame);
       const decodeMs = performance.now() - started;
-      return engine.predict(loaded, loaded.frame, { heatmap, heatmapLabel, decodeMs });
+      return engine.predict(loaded, loaded.frame, {
+        heatmap,
+        heatmapLabel,
+        decodeMs,
+        operatingPoint: await operatingPoint(),
+      });
     },
 
     'screening:pickFolder': async () => {
@@ -217,17 +243,31 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     },
     'screening:exportReports': async ({ jobId }) => {
       const { engine, screening } = await requireModel();
-      return exportScreeningReports({ platform, engine, screening, jobId });
+      return exportScreeningReports({
+        platform,
+        engine,
+        screening,
+        jobId,
+        operatingPoint: await operatingPoint(),
+      });
     },
     'report:export': async ({ imageId, frame, kinds }) => {
       const { engine } = await requireModel();
       const sourcePath = library.pathOf(imageId);
-      return exportImageReports({ platform, engine, sourcePath, frame, kinds });
+      return exportImageReports({
+        platform,
+        engine,
+        sourcePath,
+        frame,
+        kinds,
+        operatingPoint: await operatingPoint(),
+      });
     },
 
     'receiver:status': async () => receiver.status(),
     'receiver:start': async (settings) => receiver.start(settings),
     'receiver:stop': async () => receiver.stop(),
+    ...siteValidation.handlers,
   };
 
   return {
@@ -240,6 +280,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       library.clearCaches();
       for (const controller of adding) controller.abort();
       await receiver.stop();
+      await siteValidation.dispose();
       const state = await modelState;
       await state.screening?.dispose();
       await state.engine?.dispose();

@@ -10,6 +10,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
 import type { ScreeningRow } from '../../shared/screening';
+import type { OperatingPoint } from '../../shared/verdict';
 import { openImage, renderDisplay8 } from '../imaging';
 import type { InferenceEngine } from '../inference';
 import {
@@ -46,13 +47,19 @@ export async function analyseFile(options: {
   device: ReportDevice;
   supplied?: SuppliedSubject;
   createdAt?: Date;
+  /** The active site profile's operating point (named in the SR and PDF when applied). */
+  operatingPoint?: OperatingPoint | null;
 }): Promise<AnalysedFile> {
   const { engine, path, frameIndex } = options;
   const started = performance.now();
   const image = await openImage(path);
   const frame = await image.decodeFrame(frameIndex);
   const decodeMs = performance.now() - started;
-  const outcome: ModelOutcome = await engine.predict(image, frame, { heatmap: true, decodeMs });
+  const outcome: ModelOutcome = await engine.predict(image, frame, {
+    heatmap: true,
+    decodeMs,
+    operatingPoint: options.operatingPoint ?? null,
+  });
   const source =
     image.metadata.sourceKind === 'dicom'
       ? reportSourceFromDicom(new Uint8Array(await readFile(path)), basename(path), frameIndex)
@@ -173,6 +180,7 @@ export async function writeReportsForRows(options: {
   rows: readonly Pick<ScreeningRow, 'path' | 'frame' | 'status'>[];
   folder: string;
   device: ReportDevice;
+  operatingPoint?: OperatingPoint | null;
 }): Promise<RowsReportOutcome> {
   const { engine, folder, device } = options;
   const outcome: RowsReportOutcome = { reported: 0, pdfOnly: 0, notScored: 0, failed: [] };
@@ -182,7 +190,13 @@ export async function writeReportsForRows(options: {
       continue;
     }
     try {
-      const analysed = await analyseFile({ engine, path: row.path, frameIndex: row.frame, device });
+      const analysed = await analyseFile({
+        engine,
+        path: row.path,
+        frameIndex: row.frame,
+        device,
+        operatingPoint: options.operatingPoint,
+      });
       const { kinds, omitted } = reportableKinds(analysed, REPORT_KINDS);
       await writeReports(analysed, reportTargetsInFolder(folder, row.path, row.frame, kinds));
       outcome.reported++;

@@ -26,6 +26,16 @@ export const IPC_CHANNEL_NAMES = [
   'receiver:status',
   'receiver:start',
   'receiver:stop',
+  'readings:record',
+  'readings:forImage',
+  'readings:list',
+  'readings:export',
+  'siteValidation:pickLabels',
+  'siteValidation:run',
+  'siteValidation:chooseOperatingPoint',
+  'siteProfiles:state',
+  'siteProfiles:save',
+  'siteProfiles:setActive',
 ] as const;
 
 export const IPC_EVENT_NAMES = [
@@ -33,6 +43,7 @@ export const IPC_EVENT_NAMES = [
   'library:progress',
   'app:menuCommand',
   'receiver:status',
+  'siteValidation:progress',
 ] as const;
 
 /** Application-menu items the renderer carries out with the same invokes as its own buttons. */

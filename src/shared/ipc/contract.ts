@@ -18,6 +18,7 @@ import {
   type ScreeningReportsExportResult,
 } from '../report-export';
 import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, type MenuCommand } from './channels';
+import { siteValidationContract, type SiteValidationEvents } from './site-validation-contract';
 
 export { MENU_COMMANDS, type MenuCommand } from './channels';
 
@@ -185,10 +186,13 @@ export const ipcContract = {
   'receiver:stop': channel<z.ZodObject<Record<string, never>>, ReceiverStatus>(
     z.object({}).strict(),
   ),
+
+  /** Reader readings, site validation and site profiles (site-validation-contract.ts). */
+  ...siteValidationContract,
 } as const;
 
 /** Events main pushes to the renderer. */
-export interface IpcEvents {
+export interface IpcEvents extends SiteValidationEvents {
   'screening:progress': ScreeningProgress;
   /** While library:open / library:addDropped walk and read headers. */
   'library:progress': LibraryAddProgress;
