@@ -2,6 +2,7 @@
  * Frame decoder: one frame's stored samples, by transfer syntax. Output is what the file stores
  * (before the Modality LUT); the imaging pipeline applies bits-stored, sign, LUTs and colour.
  */
+import type { Element, Fragment } from 'dicom-parser';
 import { CodedError } from '../../shared/errors';
 import type { ImageMetadata, PhotometricInterpretation } from '../../shared/imaging';
 import { decodeJpegDct } from './codecs/jpeg-dct';
@@ -14,6 +15,7 @@ import { decodeWithWasm, type CodecFrameInfo } from './codecs/wasm';
 import { encapsulatedFrame, nativeFrame } from './frames';
 import type { PixelModule } from './metadata';
 import type { DicomFile } from './parse';
+import type { PixelCodec } from './transfer-syntax';
 
 export type SampleArray =
   | Uint8Array
@@ -394,16 +396,154 @@ export async function decodeStoredFrame(
     );
   }
   if (ts.codec === 'native') return decodeNative(file, meta, pixel, frameIndex);
-  if (!pixel.pixelElement.encapsulatedPixelData) {
-    throw new CodedError('MALFORMED_DICOM', `${ts.name} requires encapsulated pixel data`);
+  let encoded: Uint8Array;
+  const notes: string[] = [];
+  if (pixel.pixelElement.encapsulatedPixelData) {
+    encoded = encapsulatedFrame(file.dataSet, pixel.pixelElement, frameIndex, meta.numberOfFrames);
+  } else {
+    const found = unencapsulatedFrame(file, meta, pixel, frameIndex, ts.name);
+    notes.push(found.note);
+    if (found.kind === 'native') return withNotes(found.frame, notes);
+    encoded = found.encoded;
   }
-  const encoded = encapsulatedFrame(
-    file.dataSet,
-    pixel.pixelElement,
-    frameIndex,
-    meta.numberOfFrames,
+  return withNotes(await decodeEncoded(encoded, meta, ts.codec, options), notes);
+}
+
+function withNotes(frame: StoredFrame, notes: string[]): StoredFrame {
+  if (notes.length === 0) return frame;
+  return { ...frame, notes: [...notes, ...(frame.notes ?? [])] };
+}
+
+/** Item tag (FFFE,E000) as little-endian bytes: the start of a fragment sequence. */
+function startsWithItem(bytes: Uint8Array): boolean {
+  return (
+    bytes.length >= 8 &&
+    bytes[0] === 0xfe &&
+    bytes[1] === 0xff &&
+    bytes[2] === 0x00 &&
+    bytes[3] === 0xe0
   );
-  switch (ts.codec) {
+}
+
+/** Fragments of a defined-length value that holds an item sequence (offset table first). */
+function itemsAsFragments(
+  bytes: Uint8Array,
+  valueOffset: number,
+): { basicOffsetTable: number[]; fragments: Fragment[] } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const items: { position: number; length: number }[] = [];
+  let pos = 0;
+  while (pos + 8 <= bytes.length) {
+    const group = view.getUint16(pos, true);
+    const element = view.getUint16(pos + 2, true);
+    const length = view.getUint32(pos + 4, true);
+    if (group !== 0xfffe || element === 0xe0dd) break;
+    if (element !== 0xe000 || pos + 8 + length > bytes.length)
+      throw new CodedError('MALFORMED_DICOM', `bad pixel data item at byte ${pos}`);
+    items.push({ position: pos + 8, length });
+    pos += 8 + length;
+  }
+  const [table, ...rest] = items;
+  if (!table || rest.length === 0)
+    throw new CodedError('NO_PIXEL_DATA', 'pixel data items hold no fragment');
+  const basicOffsetTable: number[] = [];
+  for (let i = 0; i + 4 <= table.length; i += 4)
+    basicOffsetTable.push(view.getUint32(table.position + i, true));
+  const first = rest[0].position - 8;
+  const fragments = rest.map((item) => ({
+    offset: item.position - 8 - first,
+    position: valueOffset + item.position,
+    length: item.length,
+  }));
+  return { basicOffsetTable, fragments };
+}
+
+/** Start of each codestream in bytes holding several JPEG streams back to back. */
+function jpegStreamStarts(bytes: Uint8Array): number[] {
+  const starts = [0];
+  for (let p = 2; p + 2 < bytes.length; p++) {
+    if (bytes[p] !== 0xff || bytes[p + 1] !== 0xd8 || bytes[p + 2] !== 0xff) continue;
+    // Directly after an EOI (FFD9), or after an EOI and one pad byte.
+    const afterEoi = (at: number): boolean =>
+      at >= 2 && bytes[at - 2] === 0xff && bytes[at - 1] === 0xd9;
+    if (afterEoi(p) || afterEoi(p - 1)) starts.push(p);
+  }
+  return starts;
+}
+
+type UnencapsulatedFrame =
+  | { kind: 'native'; frame: StoredFrame; note: string }
+  | { kind: 'encoded'; encoded: Uint8Array; note: string };
+
+/**
+ * Pixel Data with a defined length under an encapsulated transfer syntax (PS3.5 A.4 forbids it).
+ * DCMTK refuses such files; GDCM decodes what the bytes are, and so do we: an item sequence
+ * (fragments whose sequence has a defined length), a bare codestream, or native samples when
+ * the length is exactly what native frames need. Every case leaves a decode note.
+ */
+function unencapsulatedFrame(
+  file: DicomFile,
+  meta: ImageMetadata,
+  pixel: PixelModule,
+  frameIndex: number,
+  syntaxName: string,
+): UnencapsulatedFrame {
+  const element = pixel.pixelElement;
+  const bytes = file.dataSet.byteArray.subarray(
+    element.dataOffset,
+    Math.min(element.dataOffset + element.length, file.dataSet.byteArray.length),
+  );
+  const problem = `Pixel Data is not encapsulated although the transfer syntax is ${syntaxName}`;
+  if (startsWithItem(bytes)) {
+    const encapsulated: Element = {
+      ...element,
+      encapsulatedPixelData: true,
+      ...itemsAsFragments(bytes, element.dataOffset),
+    };
+    return {
+      kind: 'encoded',
+      encoded: encapsulatedFrame(file.dataSet, encapsulated, frameIndex, meta.numberOfFrames),
+      note: `${problem}: its value holds fragment items, decoded from them (as GDCM does)`,
+    };
+  }
+  if (bytes.length >= 2 && bytes[0] === 0xff && (bytes[1] === 0xd8 || bytes[1] === 0x4f)) {
+    const starts = bytes[1] === 0xd8 ? jpegStreamStarts(bytes) : [0];
+    if (frameIndex >= starts.length && meta.numberOfFrames > 1)
+      throw new CodedError(
+        'FRAME_OUT_OF_RANGE',
+        `frame ${frameIndex} not found in the codestreams`,
+      );
+    return {
+      kind: 'encoded',
+      encoded: bytes.subarray(starts[frameIndex] ?? 0, starts[frameIndex + 1] ?? bytes.length),
+      note: `${problem}: its value is a bare codestream, decoded as such (as GDCM does)`,
+    };
+  }
+  const frameBytes =
+    meta.photometricInterpretation === 'YBR_FULL_422' && meta.bitsAllocated === 8
+      ? Math.ceil(meta.columns / 2) * 4 * meta.rows
+      : (meta.rows * meta.columns * meta.samplesPerPixel * meta.bitsAllocated) / 8;
+  const nativeBytes = frameBytes * meta.numberOfFrames;
+  if (Math.abs(bytes.length - nativeBytes) <= 1) {
+    return {
+      kind: 'native',
+      frame: decodeNative(file, meta, pixel, frameIndex),
+      note: `${problem}: its length is that of native pixels, decoded as native (as GDCM does)`,
+    };
+  }
+  throw new CodedError(
+    'MALFORMED_DICOM',
+    `${problem}, and its ${bytes.length} bytes are neither fragments, a codestream nor native pixels`,
+  );
+}
+
+async function decodeEncoded(
+  encoded: Uint8Array,
+  meta: ImageMetadata,
+  codec: Exclude<PixelCodec, 'native'>,
+  options: DecodeOptions,
+): Promise<StoredFrame> {
+  switch (codec) {
     case 'rle': {
       const bytes = decodeRle(encoded, meta);
       return {
