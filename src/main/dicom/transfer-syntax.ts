@@ -49,7 +49,7 @@ const TABLE: TransferSyntaxInfo[] = [
   ts('1.2.840.10008.1.2.4.50', 'JPEG Baseline (Process 1)', 'jpeg-baseline', { lossy: true }),
   ts('1.2.840.10008.1.2.4.51', 'JPEG Extended (Process 2 and 4)', 'jpeg-extended', { lossy: true }),
   // Retired, still met in archives. Routed by the stream's SOF: libjpeg-turbo decodes 8-bit
-  // progressive and spectral selection; 12-bit ones are refused with UNSUPPORTED_TRANSFER_SYNTAX.
+  // progressive and spectral selection, our DCT decoder 12-bit ones; arithmetic coding is refused.
   ts('1.2.840.10008.1.2.4.52', 'JPEG Extended (Process 3 and 5, retired)', 'jpeg-extended', {
     lossy: true,
   }),
