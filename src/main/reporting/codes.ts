@@ -62,6 +62,14 @@ export const CODES = {
   chestGate: local('CHEST-GATE', 'Chest X-ray gate verdict'),
   notScored: local('NOT-SCORED', 'Film not scored'),
   researchUseNotice: local('RESEARCH-USE', 'Research use notice'),
+  // The verdict (src/shared/verdict.ts) and what the probabilities mean.
+  aiVerdict: local('AI-VERDICT', 'AI verdict'),
+  verdictCall: local('CALL', 'Call: a class clearly ahead'),
+  verdictUncertain: local('UNCERTAIN', 'Uncertain: no class clearly ahead'),
+  verdictUnfamiliar: local('UNFAMILIAR', 'Unfamiliar film: unlike the training films'),
+  verdictReason: local('VERDICT-REASON', 'AI verdict reason'),
+  probabilityCalibration: local('CALIBRATION', 'Probability calibration'),
+  siteOperatingPoint: local('SITE-PROFILE', 'Site profile operating point'),
 } as const;
 
 /** Findings for the bundled labels; any other label gets a local code of its own name. */

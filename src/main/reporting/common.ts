@@ -42,7 +42,7 @@ export function dicomDateTime(at: Date): { date: string; time: string } {
   };
 }
 
-function hasNonAscii(value: unknown): boolean {
+export function hasNonAscii(value: unknown): boolean {
   if (typeof value === 'string') return /[^\x20-\x7e]/.test(value);
   if (Array.isArray(value)) return value.some(hasNonAscii);
   if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {

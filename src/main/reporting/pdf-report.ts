@@ -1,13 +1,22 @@
 /**
- * The one-page PDF summary (pdfkit): patient and study, a thumbnail of the heatmap figure,
- * per-class probabilities, the threshold status, the model (name, version, execution provider),
- * the time, and the research-use notice. Standard PDF fonts only (no font files to ship).
+ * The one-page PDF summary (pdfkit): patient and study, a thumbnail of the heatmap figure, the
+ * verdict in plain words (call / uncertain / unfamiliar film, with its reason), per-class
+ * probabilities (calibrated or "uncalibrated"), the threshold status, the site profile when one is
+ * in use, the model (name, version, execution provider), the time, and the research-use notice.
+ * Standard PDF fonts only (no font files to ship).
  */
 import PDFDocument from 'pdfkit';
 import { RESEARCH_NOTICE } from '../../shared/notice';
+import type { VerdictKind } from '../../shared/verdict';
 import { encodePng } from '../inference/heatmap-image';
 import { classifierManifest, isRejected, type ReportInput } from './common';
 import { composeHeatmapFigure, type DisplayFilm, type RgbImage } from './secondary-capture';
+import {
+  calibrationOf,
+  calibrationSentence,
+  siteProfileSentence,
+  verdictHeadline,
+} from './verdict-wording';
 
 const THUMBNAIL_MAX_SIDE = 640;
 
@@ -44,6 +53,12 @@ function formatPersonName(name: string): string {
   const given = rest.filter((p) => p.trim() !== '').join(' ');
   return given ? `${family}, ${given}` : family;
 }
+
+const VERDICT_COLOURS: Record<VerdictKind, string> = {
+  call: '#166534',
+  uncertain: '#9a3412',
+  unfamiliar: '#991b1b',
+};
 
 export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<Uint8Array> {
   const { outcome, source } = input;
@@ -120,22 +135,57 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
       );
   } else {
     const above = outcome.thresholdStatus === 'above-threshold';
-    doc
-      .font('Helvetica-Bold')
-      .fontSize(12)
-      .text(`Predicted: ${outcome.predictedLabel}`, column, imageTop, {
+    const verdict = outcome.verdict ?? null;
+    const thresholds = classifierManifest(input)?.thresholds ?? {};
+    if (verdict) {
+      // The verdict first; only a confident call names its class in bold.
+      doc
+        .font('Helvetica-Bold')
+        .fontSize(12)
+        .fillColor(VERDICT_COLOURS[verdict.kind])
+        .text(`Verdict: ${verdictHeadline(verdict)}`, column, imageTop, { width: columnWidth });
+      doc.fillColor('black').font('Helvetica').fontSize(9).text(verdict.reason, {
         width: columnWidth,
       });
+      doc.moveDown(0.3);
+    }
+    // Only a confident call names a class in bold; with a site profile the called class may
+    // differ from the one with the highest probability, so both are named.
+    const called = verdict === null ? outcome.predictedLabel : verdict.label;
+    doc
+      .font(called ? 'Helvetica-Bold' : 'Helvetica')
+      .fontSize(called ? 11 : 10)
+      .text(
+        called ? `Predicted: ${called}` : `Leading class (not a call): ${outcome.predictedLabel}`,
+        column,
+        doc.y,
+        { width: columnWidth },
+      );
     doc
       .font('Helvetica')
       .fontSize(10)
       .text(
-        `p = ${outcome.predictedProbability.toFixed(3)}, ${above ? 'at or above' : 'below'} its ` +
-          `decision threshold ${outcome.threshold}`,
+        `Highest probability: ${outcome.predictedLabel}, p = ${outcome.predictedProbability.toFixed(3)}, ` +
+          `${above ? 'at or above' : 'below'} its decision threshold ${outcome.threshold}`,
         { width: columnWidth },
       );
-    doc.moveDown(0.6).font('Helvetica-Bold').text('Probabilities', { width: columnWidth });
-    const thresholds = classifierManifest(input)?.thresholds ?? {};
+    const site = siteProfileSentence(
+      verdict?.operatingPoint ?? null,
+      verdict?.operatingPoint ? thresholds[verdict.operatingPoint.label] : undefined,
+    );
+    if (site) doc.font('Helvetica-Bold').fontSize(9).text(site, { width: columnWidth });
+    const calibration = calibrationOf(input, outcome);
+    doc
+      .moveDown(0.6)
+      .font('Helvetica-Bold')
+      .fontSize(10)
+      .text(`Probabilities (${calibration ? 'calibrated' : 'uncalibrated'})`, {
+        width: columnWidth,
+      });
+    doc
+      .font('Helvetica')
+      .fontSize(8)
+      .text(calibrationSentence(calibration), { width: columnWidth });
     outcome.labels.forEach((label, i) => {
       const p = outcome.probabilities[i];
       const threshold = thresholds[label];

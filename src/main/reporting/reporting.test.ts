@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RejectedFilm } from '../../shared/prediction';
+import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import { decideVerdict, type FamiliarityMeasure, type OperatingPoint } from '../../shared/verdict';
 import { openImage, renderDisplay8 } from '../imaging';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
 import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../inference/test-support';
@@ -250,4 +251,117 @@ describe('a JPEG film (no patient or study in the file)', () => {
     expect(dcmdumpValues(sr, '0008,1155')).toContain(captureInstance);
     expect(first(written.filmCapture!, '0028,2110')).toBe('01'); // JPEG: lossy once, always
   }, 120_000);
+});
+
+describe('the verdict, the calibration and the site profile in the SR and the PDF', () => {
+  const sourcePath = join(DICOM_DIR, CHEST_FILMS[0]);
+  let analysed: AnalysedFile;
+  let scored: PredictionResult;
+  const familiar: FamiliarityMeasure = {
+    distance: 1.2,
+    limit: 2.5,
+    segmenterConfidence: null,
+    minSegmenterConfidence: null,
+  };
+
+  beforeAll(async () => {
+    analysed = await analyseFile({ engine, path: sourcePath, frameIndex: 0, device: DEVICE });
+    if (isRejected(analysed.outcome)) throw new Error('film was rejected');
+    scored = analysed.outcome;
+  }, 120_000);
+
+  /** The film's real probabilities with a verdict and calibration chosen by the test. */
+  function withTrust(
+    margin: number,
+    options: { point?: OperatingPoint; familiarity?: FamiliarityMeasure; calibrated?: boolean },
+  ): PredictionResult {
+    const verdict = decideVerdict({
+      labels: scored.labels,
+      probabilities: scored.probabilities,
+      thresholds: engine.manifest.thresholds,
+      margin,
+      familiarity: options.familiarity ?? familiar,
+      operatingPoint: options.point,
+    });
+    const calibration = options.calibrated
+      ? {
+          method: 'temperature' as const,
+          temperature: 1.375,
+          fitted_on: 'calibration part of the training patients (n=400)',
+        }
+      : null;
+    return { ...scored, verdict, calibration };
+  }
+
+  async function reportsOf(outcome: PredictionResult, name: string) {
+    const set = await buildReports({ ...analysed.input, outcome }, analysed.film, ['sr', 'pdf']);
+    const sr = join(scratch, `${name}.sr.dcm`);
+    const pdf = join(scratch, `${name}.pdf`);
+    await import('node:fs/promises').then((fs) =>
+      Promise.all([fs.writeFile(sr, set.sr!), fs.writeFile(pdf, set.pdf!)]),
+    );
+    const srText = runTool('dsrdump', ['+Pl', sr]).stdout;
+    const pdfText = runTool('pdftotext', [pdf, '-']).stdout.replace(/\s+/g, ' ');
+    expect(runTool('pdfinfo', [pdf]).stdout).toMatch(/Pages:\s+1\n/);
+    return { sr, srText, pdfText };
+  }
+
+  it('a site profile turns the film into a COVID-19 call and is named, with its threshold', async () => {
+    const covid = scored.labels.indexOf('COVID-19');
+    // Just under this film's P(COVID-19): the site's threshold calls it, whatever the model's.
+    const threshold = Math.floor(scored.probabilities[covid] * 1000) / 1000 - 0.001;
+    const point: OperatingPoint = { profileName: 'Clínica Norte', label: 'COVID-19', threshold };
+    const outcome = withTrust(0.99, { point });
+    expect(outcome.verdict.kind).toBe('call');
+    expect(outcome.verdict.label).toBe('COVID-19');
+    const { sr, srText, pdfText } = await reportsOf(outcome, 'site-profile');
+    expectValidSr(sr, { pixelmed: true });
+    expect(srText).toContain('AI verdict');
+    expect(srText).toContain('Call: a class clearly ahead');
+    expect(srText).toContain('Verdict: Call: COVID-19.');
+    expect(srText).toContain(
+      `Site profile "Clínica Norte" in use: COVID-19 called at or above ${threshold}`,
+    );
+    expect(srText).toContain("(the model's own threshold: ");
+    expect(first(sr, '0008,0005')).toBe('ISO_IR 192');
+    expect(pdfText).toContain('Verdict: Call: COVID-19');
+    expect(pdfText).toContain(
+      `Site profile "Clínica Norte" in use: COVID-19 called at or above ${threshold}`,
+    );
+    expect(pdfText).toContain('Predicted: COVID-19');
+    expect(pdfText).toContain(`Highest probability: ${scored.predictedLabel}, p = `);
+  }, 180_000);
+
+  it('an uncertain film says so, has no bold "Predicted", and an uncalibrated model says "uncalibrated"', async () => {
+    // No class can lead by a margin of 0.99: the one rule says uncertain.
+    const outcome = withTrust(0.99, {});
+    expect(outcome.verdict.kind).toBe('uncertain');
+    const { sr, srText, pdfText } = await reportsOf(outcome, 'uncertain');
+    expectValidSr(sr, { pixelmed: false });
+    expect(srText).toContain('Uncertain: no class clearly ahead');
+    expect(srText).toContain(`Verdict: Uncertain. ${outcome.verdict.reason}`);
+    expect(srText).toContain('Probabilities uncalibrated');
+    expect(srText).not.toContain('Site profile');
+    expect(pdfText).toContain('Verdict: Uncertain');
+    expect(pdfText).toContain(`Leading class (not a call): ${scored.predictedLabel}`);
+    expect(pdfText).not.toContain('Predicted:');
+    expect(pdfText).toContain('Probabilities (uncalibrated)');
+    expect(pdfText).not.toContain('Site profile');
+  }, 180_000);
+
+  it('an unfamiliar film and a calibrated model are said so', async () => {
+    const outcome = withTrust(0.2, {
+      familiarity: { ...familiar, distance: 4.25 },
+      calibrated: true,
+    });
+    expect(outcome.verdict.kind).toBe('unfamiliar');
+    const { sr, srText, pdfText } = await reportsOf(outcome, 'unfamiliar');
+    expectValidSr(sr, { pixelmed: false });
+    expect(srText).toContain('Unfamiliar film: unlike the training films');
+    expect(srText).toContain('feature distance 4.25 > 2.50');
+    expect(srText).toContain('Probabilities calibrated by temperature scaling (T = 1.375)');
+    expect(pdfText).toContain('Verdict: Unfamiliar film');
+    expect(pdfText).toContain('Probabilities (calibrated)');
+    expect(pdfText).toContain('T = 1.375');
+  }, 180_000);
 });

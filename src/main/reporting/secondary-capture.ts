@@ -16,6 +16,7 @@ import {
 import { writePart10, type NaturalDataset } from './part10';
 import type { SourceImageReference } from './source';
 import { newUid } from './uids';
+import { calibrationOf, siteProfileSentence, verdictHeadline } from './verdict-wording';
 
 export const SECONDARY_CAPTURE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
 export const HEATMAP_SERIES_NUMBER = 9102;
@@ -44,10 +45,16 @@ function figureLines(input: ReportInput): string[] {
     ];
   }
   const status = outcome.thresholdStatus === 'above-threshold' ? 'at/above' : 'below';
+  const verdict = outcome.verdict ?? null;
+  const calibrated = calibrationOf(input, outcome) !== null;
+  const site = siteProfileSentence(verdict?.operatingPoint ?? null, undefined);
   const lines = [
-    `Predicted ${outcome.predictedLabel} p=${outcome.predictedProbability.toFixed(3)} ` +
+    ...(verdict ? [`Verdict: ${verdictHeadline(verdict)}. ${verdict.reason}`] : []),
+    ...(site ? [site] : []),
+    `Highest probability: ${outcome.predictedLabel} p=${outcome.predictedProbability.toFixed(3)} ` +
       `(${status} threshold ${outcome.threshold})`,
-    outcome.labels.map((l, i) => `${l} ${outcome.probabilities[i].toFixed(3)}`).join('  '),
+    outcome.labels.map((l, i) => `${l} ${outcome.probabilities[i].toFixed(3)}`).join('  ') +
+      ` (${calibrated ? 'calibrated' : 'uncalibrated'})`,
     `Model: ${model}`,
   ];
   if (outcome.heatmap) {

@@ -2,17 +2,21 @@
  * DICOM Comprehensive 3D SR following TID 1500 (Measurement Report): device observer context,
  * procedure reported, an Image Library with the source image, one TID 1501 Measurement Group per
  * class (tracking identifier and UID, finding, finding site lung, algorithm name and version,
- * the probability as a NUM in UCUM "1", the source image), and the predicted class, its threshold
- * status and the research-use notice as Qualitative Evaluations. A film the chest gate turned
- * away gets a report that says so, with no probabilities.
+ * the probability as a NUM in UCUM "1", the source image), and as Qualitative Evaluations: the
+ * predicted class, its threshold status, the verdict (call / uncertain / unfamiliar, a coded
+ * value and its reason in words), whether the probabilities are calibrated, the site profile when
+ * one set the threshold, and the research-use notice. A film the chest gate turned away gets a
+ * report that says so, with no probabilities.
  * The content tree is built as plain data sets: dcmjs' TID 1501 helper throws on valid input.
  */
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
 import { CODES, LOCAL_SCHEME, findingFor, toCodeItem, type CodedConcept } from './codes';
+import type { VerdictKind } from '../../shared/verdict';
 import {
   classifierManifest,
   commonAttributes,
+  hasNonAscii,
   decimalString,
   dicomDateTime,
   evidenceSequence,
@@ -23,6 +27,12 @@ import {
 import { writePart10, type NaturalDataset } from './part10';
 import { requireSubject, type SourceImageReference } from './source';
 import { nameBasedUid, newUid } from './uids';
+import {
+  calibrationOf,
+  calibrationSentence,
+  siteProfileSentence,
+  verdictSentence,
+} from './verdict-wording';
 
 export const COMPREHENSIVE_3D_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.34';
 export const SR_SERIES_NUMBER = 9101;
@@ -122,7 +132,38 @@ function measurementGroups(
   });
 }
 
-function predictionEvaluations(prediction: PredictionResult): ContentItem[] {
+const VERDICT_CODES: Record<VerdictKind, CodedConcept> = {
+  call: CODES.verdictCall,
+  uncertain: CODES.verdictUncertain,
+  unfamiliar: CODES.verdictUnfamiliar,
+};
+
+/** The verdict as a coded value plus its reason, the calibration, and the site profile in use. */
+function trustEvaluations(input: ReportInput, prediction: PredictionResult): ContentItem[] {
+  const items: ContentItem[] = [];
+  const verdict = prediction.verdict ?? null;
+  if (verdict) {
+    items.push(
+      codeItem('CONTAINS', CODES.aiVerdict, VERDICT_CODES[verdict.kind]),
+      textItem('CONTAINS', CODES.verdictReason, verdictSentence(verdict)),
+    );
+    const site = siteProfileSentence(
+      verdict.operatingPoint,
+      classifierManifest(input)?.thresholds[verdict.operatingPoint?.label ?? ''],
+    );
+    if (site) items.push(textItem('CONTAINS', CODES.siteOperatingPoint, site));
+  }
+  items.push(
+    textItem(
+      'CONTAINS',
+      CODES.probabilityCalibration,
+      calibrationSentence(calibrationOf(input, prediction)),
+    ),
+  );
+  return items;
+}
+
+function predictionEvaluations(input: ReportInput, prediction: PredictionResult): ContentItem[] {
   const above = prediction.thresholdStatus === 'above-threshold';
   return [
     codeItem('CONTAINS', CODES.predictedClass, findingFor(prediction.predictedLabel)),
@@ -139,6 +180,7 @@ function predictionEvaluations(prediction: PredictionResult): ContentItem[] {
         `decision threshold ${prediction.threshold}. Model ${prediction.modelName} ` +
         `${prediction.modelVersion} on ${prediction.executionProvider}.`,
     ),
+    ...trustEvaluations(input, prediction),
   ];
 }
 
@@ -178,15 +220,18 @@ export function buildStructuredReportDataset(
     container(CODES.imageLibrary, [container(CODES.imageLibraryGroup, [imageItem(null, image)])]),
     ...(rejected ? [] : [container(CODES.imagingMeasurements, measurementGroups(outcome, image))]),
     container(CODES.qualitativeEvaluations, [
-      ...(rejected ? rejectionEvaluations(outcome) : predictionEvaluations(outcome)),
+      ...(rejected ? rejectionEvaluations(outcome) : predictionEvaluations(input, outcome)),
       textItem('CONTAINS', CODES.researchUseNotice, RESEARCH_NOTICE),
     ]),
   ];
+  const common = commonAttributes(input, {
+    classUid: COMPREHENSIVE_3D_SR_STORAGE,
+    instanceUid: options.sopInstanceUid ?? newUid(),
+  });
+  // A site profile's name (or a model's text) may be non-ASCII: declare UTF-8 for the content too.
+  if (hasNonAscii(content)) common.SpecificCharacterSet = 'ISO_IR 192';
   return {
-    ...commonAttributes(input, {
-      classUid: COMPREHENSIVE_3D_SR_STORAGE,
-      instanceUid: options.sopInstanceUid ?? newUid(),
-    }),
+    ...common,
     // SR Document Series
     Modality: 'SR',
     SeriesInstanceUID: options.seriesInstanceUid ?? newUid(),

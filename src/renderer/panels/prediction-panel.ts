@@ -246,9 +246,17 @@ export class PredictionPanel {
   private showScored(result: PredictionResult, caution: string | null): void {
     const verdict = result.verdict ?? null;
     // Only a confident call gets the bold class label; otherwise the leading class is named
-    // quietly, so a coin toss never looks like a finding.
-    const confident =
-      verdict === null ? result.thresholdStatus === 'above-threshold' : verdict.kind === 'call';
+    // quietly, so a coin toss never looks like a finding. A site profile may call a class other
+    // than the one with the highest probability: the call is shown, the highest is named below.
+    const called =
+      verdict === null
+        ? result.thresholdStatus === 'above-threshold'
+          ? result.predictedLabel
+          : null
+        : verdict.label;
+    const confident = called !== null;
+    const shownLabel = called ?? result.predictedLabel;
+    const shownProbability = result.probabilities[result.labels.indexOf(shownLabel)] ?? 0;
     const predicted = h(
       'div',
       {
@@ -258,17 +266,21 @@ export class PredictionPanel {
       [
         h('span', {
           className: 'predicted-label',
-          text:
-            verdict !== null && verdict.kind !== 'call'
-              ? `Leading: ${result.predictedLabel}`
-              : result.predictedLabel,
+          text: verdict !== null && !confident ? `Leading: ${shownLabel}` : shownLabel,
         }),
         h('span', {
           className: 'predicted-probability',
-          text: formatPercent(result.predictedProbability),
+          text: formatPercent(shownProbability),
         }),
       ],
     );
+    const highestNote =
+      shownLabel !== result.predictedLabel
+        ? h('p', {
+            className: 'threshold',
+            text: `Highest probability: ${result.predictedLabel} ${formatPercent(result.predictedProbability)}.`,
+          })
+        : '';
     const calibration = calibrationWording(result.calibration);
     const siteProfile = siteProfileSentence(verdict?.operatingPoint);
     const bars = h('ul', {
@@ -283,7 +295,7 @@ export class PredictionPanel {
         h(
           'li',
           {
-            className: `prob-row${label === result.predictedLabel ? (confident ? ' predicted-row' : ' leading-row') : ''}`,
+            className: `prob-row${label === shownLabel ? (confident ? ' predicted-row' : ' leading-row') : ''}`,
             attrs: {
               'data-testid': 'probability',
               'data-label': label,
@@ -315,6 +327,7 @@ export class PredictionPanel {
       caution ? h('p', { className: 'caution', text: caution, attrs: { role: 'note' } }) : '',
       verdict ? verdictBlock(verdict) : '',
       predicted,
+      highestNote,
       // The verdict's reason already says how the top class stands against its threshold.
       verdict ? '' : h('p', { className: 'threshold', text: thresholdSentence(result) }),
       h('p', {

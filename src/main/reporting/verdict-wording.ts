@@ -1,0 +1,49 @@
+/**
+ * The verdict, the calibration and the site profile in the plain words the SR and the PDF use
+ * (the UI words the same facts in src/renderer/panels/prediction-format.ts).
+ */
+import type { ModelCalibration } from '../../shared/model-manifest';
+import type { PredictionResult } from '../../shared/prediction';
+import { VERDICT_WORDS, type OperatingPoint, type Verdict } from '../../shared/verdict';
+import { classifierManifest, type ReportInput } from './common';
+
+/** "Call: COVID-19", "Uncertain" or "Unfamiliar film". */
+export function verdictHeadline(verdict: Verdict): string {
+  const words = VERDICT_WORDS[verdict.kind];
+  return verdict.kind === 'call' && verdict.label ? `${words}: ${verdict.label}` : words;
+}
+
+/** "Verdict: Uncertain. Uncertain: normal leads by only 0.10 (a call needs 0.20)." */
+export function verdictSentence(verdict: Verdict): string {
+  return `Verdict: ${verdictHeadline(verdict)}. ${verdict.reason}`;
+}
+
+/**
+ * The calibration the probabilities carry: the result's own, else (a result made before results
+ * said) the manifest's; none = uncalibrated.
+ */
+export function calibrationOf(
+  input: ReportInput,
+  outcome: PredictionResult,
+): ModelCalibration | null {
+  if (outcome.calibration !== undefined) return outcome.calibration;
+  return classifierManifest(input)?.calibration ?? null;
+}
+
+export function calibrationSentence(calibration: ModelCalibration | null): string {
+  return calibration
+    ? `Probabilities calibrated by temperature scaling (T = ${calibration.temperature.toFixed(3)}), fitted on ${calibration.fitted_on.replace(/\.$/, '')}.`
+    : 'Probabilities uncalibrated: the model carries no calibration, so they are scores, not measured frequencies.';
+}
+
+/** Names the site profile and its threshold; null when none was in use. */
+export function siteProfileSentence(
+  point: OperatingPoint | null,
+  modelThreshold: number | undefined,
+): string | null {
+  if (!point) return null;
+  return (
+    `Site profile "${point.profileName}" in use: ${point.label} called at or above ${point.threshold}` +
+    `${modelThreshold !== undefined ? ` (the model's own threshold: ${modelThreshold})` : ''}.`
+  );
+}
