@@ -8,6 +8,8 @@ import { modalityCaution } from '../panels/prediction-format';
 import { ALL_REPORT_KINDS, describeReportExport } from '../panels/report-export-messages';
 import { InboxView } from '../inbox/inbox-view';
 import { ScreeningView } from '../screening/screening-view';
+import { ReaderReadingPanel } from '../readings/reader-reading-panel';
+import { ValidationView } from '../validation/validation-view';
 import { PRESETS, type PresetId } from '../viewer/presets';
 import { Viewer } from '../viewer/viewer';
 import type { LoadedViewerImage } from '../viewer/image-loader';
@@ -26,11 +28,15 @@ export class WorkstationApp {
   private readonly modelPanel: ModelPanel;
   private readonly screening: ScreeningView;
   private readonly inbox: InboxView;
+  private readonly readingPanel: ReaderReadingPanel;
+  private readonly validation: ValidationView;
+  /** Id of the loaded model (stored with a reader's reading beside the AI opinion). */
+  private modelId: string | null = null;
   private readonly help: HTMLDialogElement;
   private readonly toast: HTMLElement;
   private readonly frameLabel: HTMLElement;
   private readonly viewerMode: HTMLElement;
-  private readonly tabs: Record<'viewer' | 'screening' | 'inbox', HTMLButtonElement>;
+  private readonly tabs: Record<'viewer' | 'screening' | 'inbox' | 'validation', HTMLButtonElement>;
   private readonly notice: HTMLElement;
   private library: LibrarySnapshot = { patients: [], problems: [] };
   private predictionSequence = 0;
@@ -74,6 +80,11 @@ export class WorkstationApp {
         void this.openImage(imageId, frame);
       },
     });
+    this.readingPanel = new ReaderReadingPanel();
+    this.validation = new ValidationView({
+      // A site profile switched on or off changes the verdict: ask the model again.
+      onProfileChanged: () => void this.predict(),
+    });
     this.help = createHelpOverlay();
     this.toast = h('div', { className: 'toast', attrs: { role: 'status', 'aria-live': 'polite' } });
     this.frameLabel = h('span', {
@@ -93,6 +104,10 @@ export class WorkstationApp {
         shortcut: 'S',
       }),
       inbox: button('Inbox', () => this.showMode('inbox'), { className: 'tab' }),
+      validation: button('Validate on our films', () => this.showMode('validation'), {
+        className: 'tab',
+        title: 'How the model does on your own labelled films; site profiles',
+      }),
     };
     const header = h('header', { className: 'topbar' }, [
       h('div', { className: 'brand', text: 'COVID-Net CXR Workstation' }),
@@ -100,6 +115,7 @@ export class WorkstationApp {
         this.tabs.viewer,
         this.tabs.screening,
         this.tabs.inbox,
+        this.tabs.validation,
       ]),
       this.notice,
       button('?', () => this.runCommand('help'), {
@@ -165,15 +181,21 @@ export class WorkstationApp {
         viewerToolbar,
         this.viewer.root,
       ]),
-      h('aside', { className: 'side-column' }, [this.predictionPanel.root, this.modelPanel.root]),
+      h('aside', { className: 'side-column' }, [
+        this.predictionPanel.root,
+        this.readingPanel.root,
+        this.modelPanel.root,
+      ]),
     ]);
     this.screening.root.hidden = true;
     this.inbox.root.hidden = true;
+    this.validation.root.hidden = true;
     root.append(
       header,
       this.viewerMode,
       this.screening.root,
       this.inbox.root,
+      this.validation.root,
       this.help,
       this.toast,
     );
@@ -189,6 +211,7 @@ export class WorkstationApp {
       const info = await call('app:getInfo', {});
       if (info.researchNotice) this.notice.textContent = info.researchNotice;
       this.aboutText = `${info.appName} ${info.appVersion} (${info.platform}).`;
+      this.modelId = info.model?.id ?? null;
       if (info.model) this.modelPanel.show(info.model);
       else if (info.modelError) this.modelPanel.showError(info.modelError);
     } catch (error) {
@@ -196,6 +219,22 @@ export class WorkstationApp {
     }
     try {
       this.showLibrary(await call('library:list', {}));
+    } catch (error) {
+      this.showToast(describeError(errorInfoOf(error)).sentence, true);
+    }
+    await this.openLaunchFiles();
+  }
+
+  /** Adds the files the app was launched with (or asked to open since) and shows the first. */
+  private async openLaunchFiles(): Promise<void> {
+    const before = this.currentIds();
+    try {
+      const { snapshot, added } = await call('library:openLaunchFiles', {});
+      if (added === 0) return;
+      this.showLibrary(snapshot);
+      this.showMode('viewer');
+      const first = openableImages(snapshot).find((image) => !before.has(image.imageId));
+      if (first) await this.openImage(first.imageId, 0);
     } catch (error) {
       this.showToast(describeError(errorInfoOf(error)).sentence, true);
     }
@@ -217,16 +256,20 @@ export class WorkstationApp {
       case 'show-model-card':
         void this.modelPanel.openCard();
         return;
+      case 'open-launch-files':
+        void this.openLaunchFiles();
+        return;
       case 'show-about':
         this.showToast(`${this.aboutText} ${this.notice.textContent ?? ''}`);
         return;
     }
   }
 
-  private showMode(mode: 'viewer' | 'screening' | 'inbox'): void {
+  private showMode(mode: 'viewer' | 'screening' | 'inbox' | 'validation'): void {
     this.viewerMode.hidden = mode !== 'viewer';
     this.screening.root.hidden = mode !== 'screening';
     this.inbox.root.hidden = mode !== 'inbox';
+    this.validation.root.hidden = mode !== 'validation';
     this.root.dataset.mode = mode;
     for (const [name, tab] of Object.entries(this.tabs)) {
       tab.classList.toggle('active', name === mode);
@@ -234,6 +277,7 @@ export class WorkstationApp {
     }
     if (mode === 'screening') this.screening.activate();
     if (mode === 'inbox') this.inbox.activate();
+    if (mode === 'validation') this.validation.activate();
   }
 
   private showToast(text: string, isError = false): void {
@@ -315,6 +359,7 @@ export class WorkstationApp {
   private onImageShown(image: LoadedViewerImage): void {
     this.studyList.select(image.libraryImageId);
     this.heatmapLabel = undefined;
+    this.readingPanel.showImage(image.libraryImageId);
     this.updateFrameLabel(image);
     this.viewer.focus();
     void this.predict();
@@ -352,6 +397,7 @@ export class WorkstationApp {
         result,
         scored ? modalityCaution(image.metadata.sourceKind, image.metadata.modality) : null,
       );
+      this.readingPanel.showAiResult(result, this.modelId);
       this.viewer.setHeatmap(scored ? (result.heatmap ?? null) : null);
       this.viewer.setLungs(result.lungs ?? null);
       if (!this.viewer.hasLungs) this.setLungsVisible(false);
@@ -362,6 +408,7 @@ export class WorkstationApp {
       }
     } catch (error) {
       if (sequence !== this.predictionSequence) return;
+      this.readingPanel.showAiResult(null, this.modelId);
       this.viewer.setHeatmap(null);
       this.viewer.setLungs(null);
       this.setLungsVisible(false);
