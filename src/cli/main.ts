@@ -8,6 +8,7 @@ import { UsageError, fromModule, type CliCommand, type CliIo } from './command';
 import * as evaluate from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
+import * as pacs from './commands/pacs';
 import * as predict from './commands/predict';
 import * as report from './commands/report';
 import * as receive from './commands/receive';
@@ -36,6 +37,11 @@ export const COMMANDS: CliCommand[] = [
     'receive',
     'DICOM receiver (C-STORE SCP) into an inbox, optionally screening',
     receive,
+  ),
+  fromModule(
+    'pacs',
+    'query/retrieve studies from a PACS (C-FIND, C-MOVE) and send results back (C-STORE)',
+    pacs,
   ),
 ];
 

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'NOT_A_FRONTAL_CHEST_XRAY',
   // Reports (DICOM SR / SC / PDF)
   'REPORT_PATIENT_STUDY_REQUIRED',
+  // PACS (query/retrieve, sending results): refused, unreachable, or a failure status
+  'PACS_ERROR',
   // IPC / requests
   'INVALID_REQUEST',
   'ACCESS_DENIED',

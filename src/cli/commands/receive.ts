@@ -1,24 +1,36 @@
 /**
  * `receive --port <p> --ae <AE> --inbox <dir> [--screen] [--allow <AE,...>] [--bind <IP address>]
- *  [--model <dir>] [--store <dir>]`
+ *  [--model <dir>] [--store <dir>] [--send-results-to <AET@host:port> [--send-heatmap] [--send-pdf]
+ *  [--outbox <dir>]]`
  * A DICOM C-ECHO/C-STORE receiver storing each instance in the inbox as <SOP Instance UID>.dcm;
- * with --screen each stored image is screened into the resumable store (one job per inbox).
+ * with --screen each stored image is screened into the resumable store (one job per inbox); with
+ * --send-results-to (a headless screening node) each result's SR is C-STOREd to that PACS through
+ * an on-disk outbox (kept across restarts; failed sends are retried).
  * Runs until SIGINT/SIGTERM (exit 0), 2 for bad arguments, 1 when it cannot start.
  */
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
-import { RESEARCH_NOTICE } from '../../shared/notice';
 import { createScreeningJobs } from '../../main/app/screening-jobs';
 import { startDicomInbox } from '../../main/app/dicom-inbox';
 import { validAeTitle, type ReceiverEvent } from '../../main/dicom-network';
-import { createInferenceEngine, defaultModelDir, type InferenceEngine } from '../../main/inference';
-import { defaultStoreDir } from '../../main/screening';
+import type { InferenceEngine } from '../../main/inference';
+import { createOutbox, parsePacsAddress, type PacsResultKind } from '../../main/pacs';
+import { createResultForwarder, type ResultForwarder } from '../../main/pacs/forwarder';
+import { workstationDevice } from '../../main/reporting';
+import {
+  aeTitleOption,
+  loadEngineOption,
+  portOption,
+  SCREENING_OPTIONS,
+  storeDirOption,
+} from '../screening-options';
+import { cliSoftwareVersion } from './report';
 
 export const usage =
-  'receive --port <p> --ae <AE> --inbox <dir> [--screen] [--allow <AE,...>] [--bind <IP address>] [--model <dir>] [--store <dir>]';
+  'receive --port <p> --ae <AE> --inbox <dir> [--screen] [--allow <AE,...>] [--bind <IP address>] [--model <dir>] [--store <dir>] [--send-results-to <AET@host:port> [--send-heatmap] [--send-pdf] [--outbox <dir>]]';
 
 function describe(event: ReceiverEvent): string {
   switch (event.type) {
@@ -39,42 +51,73 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs({
     args: argv,
     options: {
+      ...SCREENING_OPTIONS,
       port: { type: 'string' },
       ae: { type: 'string' },
       inbox: { type: 'string' },
       screen: { type: 'boolean', default: false },
       allow: { type: 'string' },
       bind: { type: 'string' },
-      model: { type: 'string' },
-      store: { type: 'string' },
+      'send-results-to': { type: 'string' },
+      'send-heatmap': { type: 'boolean', default: false },
+      'send-pdf': { type: 'boolean', default: false },
+      outbox: { type: 'string' },
     },
   });
-  const { ae, inbox, allow, bind } = args.values;
-  const port = Number(args.values.port);
-  if (args.values.port === undefined || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError('expected --port <0-65535>');
-  if (!ae || !validAeTitle(ae)) throw new UsageError('expected --ae <AE title, 1-16 characters>');
+  const { inbox, allow, bind } = args.values;
+  const port = portOption(args.values.port, '--port');
+  const ae = aeTitleOption(args.values.ae, '--ae');
   if (!inbox) throw new UsageError('expected --inbox <folder>');
+  const sendTo = args.values['send-results-to'];
+  if (sendTo !== undefined && !args.values.screen)
+    throw new UsageError('--send-results-to needs --screen (results are what screening makes)');
+  let destination;
+  try {
+    destination = sendTo === undefined ? null : parsePacsAddress(sendTo);
+  } catch (error) {
+    throw new UsageError(`--send-results-to: ${toErrorInfo(error).message}`);
+  }
   if (bind !== undefined && isIP(bind) === 0)
     throw new UsageError('--bind takes an IP address (e.g. 0.0.0.0 for every interface)');
   const allowed = allow?.split(',').map((t) => t.trim());
   if (allowed && (allowed.length === 0 || !allowed.every(validAeTitle)))
     throw new UsageError('--allow takes a comma-separated list of AE titles');
 
+  const storeDir = storeDirOption(args.values.store, [inbox]);
   let engine: InferenceEngine | null = null;
   if (args.values.screen) {
-    try {
-      engine = await createInferenceEngine({ modelDir: args.values.model ?? defaultModelDir() });
-    } catch (error) {
-      const info = toErrorInfo(error);
-      console.error(`Cannot load the model: ${info.code}: ${info.message}`);
-      return 1;
-    }
-    console.error(RESEARCH_NOTICE);
+    engine = await loadEngineOption(args.values.model);
+    if (!engine) return 1;
   }
-  const storeDir = resolve(args.values.store ?? defaultStoreDir());
   const jobs = engine ? createScreeningJobs({ engine, storeDir }) : null;
   let lastProgress = 0;
+  let forwarder: ResultForwarder | null = null;
+  let jobId: string | null = null;
+  if (engine && jobs && destination) {
+    const kinds: PacsResultKind[] = ['sr'];
+    if (args.values['send-heatmap']) kinds.push('sc');
+    if (args.values['send-pdf']) kinds.push('encapsulatedPdf');
+    const outbox = createOutbox({
+      dir: resolve(args.values.outbox ?? join(dirname(storeDir), 'pacs-outbox')),
+    });
+    forwarder = createResultForwarder({
+      engine,
+      outbox,
+      peer: { ...destination, callingAeTitle: ae },
+      connectionId: 'send-results-to',
+      kinds,
+      device: workstationDevice(cliSoftwareVersion()),
+      rows: async () => (jobId ? (await jobs.results(jobId)).rows : []),
+      onEntry: (entry) =>
+        console.error(
+          entry.state === 'sent'
+            ? `results of ${entry.sourceSopInstanceUid} sent to ${entry.destination}`
+            : `results of ${entry.sourceSopInstanceUid} not sent (attempt ${entry.attempts}, kept in the outbox): ${entry.lastError}`,
+        ),
+      onProblem: (message) => console.error(`sending results: ${message}`),
+    });
+    console.error(`Sending results to ${sendTo}; outbox ${outbox.dir}`);
+  }
   try {
     const running = await startDicomInbox({
       port,
@@ -90,6 +133,8 @@ export async function run(argv: string[]): Promise<number> {
               storeDir,
               modelSha256: engine.manifest.sha256,
               onProgress: (p) => {
+                jobId = p.jobId;
+                forwarder?.poke();
                 if (performance.now() - lastProgress < 2000 && p.done < p.total) return;
                 lastProgress = performance.now();
                 console.error(`screening ${p.jobId}: ${p.done}/${p.total} (${p.errors} errors)`);
@@ -108,6 +153,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     const summary = await running.stop();
     if (summary) console.log(`Screening job ${summary.jobId}: ${summary.done} screened`);
+    await forwarder?.finish();
     return 0;
   } catch (error) {
     const info = toErrorInfo(error);

@@ -7,84 +7,40 @@
  * are rows), 2 for bad arguments, 1 when it could not run, 130 when interrupted (Ctrl-C).
  */
 import { stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
-import type { ScreeningProgress } from '../../shared/screening';
-import { createInferenceEngine, defaultModelDir } from '../../main/inference';
 import {
-  defaultStoreDir,
   readAllRows,
   readJobManifest,
   rowsToCsv,
   rowsToJson,
   runScreening,
 } from '../../main/screening';
-import { RESEARCH_NOTICE } from '../../shared/notice';
 import { writeReportsForRows } from '../../main/report-files';
 import { workstationDevice } from '../../main/reporting';
 import { cliSoftwareVersion } from './report';
+import {
+  loadEngineOption,
+  progressPrinter,
+  SCREENING_OPTIONS,
+  storeDirOption,
+} from '../screening-options';
 
 export const usage =
   'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>] [--reports <dir>]';
-
-function formatSeconds(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '--:--';
-  const s = Math.round(seconds);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/** A one-line bar redrawn in place on a terminal; a plain line every few seconds otherwise. */
-function progressPrinter(): { update: (p: ScreeningProgress) => void; end: () => void } {
-  const tty = process.stderr.isTTY === true;
-  let lastPrinted = 0;
-  let drawn = false;
-  return {
-    update(p) {
-      const now = performance.now();
-      const final = p.state !== 'running' && p.state !== 'scanning';
-      if (!final && now - lastPrinted < (tty ? 100 : 5000)) return;
-      lastPrinted = now;
-      const fraction = p.total > 0 ? p.done / p.total : 0;
-      const text =
-        p.state === 'scanning'
-          ? 'scanning folders...'
-          : `${p.done}/${p.total} (${(fraction * 100).toFixed(0)}%)  errors ${p.errors}  ` +
-            `${p.ratePerSecond.toFixed(1)} img/s  ETA ${formatSeconds(p.etaSeconds)}`;
-      if (tty) {
-        const width = 30;
-        const filled = Math.round(fraction * width);
-        const bar =
-          p.state === 'scanning' ? '' : `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] `;
-        process.stderr.write(`\r\x1b[2K${bar}${text}`);
-        drawn = true;
-      } else {
-        process.stderr.write(`${text}\n`);
-      }
-    },
-    end() {
-      if (tty && drawn) process.stderr.write('\n');
-    },
-  };
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
+      ...SCREENING_OPTIONS,
       out: { type: 'string' },
       json: { type: 'string' },
-      model: { type: 'string' },
       resume: { type: 'boolean', default: false },
       job: { type: 'string' },
-      store: { type: 'string' },
       reports: { type: 'string' },
     },
   });
@@ -99,26 +55,13 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`not a folder: ${folder}`);
     }
   }
-  const storeDir = resolve(args.values.store ?? defaultStoreDir());
-  if (folders.some((folder) => isInside(storeDir, folder))) {
-    throw new UsageError(
-      `the store (${storeDir}) must not be inside a screened folder; pass --store elsewhere`,
-    );
-  }
+  const storeDir = storeDirOption(args.values.store, folders);
   if (job !== undefined && !/^[A-Za-z0-9_-]+$/.test(job)) {
     throw new UsageError(`invalid job id: ${job}`);
   }
 
-  let engine;
-  try {
-    engine = await createInferenceEngine({ modelDir: args.values.model ?? defaultModelDir() });
-  } catch (error) {
-    const info = toErrorInfo(error);
-    console.error(`Cannot load the model: ${info.code}: ${info.message}`);
-    return 1;
-  }
-
-  console.error(RESEARCH_NOTICE);
+  const engine = await loadEngineOption(args.values.model);
+  if (!engine) return 1;
   console.error(`Model ${engine.manifest.id} on ${engine.provider.active}; store ${storeDir}`);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();

@@ -16,6 +16,8 @@ import { createDecodePool } from '../decode-pool';
 import { createLibrary, type Library } from '../library/library';
 import type { FileFilter, Platform } from './platform';
 import { createReceiverService } from './receiver-service';
+import { createPacsService } from '../pacs';
+import { workstationDevice } from '../reporting';
 import { createSiteValidationService } from './site-validation-service';
 import { exportImageReports, exportScreeningReports } from './report-export';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
@@ -38,6 +40,8 @@ export interface WorkstationOptions {
   readingsDir?: string;
   /** Site validation runs and site profiles (default: site-validation beside the store). */
   siteValidationDir?: string;
+  /** PACS connections and the results outbox (default: pacs beside the store). */
+  pacsDir?: string;
 }
 
 export interface Workstation {
@@ -118,8 +122,9 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     throw new CodedError(state.error.code, state.error.message);
   }
 
+  const inboxDir = options.inboxDir ?? join(dirname(options.storeDir), 'dicom-inbox');
   const receiver = createReceiverService({
-    inboxDir: options.inboxDir ?? join(dirname(options.storeDir), 'dicom-inbox'),
+    inboxDir,
     storeDir: options.storeDir,
     screening: async () => {
       const { engine, screening } = await requireModel();
@@ -127,6 +132,22 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     },
     onStatus: (status) => platform.emit('receiver:status', status),
     onProgress: (progress) => platform.emit('screening:progress', progress),
+  });
+
+  // PACS connections and the results outbox live beside the store; retrieves land in the inbox.
+  const pacs = createPacsService({
+    dir: options.pacsDir ?? join(dirname(options.storeDir), 'pacs'),
+    receiver: () => {
+      const status = receiver.status();
+      return status.running && status.settings
+        ? { aeTitle: status.settings.aeTitle, inboxDir }
+        : null;
+    },
+    engine: async () => (await requireModel()).engine,
+    addToLibrary,
+    device: workstationDevice(platform.appVersion),
+    onRetrieveProgress: (progress) => platform.emit('pacs:retrieveProgress', progress),
+    onOutboxChanged: (entry) => platform.emit('pacs:outboxChanged', entry),
   });
 
   async function pickAndAdd(kind: 'files' | 'folder') {
@@ -268,6 +289,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     'receiver:start': async (settings) => receiver.start(settings),
     'receiver:stop': async () => receiver.stop(),
     ...siteValidation.handlers,
+    ...pacs.handlers,
   };
 
   return {
@@ -279,6 +301,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       disposed = true;
       library.clearCaches();
       for (const controller of adding) controller.abort();
+      await pacs.dispose();
       await receiver.stop();
       await siteValidation.dispose();
       const state = await modelState;

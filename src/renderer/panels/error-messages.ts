@@ -38,6 +38,7 @@ const SENTENCES: Record<ErrorCode, string> = {
     'A DICOM report needs a patient and a study, and this image does not carry them (PNG and JPEG files never do).',
   INVALID_REQUEST: 'The request was not understood (this is a software fault).',
   ACCESS_DENIED: 'The workstation may only open files and folders you chose.',
+  PACS_ERROR: 'The PACS could not be reached or refused the request.',
   CANCELLED: 'The operation was cancelled.',
   INTERNAL_ERROR: 'Something went wrong inside the workstation.',
 };

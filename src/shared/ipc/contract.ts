@@ -12,6 +12,16 @@ import type { AnalysisResult, ModelInfo } from '../prediction';
 import { AE_TITLE_PATTERN, type ReceiverSettings, type ReceiverStatus } from '../dicom-receiver';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
 import {
+  DICOM_DATE_PATTERN,
+  PACS_CONNECTION_ID_PATTERN,
+  type OutboxEntry,
+  type PacsConnection,
+  type PacsEchoResult,
+  type PacsStudy,
+  type PacsStudyQuery,
+  type RetrieveProgress,
+} from '../pacs';
+import {
   REPORT_EXPORT_KINDS,
   type ReportExportKind,
   type ReportExportResult,
@@ -35,6 +45,43 @@ const opaqueId = z
   .max(128)
   .regex(/^[A-Za-z0-9_-]+$/);
 const frameIndex = z.number().int().min(0).max(100_000);
+
+/** A PACS connection as the user enters it; the host is an IP address (nothing is looked up). */
+export const pacsConnectionSchema = z
+  .object({
+    id: z.string().regex(PACS_CONNECTION_ID_PATTERN),
+    name: z.string().trim().min(1).max(64),
+    aeTitle: z.string().regex(AE_TITLE_PATTERN),
+    host: z.union([z.ipv4(), z.ipv6()]),
+    port: z.number().int().min(1).max(65535),
+    callingAeTitle: z.string().regex(AE_TITLE_PATTERN),
+  })
+  .strict();
+const studyInstanceUid = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)*$/)
+  .max(64);
+/** C-FIND keys: no backslash (it separates DICOM values); '*' and '?' are wildcards. */
+const findKey = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\\\p{Cc}]*$/u)
+    .optional();
+const pacsStudyQuerySchema = z
+  .object({
+    patientName: findKey(64),
+    patientId: findKey(64),
+    accessionNumber: findKey(16),
+    studyDateFrom: z.string().regex(DICOM_DATE_PATTERN).optional(),
+    studyDateTo: z.string().regex(DICOM_DATE_PATTERN).optional(),
+    modalities: z
+      .array(z.enum(['CR', 'DX']))
+      .min(1)
+      .max(2)
+      .optional(),
+  })
+  .strict();
 
 export interface AppInfo {
   appName: string;
@@ -187,6 +234,74 @@ export const ipcContract = {
     z.object({}).strict(),
   ),
 
+  /** PACS connections the user entered (stored in the app's data folder); nothing is contacted. */
+  'pacs:listConnections': channel<z.ZodObject<Record<string, never>>, PacsConnection[]>(
+    z.object({}).strict(),
+  ),
+  /** Adds or replaces (same id) one connection; replies with the whole list. */
+  'pacs:saveConnection': channel<z.ZodType<PacsConnection>, PacsConnection[]>(pacsConnectionSchema),
+  'pacs:removeConnection': channel<z.ZodType<{ id: string }>, PacsConnection[]>(
+    z.object({ id: z.string().regex(PACS_CONNECTION_ID_PATTERN) }).strict(),
+  ),
+  /** The connection's "test" button: one C-ECHO (a failure is a reply, not an error). */
+  'pacs:echo': channel<z.ZodType<{ connectionId: string }>, PacsEchoResult>(
+    z.object({ connectionId: z.string().regex(PACS_CONNECTION_ID_PATTERN) }).strict(),
+  ),
+  /** Study-level C-FIND. */
+  'pacs:query': channel<z.ZodType<{ connectionId: string; query: PacsStudyQuery }>, PacsStudy[]>(
+    z
+      .object({
+        connectionId: z.string().regex(PACS_CONNECTION_ID_PATTERN),
+        query: pacsStudyQuerySchema,
+      })
+      .strict(),
+  ),
+  /**
+   * C-MOVE of studies to the running receiver (Inbox tab); progress as 'pacs:retrieveProgress'
+   * events. Retrieved films join the study list and the inbox's screening.
+   */
+  'pacs:retrieve': channel<
+    z.ZodType<{ connectionId: string; studyInstanceUids: string[] }>,
+    { retrieveId: string }
+  >(
+    z
+      .object({
+        connectionId: z.string().regex(PACS_CONNECTION_ID_PATTERN),
+        studyInstanceUids: z.array(studyInstanceUid).min(1).max(500),
+      })
+      .strict(),
+  ),
+  'pacs:cancelRetrieve': channel<z.ZodType<{ retrieveId: string }>, { cancelled: boolean }>(
+    z.object({ retrieveId: opaqueId }).strict(),
+  ),
+  /**
+   * Scores the retrieved films of these studies and C-STOREs their SR (plus, if asked, the
+   * heatmap SC and the Encapsulated PDF) to the connection; the reply is each film's status.
+   */
+  'pacs:sendResults': channel<
+    z.ZodType<{
+      connectionId: string;
+      studyInstanceUids: string[];
+      heatmap: boolean;
+      pdf: boolean;
+    }>,
+    OutboxEntry[]
+  >(
+    z
+      .object({
+        connectionId: z.string().regex(PACS_CONNECTION_ID_PATTERN),
+        studyInstanceUids: z.array(studyInstanceUid).min(1).max(500),
+        heatmap: z.boolean(),
+        pdf: z.boolean(),
+      })
+      .strict(),
+  ),
+  /** Every result queued, sent or failed (kept on disk across restarts). */
+  'pacs:outbox': channel<z.ZodObject<Record<string, never>>, OutboxEntry[]>(z.object({}).strict()),
+  /** Sends again whatever is queued or failed. */
+  'pacs:retrySend': channel<z.ZodObject<Record<string, never>>, OutboxEntry[]>(
+    z.object({}).strict(),  ),
+
   /** Reader readings, site validation and site profiles (site-validation-contract.ts). */
   ...siteValidationContract,
 } as const;
@@ -199,6 +314,9 @@ export interface IpcEvents extends SiteValidationEvents {
   'app:menuCommand': { command: MenuCommand };
   /** Receiver started, stopped, stored an instance or hit a problem. */
   'receiver:status': ReceiverStatus;
+  'pacs:retrieveProgress': RetrieveProgress;
+  /** A result was queued, is being sent, was sent or failed. */
+  'pacs:outboxChanged': OutboxEntry;
 }
 export const IPC_EVENT_CHANNELS: (keyof IpcEvents)[] = [...IPC_EVENT_NAMES];
 

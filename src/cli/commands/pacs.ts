@@ -1,0 +1,305 @@
+/**
+ * `pacs echo|query|retrieve|send --pacs <AET@host:port> --ae <our AE> ...`
+ *   echo      C-ECHO.
+ *   query     study-level C-FIND: [--patient-name <pattern>] [--patient-id <id>] [--accession <no>]
+ *             [--from YYYYMMDD] [--to YYYYMMDD] [--modality CR,DX] [--json]
+ *   retrieve  C-MOVE of studies (--study <uid>, repeatable, or every study the query options
+ *             match) to a receiver this command runs: --port <p> --inbox <dir>; with --screen the
+ *             films are screened (same store and job as `receive --screen`), and with
+ *             --send-results their SRs go back to the same PACS (--send-heatmap, --send-pdf).
+ *   send      scores DICOM files and C-STOREs their SR (and --send-heatmap / --send-pdf) to the PACS.
+ * Results waiting to be sent are kept in --outbox <dir> (default: pacs-outbox beside the store).
+ * Exit 0 on success, 1 when the PACS refused or could not be reached, 2 for bad arguments.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../command';
+import { toErrorInfo } from '../../shared/errors';
+import { DICOM_DATE_PATTERN, type PacsStudyQuery } from '../../shared/pacs';
+import { startDicomInbox } from '../../main/app/dicom-inbox';
+import { createScreeningJobs } from '../../main/app/screening-jobs';
+import type { InferenceEngine } from '../../main/inference';
+import {
+  createOutbox,
+  echo,
+  findStudies,
+  parsePacsAddress,
+  queueFilmResults,
+  retrieveStudies,
+  type PacsPeer,
+  type PacsResultKind,
+} from '../../main/pacs';
+import { workstationDevice } from '../../main/reporting';
+import {
+  aeTitleOption,
+  loadEngineOption,
+  portOption,
+  progressPrinter,
+  SCREENING_OPTIONS,
+  storeDirOption,
+} from '../screening-options';
+import { cliSoftwareVersion } from './report';
+
+export const usage = [
+  'pacs echo --pacs <AET@host:port> [--ae <our AE>]',
+  '       covidnet pacs query --pacs <AET@host:port> [--ae <our AE>] [--patient-name <pattern>] [--patient-id <id>] [--accession <no>] [--from YYYYMMDD] [--to YYYYMMDD] [--modality CR,DX] [--json]',
+  '       covidnet pacs retrieve --pacs <AET@host:port> --ae <our AE> --port <p> --inbox <dir> (--study <uid>... | query options) [--screen [--send-results [--send-heatmap] [--send-pdf]]] [--model <dir>] [--store <dir>] [--outbox <dir>]',
+  '       covidnet pacs send --pacs <AET@host:port> [--ae <our AE>] <file.dcm...> [--send-heatmap] [--send-pdf] [--model <dir>] [--store <dir>] [--outbox <dir>]',
+].join('\n');
+
+const OPTIONS = {
+  ...SCREENING_OPTIONS,
+  pacs: { type: 'string' },
+  ae: { type: 'string', default: 'COVIDNET' },
+  'patient-name': { type: 'string' },
+  'patient-id': { type: 'string' },
+  accession: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  modality: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  study: { type: 'string', multiple: true },
+  port: { type: 'string' },
+  inbox: { type: 'string' },
+  screen: { type: 'boolean', default: false },
+  'send-results': { type: 'boolean', default: false },
+  'send-heatmap': { type: 'boolean', default: false },
+  'send-pdf': { type: 'boolean', default: false },
+  outbox: { type: 'string' },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
+
+function queryOf(values: Values): PacsStudyQuery {
+  for (const flag of ['from', 'to'] as const) {
+    const value = values[flag];
+    if (value !== undefined && !DICOM_DATE_PATTERN.test(value))
+      throw new UsageError(`--${flag} takes a date as YYYYMMDD`);
+  }
+  const modalities = values.modality?.split(',').map((m) => m.trim().toUpperCase());
+  if (modalities && !modalities.every((m) => m === 'CR' || m === 'DX'))
+    throw new UsageError('--modality takes CR, DX or CR,DX');
+  return {
+    patientName: values['patient-name'],
+    patientId: values['patient-id'],
+    accessionNumber: values.accession,
+    studyDateFrom: values.from,
+    studyDateTo: values.to,
+    modalities,
+  };
+}
+
+function resultKinds(values: Values): PacsResultKind[] {
+  const kinds: PacsResultKind[] = ['sr'];
+  if (values['send-heatmap']) kinds.push('sc');
+  if (values['send-pdf']) kinds.push('encapsulatedPdf');
+  return kinds;
+}
+
+function outboxDir(values: Values, storeDir: string): string {
+  return resolve(values.outbox ?? join(dirname(storeDir), 'pacs-outbox'));
+}
+
+/** Queues the results of `paths` and sends them; prints one line per film; exit code. */
+async function sendResults(
+  engine: InferenceEngine,
+  peer: PacsPeer,
+  paths: readonly string[],
+  values: Values,
+  storeDir: string,
+): Promise<number> {
+  const outbox = createOutbox({ dir: outboxDir(values, storeDir) });
+  const entryIds: string[] = [];
+  let failures = 0;
+  for (const path of paths) {
+    try {
+      const entry = await queueFilmResults({
+        engine,
+        outbox,
+        connectionId: 'cli',
+        peer,
+        path,
+        kinds: resultKinds(values),
+        device: workstationDevice(cliSoftwareVersion()),
+      });
+      entryIds.push(entry.entryId);
+    } catch (error) {
+      failures++;
+      const info = toErrorInfo(error);
+      console.error(`${path}: not reported: ${info.code}: ${info.message}`);
+    }
+  }
+  for (const entry of await outbox.sendPending({ entryIds })) {
+    if (entry.state === 'sent') console.log(`sent ${entry.kinds.join('+')} of ${entry.sourcePath}`);
+    else {
+      failures++;
+      console.log(
+        `FAILED ${entry.sourcePath}: ${entry.lastError} (kept in ${outbox.dir}; sent again by the next send)`,
+      );
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (!['echo', 'query', 'retrieve', 'send'].includes(action ?? ''))
+    throw new UsageError('expected echo, query, retrieve or send');
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: OPTIONS,
+    allowPositionals: true,
+  });
+  if (!values.pacs) throw new UsageError('expected --pacs <AET@host:port>');
+  let peer: PacsPeer;
+  try {
+    peer = { ...parsePacsAddress(values.pacs), callingAeTitle: aeTitleOption(values.ae, '--ae') };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--pacs: ${toErrorInfo(error).message}`);
+  }
+  const fail = (error: unknown): number => {
+    const info = toErrorInfo(error);
+    console.error(`${action} failed: ${info.code}: ${info.message}`);
+    return 1;
+  };
+
+  if (action === 'echo') {
+    const result = await echo(peer);
+    if (!result.ok) return fail(result.error);
+    console.log(`${values.pacs} answered C-ECHO in ${result.milliseconds.toFixed(0)} ms`);
+    return 0;
+  }
+
+  if (action === 'query') {
+    try {
+      const studies = await findStudies(peer, queryOf(values));
+      if (values.json) console.log(JSON.stringify(studies, null, 2));
+      else {
+        for (const s of studies)
+          console.log(
+            [
+              s.studyDate,
+              s.patientId,
+              s.patientName,
+              s.accessionNumber,
+              s.modalitiesInStudy.join('/'),
+              s.numberOfInstances ?? '',
+              s.studyInstanceUid,
+            ].join('\t'),
+          );
+        console.error(`${studies.length} studies`);
+      }
+      return 0;
+    } catch (error) {
+      return fail(error);
+    }
+  }
+
+  if (action === 'send') {
+    if (positionals.length === 0) throw new UsageError('expected the DICOM files to report on');
+    const storeDir = storeDirOption(values.store, []);
+    const engine = await loadEngineOption(values.model);
+    if (!engine) return 1;
+    try {
+      return await sendResults(
+        engine,
+        peer,
+        positionals.map((p) => resolve(p)),
+        values,
+        storeDir,
+      );
+    } finally {
+      await engine.dispose();
+    }
+  }
+
+  // retrieve
+  const port = portOption(values.port, '--port');
+  if (!values.inbox) throw new UsageError('expected --inbox <folder>');
+  if (values['send-results'] && !values.screen)
+    throw new UsageError('--send-results needs --screen');
+  const storeDir = storeDirOption(values.store, [values.inbox]);
+  let studyUids = values.study ?? [];
+  if (studyUids.length === 0) {
+    try {
+      studyUids = (await findStudies(peer, queryOf(values))).map((s) => s.studyInstanceUid);
+    } catch (error) {
+      return fail(error);
+    }
+    if (studyUids.length === 0) {
+      console.error('No study matches the query; nothing to retrieve');
+      return 0;
+    }
+  }
+  const engine = values.screen ? await loadEngineOption(values.model) : null;
+  if (values.screen && !engine) return 1;
+  const jobs = engine ? createScreeningJobs({ engine, storeDir }) : null;
+  const progress = progressPrinter();
+  const started = performance.now();
+  let inbox;
+  try {
+    inbox = await startDicomInbox({
+      port,
+      aeTitle: peer.callingAeTitle,
+      inbox: values.inbox,
+      // Only the PACS we asked may send to this receiver.
+      allowedCallingAeTitles: [peer.aeTitle],
+      screening:
+        engine && jobs
+          ? { jobs, storeDir, modelSha256: engine.manifest.sha256, onProgress: progress.update }
+          : undefined,
+    });
+  } catch (error) {
+    await jobs?.dispose();
+    await engine?.dispose();
+    return fail(error);
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    console.error(
+      `Retrieving ${studyUids.length} studies from ${values.pacs} to ${peer.callingAeTitle} on ` +
+        `${inbox.receiver.host}:${inbox.receiver.port}`,
+    );
+    const retrieved = await retrieveStudies({
+      peer,
+      studyInstanceUids: studyUids,
+      destinationAeTitle: peer.callingAeTitle,
+      inboxDir: inbox.inbox,
+      signal: controller.signal,
+      onProgress: (counts, study) => {
+        if (study)
+          console.error(
+            `study ${counts.studiesDone}/${counts.studies} ${study.studyInstanceUid}: ${study.files.length} instances, ${study.bytes} bytes`,
+          );
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const bytes = retrieved.reduce((sum, s) => sum + s.bytes, 0);
+    const files = retrieved.flatMap((s) => s.files);
+    console.log(
+      `Retrieved ${retrieved.length} studies, ${files.length} instances, ` +
+        `${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s into ${inbox.inbox}`,
+    );
+    const summary = await inbox.stop();
+    progress.end();
+    if (summary) console.log(`Screening job ${summary.jobId}: ${summary.done} screened`);
+    if (engine && values['send-results'])
+      return await sendResults(engine, peer, files, values, storeDir);
+    return 0;
+  } catch (error) {
+    await inbox.stop().catch(() => null);
+    progress.end();
+    return fail(error);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await jobs?.dispose();
+    await engine?.dispose();
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * The PACS client side (SCU): C-ECHO, study-level C-FIND, C-MOVE with progress and cancel, and
+ * C-STORE of files, over dcmjs-dimse's Client. Every call opens one association to an address the
+ * user entered and closes it; nothing is contacted unless a caller asks.
+ */
+import { performance } from 'node:perf_hooks';
+import { Client, constants, log as dimseLog, requests } from 'dcmjs-dimse';
+import type { Dataset } from 'dcmjs-dimse';
+import { CodedError, toErrorInfo } from '../../shared/errors';
+import type { PacsEchoResult, PacsStudy, PacsStudyQuery } from '../../shared/pacs';
+import { pacsAddressProblem, type PacsAddress } from './address';
+
+const { CEchoRequest, CFindRequest, CMoveRequest, CStoreRequest } = requests;
+const { Status } = constants;
+
+// dcmjs-dimse logs every PDU at INFO; callers report through their own events instead.
+dimseLog.setLevel('silent');
+
+export interface PacsPeer extends PacsAddress {
+  /** Our AE title on this association. */
+  callingAeTitle: string;
+}
+
+export interface AssociationTimeouts {
+  connectTimeoutMs?: number;
+  /** Longest silence between PDUs (a C-MOVE answers once per instance moved). */
+  pduTimeoutMs?: number;
+}
+
+const DEFAULTS: Required<AssociationTimeouts> = { connectTimeoutMs: 10_000, pduTimeoutMs: 60_000 };
+
+/** DIMSE status classes (PS3.7 Annex C). */
+export function isSuccessStatus(status: number): boolean {
+  return status === Status.Success;
+}
+export function isWarningStatus(status: number): boolean {
+  return status === 0x0001 || (status & 0xf000) === 0xb000;
+}
+export function isPendingStatus(status: number): boolean {
+  return status === 0xff00 || status === 0xff01;
+}
+
+export function describeStatus(status: number, comment?: string): string {
+  const hex = `0x${status.toString(16).padStart(4, '0').toUpperCase()}`;
+  const name =
+    status === 0xa700 || (status & 0xff00) === 0xa700
+      ? 'refused: out of resources'
+      : status === 0xa900 || (status & 0xff00) === 0xa900
+        ? 'error: data set does not match SOP class'
+        : (status & 0xf000) === 0xc000
+          ? 'error: cannot understand'
+          : status === 0x0122
+            ? 'refused: SOP class not supported'
+            : status === 0x0124
+              ? 'refused: not authorized'
+              : status === 0x0110
+                ? 'processing failure'
+                : status === Status.Cancel
+                  ? 'cancelled'
+                  : 'failed';
+  return `${name} (status ${hex})${comment ? `: ${comment}` : ''}`;
+}
+
+function requirePeer(peer: PacsPeer): void {
+  const problem = pacsAddressProblem(peer);
+  if (problem) throw new CodedError('INVALID_REQUEST', problem);
+}
+
+/**
+ * Runs `requestsToSend` on one association; resolves when the association has closed normally,
+ * rejects with PACS_ERROR when it could not be made (refused, unreachable, dropped).
+ */
+function runAssociation(
+  peer: PacsPeer,
+  requestsToSend: requests.Request[],
+  options: AssociationTimeouts & { signal?: AbortSignal; onClient?: (client: Client) => void } = {},
+): Promise<void> {
+  requirePeer(peer);
+  const timeouts = { ...DEFAULTS, ...options };
+  return new Promise<void>((resolveRun, rejectRun) => {
+    const client = new Client();
+    let failure: Error | null = null;
+    const fail = (message: string, cause?: unknown) => {
+      failure ??= new CodedError('PACS_ERROR', message, { cause });
+    };
+    for (const request of requestsToSend) client.addRequest(request);
+    client.on('associationRejected', (result: { result: number; source: number; reason: number }) =>
+      fail(
+        `${peer.aeTitle} refused the association from ${peer.callingAeTitle} ` +
+          `(result ${result.result}, source ${result.source}, reason ${result.reason}); ` +
+          'check that the PACS knows this AE title',
+      ),
+    );
+    client.on('networkError', (error: Error) =>
+      fail(`cannot talk to ${peer.aeTitle} at ${peer.host}:${peer.port}: ${error.message}`, error),
+    );
+    client.on('closed', () => (failure ? rejectRun(failure) : resolveRun()));
+    const onAbort = () => {
+      fail('cancelled');
+      client.abort();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    options.onClient?.(client);
+    client.send(peer.host, peer.port, peer.callingAeTitle, peer.aeTitle, {
+      connectTimeout: timeouts.connectTimeoutMs,
+      associationTimeout: timeouts.connectTimeoutMs,
+      pduTimeout: timeouts.pduTimeoutMs,
+    });
+  });
+}
+
+/** C-ECHO: is the PACS there, and does it accept us? Never throws for a PACS problem. */
+export async function echo(
+  peer: PacsPeer,
+  timeouts?: AssociationTimeouts,
+): Promise<PacsEchoResult> {
+  const started = performance.now();
+  const request = new CEchoRequest();
+  let status: number | null = null;
+  request.on('response', (response: { getStatus(): number }) => (status = response.getStatus()));
+  try {
+    await runAssociation(peer, [request], timeouts);
+    if (status === null || !isSuccessStatus(status))
+      throw new CodedError(
+        'PACS_ERROR',
+        `C-ECHO ${status === null ? 'got no answer' : describeStatus(status)}`,
+      );
+    return { ok: true, milliseconds: performance.now() - started, error: null };
+  } catch (error) {
+    return { ok: false, milliseconds: performance.now() - started, error: toErrorInfo(error) };
+  }
+}
+
+/** Study-level C-FIND matching keys (PS3.4 C.6.1.1.2); wildcards as the user typed them. */
+export function studyFindKeys(query: PacsStudyQuery): Record<string, string> {
+  const from = query.studyDateFrom ?? '';
+  const to = query.studyDateTo ?? '';
+  const modalities = query.modalities ?? ['CR', 'DX'];
+  return {
+    PatientName: query.patientName ?? '',
+    PatientID: query.patientId ?? '',
+    AccessionNumber: query.accessionNumber ?? '',
+    StudyDate: from || to ? `${from}-${to}` : '',
+    // A multi-valued ModalitiesInStudy matches a study holding any of them (Orthanc, dcm4chee).
+    ModalitiesInStudy: modalities.join('\\'),
+    StudyInstanceUID: '',
+    StudyDescription: '',
+    NumberOfStudyRelatedInstances: '',
+  };
+}
+
+function text(elements: Record<string, unknown>, key: string): string {
+  const value = elements[key];
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map((v) => text({ v }, 'v')).join('\\');
+  if (typeof value === 'object' && 'Alphabetic' in value)
+    return String((value as { Alphabetic: unknown }).Alphabetic ?? '');
+  return String(value).trim();
+}
+
+function toStudy(dataset: Dataset): PacsStudy {
+  const elements = dataset.getElements();
+  const count = Number(text(elements, 'NumberOfStudyRelatedInstances'));
+  return {
+    studyInstanceUid: text(elements, 'StudyInstanceUID'),
+    patientName: text(elements, 'PatientName'),
+    patientId: text(elements, 'PatientID'),
+    studyDate: text(elements, 'StudyDate'),
+    accessionNumber: text(elements, 'AccessionNumber'),
+    studyDescription: text(elements, 'StudyDescription'),
+    modalitiesInStudy: text(elements, 'ModalitiesInStudy').split('\\').filter(Boolean),
+    numberOfInstances:
+      text(elements, 'NumberOfStudyRelatedInstances') && Number.isFinite(count) ? count : null,
+  };
+}
+
+interface DimseResponse {
+  getStatus(): number;
+  getErrorComment(): string;
+  hasDataset(): boolean;
+  getDataset(): Dataset | undefined;
+}
+
+/** Collects pending data sets of a C-FIND and checks its final status. */
+async function find(
+  peer: PacsPeer,
+  request: requests.CFindRequest,
+  timeouts?: AssociationTimeouts,
+): Promise<Dataset[]> {
+  const found: Dataset[] = [];
+  let finalStatus: { status: number; comment: string } | null = null;
+  request.on('response', (response: DimseResponse) => {
+    const status = response.getStatus();
+    if (isPendingStatus(status)) {
+      const dataset = response.hasDataset() ? response.getDataset() : undefined;
+      if (dataset) found.push(dataset);
+    } else finalStatus = { status, comment: response.getErrorComment() };
+  });
+  await runAssociation(peer, [request], timeouts);
+  const final = finalStatus as { status: number; comment: string } | null;
+  if (!final) throw new CodedError('PACS_ERROR', 'C-FIND ended without a final response');
+  if (!isSuccessStatus(final.status))
+    throw new CodedError('PACS_ERROR', `C-FIND ${describeStatus(final.status, final.comment)}`);
+  return found;
+}
+
+export async function findStudies(
+  peer: PacsPeer,
+  query: PacsStudyQuery,
+  timeouts?: AssociationTimeouts,
+): Promise<PacsStudy[]> {
+  const request = CFindRequest.createStudyFindRequest(studyFindKeys(query));
+  const studies = (await find(peer, request, timeouts)).map(toStudy);
+  return studies.sort(
+    (a, b) => b.studyDate.localeCompare(a.studyDate) || a.patientName.localeCompare(b.patientName),
+  );
+}
+
+/** The SOP Instance UIDs of a study (image-level C-FIND), to know what a C-MOVE will bring. */
+export async function findInstanceUids(
+  peer: PacsPeer,
+  studyInstanceUid: string,
+  timeouts?: AssociationTimeouts,
+): Promise<{ sopInstanceUid: string; seriesInstanceUid: string; modality: string }[]> {
+  const request = CFindRequest.createImageFindRequest({
+    StudyInstanceUID: studyInstanceUid,
+    SeriesInstanceUID: '',
+    SOPInstanceUID: '',
+    Modality: '',
+  });
+  return (await find(peer, request, timeouts)).map((dataset) => {
+    const elements = dataset.getElements();
+    return {
+      sopInstanceUid: text(elements, 'SOPInstanceUID'),
+      seriesInstanceUid: text(elements, 'SeriesInstanceUID'),
+      modality: text(elements, 'Modality'),
+    };
+  });
+}
+
+export interface MoveProgress {
+  completed: number;
+  failed: number;
+  warnings: number;
+  remaining: number;
+}
+
+/**
+ * C-MOVE of one study to `destinationAeTitle` (our own receiver, which the PACS must know).
+ * Cancel with `signal`: a C-CANCEL first, then an abort if the PACS keeps going.
+ */
+export async function moveStudy(
+  peer: PacsPeer,
+  studyInstanceUid: string,
+  destinationAeTitle: string,
+  options: {
+    onProgress?: (progress: MoveProgress) => void;
+    signal?: AbortSignal;
+  } & AssociationTimeouts = {},
+): Promise<MoveProgress> {
+  const request = CMoveRequest.createStudyMoveRequest(destinationAeTitle, studyInstanceUid);
+  let last: MoveProgress = { completed: 0, failed: 0, warnings: 0, remaining: 0 };
+  let finalStatus: { status: number; comment: string } | null = null;
+  request.on(
+    'response',
+    (
+      response: DimseResponse & {
+        getCompleted(): number;
+        getFailures(): number;
+        getWarnings(): number;
+        getRemaining(): number;
+      },
+    ) => {
+      const status = response.getStatus();
+      last = {
+        completed: response.getCompleted() ?? last.completed,
+        failed: response.getFailures() ?? last.failed,
+        warnings: response.getWarnings() ?? last.warnings,
+        remaining: isPendingStatus(status) ? (response.getRemaining() ?? 0) : 0,
+      };
+      if (!isPendingStatus(status)) finalStatus = { status, comment: response.getErrorComment() };
+      options.onProgress?.(last);
+    },
+  );
+  let client: Client | null = null;
+  const cancelFirst = new AbortController();
+  const onAbort = () => {
+    client?.cancel(request);
+    // A PACS that ignores C-CANCEL is cut off after a grace period.
+    setTimeout(() => cancelFirst.abort(), 2000).unref();
+  };
+  if (options.signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await runAssociation(peer, [request], {
+      ...options,
+      signal: cancelFirst.signal,
+      onClient: (c) => (client = c),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  const final = finalStatus as { status: number; comment: string } | null;
+  if (options.signal?.aborted || final?.status === Status.Cancel)
+    throw new CodedError('CANCELLED', 'retrieve cancelled');
+  if (!final) throw new CodedError('PACS_ERROR', 'C-MOVE ended without a final response');
+  if (!isSuccessStatus(final.status) && !isWarningStatus(final.status))
+    throw new CodedError(
+      'PACS_ERROR',
+      `C-MOVE to ${destinationAeTitle} ${describeStatus(final.status, final.comment)}` +
+        (final.status === 0xa801 ? ' (the PACS does not know that destination AE title)' : ''),
+    );
+  return last;
+}
+
+export interface StoreOutcome {
+  path: string;
+  ok: boolean;
+  /** The PACS's answer in words (status and comment), or the network error. */
+  message: string;
+  status: number | null;
+}
+
+/**
+ * C-STORE of Part 10 files on one association. An association that cannot be made fails every
+ * file with its reason; a refused file fails alone with the PACS's status.
+ */
+export async function storeFiles(
+  peer: PacsPeer,
+  paths: readonly string[],
+  timeouts?: AssociationTimeouts,
+): Promise<StoreOutcome[]> {
+  const outcomes = new Map<string, StoreOutcome>();
+  const storeRequests = paths.map((path) => {
+    const request = new CStoreRequest(path);
+    request.on('response', (response: DimseResponse) => {
+      const status = response.getStatus();
+      const ok = isSuccessStatus(status) || isWarningStatus(status);
+      outcomes.set(path, {
+        path,
+        ok,
+        status,
+        message: ok ? 'stored' : `C-STORE ${describeStatus(status, response.getErrorComment())}`,
+      });
+    });
+    return request;
+  });
+  try {
+    await runAssociation(peer, storeRequests, timeouts);
+  } catch (error) {
+    const message = toErrorInfo(error).message;
+    return paths.map((path) => outcomes.get(path) ?? { path, ok: false, status: null, message });
+  }
+  return paths.map(
+    (path) =>
+      outcomes.get(path) ?? {
+        path,
+        ok: false,
+        status: null,
+        message: 'the PACS did not answer this C-STORE (no presentation context accepted?)',
+      },
+  );
+}
