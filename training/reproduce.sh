@@ -42,6 +42,10 @@ V1=resources/models/covidnet-cxr-compact-v1
 $PY training/train_lungs.py --masks training/cache/lungmasks --out training/runs/lungs-v2
 $PY training/export_lungs.py --checkpoint training/runs/lungs-v2/last.pt --out "$V2"
 cp "$V1/shortcut_baseline.json" "$V2/shortcut_baseline.json"
+# Temperature, verdict margin and feature statistics into v2's model.json (the app's own pipeline).
+# v2's split predates training/splits/calib.csv, so this uses the films v2 was trained on; say so.
+V2_TRUST_NOTE="These are films v2 was trained on (v2's split predates training/splits/calib.csv, whose developer-set films are also v2 training films); so the temperature is likely too low and the call accuracy too high for new films. On calib.csv's cxr-extra films, sources v2 never saw, v2's top class is right for only 14-28% and the NLL-optimal temperature is ~15 (no skill): v2 must not be trusted on other hospitals' films."
+npx tsx training/fit_trust.ts --model "$V2" --manifest training/splits/train.csv --note "$V2_TRUST_NOTE"
 npm run --silent covidnet -- evaluate --model "$V1" --manifest training/splits/val.csv --out "$V1/evaluation" --probe
 (cd training && $PY card_evaluation.py --card "../$V1/MODEL_CARD.md" --after "../$V1/evaluation/metrics.json" \
   --before reports/phase2-before-framing/metrics.json)

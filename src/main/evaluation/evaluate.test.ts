@@ -13,14 +13,15 @@ import { openImage } from '../imaging';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
 import { scored, SHARED_DATA, testModelDir } from '../inference/test-support';
 import { runEvaluation } from './evaluate';
-import type { EvaluationMetrics } from './metrics';
+import { expectedCalibrationError } from './calibration';
+import type { EvaluationReport } from './evaluate';
 import { CLASSES, writeSubsetManifest } from './test-support';
 
 let scratch: string;
 let outDir: string;
 let engine: InferenceEngine;
 let chosen: Record<string, string>[];
-let metrics: EvaluationMetrics;
+let metrics: EvaluationReport;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'covidnet-eval-'));
@@ -35,7 +36,7 @@ beforeAll(async () => {
   );
   engine = await createInferenceEngine({ modelDir: testModelDir(), providers: ['cpu'] });
   await runEvaluation({ manifestPath: join(scratch, 'manifest.csv'), outDir, engine });
-  metrics = JSON.parse(await readFile(join(outDir, 'metrics.json'), 'utf8')) as EvaluationMetrics;
+  metrics = JSON.parse(await readFile(join(outDir, 'metrics.json'), 'utf8')) as EvaluationReport;
 }, 300_000);
 
 afterAll(async () => {
@@ -102,5 +103,44 @@ describe('evaluate', () => {
       expect(text.startsWith('<svg')).toBe(true);
       expect((await stat(join(outDir, svg))).size).toBeGreaterThan(500);
     }
+  });
+
+  it('reports calibration (ECE over 15 bins, reliability.svg) and verdicts from the same films', async () => {
+    const predictions = parse(await readFile(join(outDir, 'predictions.csv'), 'utf8'), {
+      columns: true,
+    }) as Record<string, string>[];
+    const scoredRows = predictions.filter((p) => p.status === 'ok');
+    const recomputed = expectedCalibrationError(
+      scoredRows.map((p) => ({
+        probabilities: CLASSES.map((c) => Number(p[`p_${c}`])),
+        truth: CLASSES.indexOf(p.label),
+      })),
+    );
+    expect(metrics.calibration.n).toBe(scoredRows.length);
+    expect(metrics.calibration.bins).toHaveLength(15);
+    // predictions.csv rounds to 6 decimals.
+    expect(metrics.calibration.ece as number).toBeCloseTo(recomputed.ece as number, 4);
+    expect(metrics.calibration.calibrated).toBe(engine.manifest.calibration !== undefined);
+    // Every scored film has a verdict, and the CSV says which with its reason.
+    const v = metrics.verdicts;
+    expect(v.n).toBe(scoredRows.length);
+    expect(v.call.n + v.uncertain.n + v.unfamiliar.n).toBe(v.n);
+    for (const p of scoredRows) {
+      expect(['call', 'uncertain', 'unfamiliar']).toContain(p.verdict);
+      expect(p.verdict_reason.length).toBeGreaterThan(10);
+    }
+    const calls = scoredRows.filter((p) => p.verdict === 'call');
+    expect(v.call.n).toBe(calls.length);
+    if (calls.length > 0) {
+      const right = calls.filter((p) => p.prediction === p.label).length;
+      expect(v.call.accuracy).toBeCloseTo(right / calls.length, 12);
+    }
+    const svg = await readFile(join(outDir, 'reliability.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toMatch(/ECE \d\.\d{3} \(15 bins, n=\d+\)/);
+    const report = await readFile(join(outDir, 'report.md'), 'utf8');
+    expect(report).toMatch(/## Calibration/);
+    expect(report).toMatch(/## Verdicts/);
+    expect(metrics.within_source.rsna_n).toBe(0);
   });
 });

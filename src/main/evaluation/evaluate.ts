@@ -1,13 +1,16 @@
 /**
  * Evaluation of the loaded model on a labelled manifest (the columns of
  * ../shared/data/cxr/manifest.csv: file, label, source, ...; paths relative to the manifest's
- * folder). Writes predictions.csv, metrics.json, report.md, confusion_matrix.svg and roc.svg.
+ * folder; a `group_id` column may stand in for `patient_id`, and `masked` says a film was
+ * lung-masked by a third party). Writes predictions.csv, metrics.json, report.md,
+ * confusion_matrix.svg, roc.svg and reliability.svg.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
+import type { Verdict } from '../../shared/verdict';
 import type { GrayImage, InferenceEngine } from '../inference';
 import { decodeForModel } from '../decode-pool';
 import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
@@ -17,6 +20,7 @@ import {
   diceIou,
   fillLungs,
   heatmapShareInLungs,
+  paintLungs,
   lungsOutFigures,
   withinSourceFigures,
   type LungsOutFigures,
@@ -26,6 +30,13 @@ import {
 import { readReferenceLungMasks, type ReferenceLungMask } from './reference-masks';
 import { argmax, computeMetrics, type EvaluationMetrics, type EvaluationSample } from './metrics';
 import { confusionMatrixSvg, reportMarkdown, rocSvg } from './report';
+import {
+  expectedCalibrationError,
+  reliabilitySvg,
+  verdictFigures,
+  type CalibrationFigures,
+  type VerdictFigures,
+} from './calibration';
 import {
   COVID_LABEL,
   FramingProbe,
@@ -43,6 +54,10 @@ export interface ManifestEntry {
   file: string;
   label: string;
   source: string;
+  /** `patient_id`, else `group_id` (one patient, or one film seen twice); null when neither. */
+  group: string | null;
+  /** `masked` column (1/true: lung-masked by a third party); null when absent. */
+  masked: boolean | null;
 }
 
 export interface EvaluatedImage extends ManifestEntry {
@@ -51,6 +66,8 @@ export interface EvaluatedImage extends ManifestEntry {
   error: CodedErrorInfo | null;
   /** The chest gate's reason when it turned the film away (no probabilities then). */
   rejected: string | null;
+  /** The engine's verdict for scored films (null otherwise). */
+  verdict: Verdict | null;
 }
 
 export interface EvaluationOptions {
@@ -74,6 +91,16 @@ export type EvaluationReport = EvaluationMetrics & {
   /** Films the chest gate turned away (not in the figures above), by label. */
   gate: { rejected: number; rejected_by_label: Record<string, number>; rejected_files: string[] };
   lungs_out?: LungsOutFigures | null;
+  /** The lungs' inside painted one flat gray, everything else as in lungs_out. */
+  outline_only?: LungsOutFigures | null;
+  /** Expected calibration error (15 bins, top-class confidence) of the probabilities as given. */
+  calibration: CalibrationFigures & {
+    /** Whether the model applied a temperature, and which. */
+    calibrated: boolean;
+    temperature: number | null;
+  };
+  /** call / uncertain / unfamiliar over scored films, with the accuracy within each. */
+  verdicts: VerdictFigures;
   heatmap_in_lungs?: { n: number; mean: number | null } | null;
   segmenter?: {
     id: string;
@@ -104,7 +131,17 @@ export async function readEvaluationManifest(manifestPath: string): Promise<Mani
         `${manifestPath} row ${i + 2}: needs "file" and "label" columns`,
       );
     }
-    return { file, label, source: source || 'unknown' };
+    const masked = record.masked?.toLowerCase();
+    return {
+      file,
+      label,
+      source: source || 'unknown',
+      group: record.patient_id || record.group_id || null,
+      masked:
+        masked === undefined || masked === ''
+          ? null
+          : masked === '1' || masked === 'true' || masked === 'yes',
+    };
   });
 }
 
@@ -145,6 +182,9 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     : new Map<string, ReferenceLungMask>();
   const lungCrop = engine.manifest.input.crop;
   const lungsOutPairs: { original: ScoredImage; filled: number[] }[] = [];
+  const outlinePairs: { original: ScoredImage; filled: number[] }[] = [];
+  // The outline probe paints the lungs with the crop's own fill (the gray outside the lungs).
+  const flatGray = lungCrop.kind === 'lung-box-square' ? lungCrop.fill : 127.5;
   const heatmapShares: number[] = [];
   const diceBySource = new Map<string, { dice: number; iou: number }[]>();
   // Decode image i+1 while image i is in the inference worker.
@@ -155,7 +195,14 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     const entry = entries[i];
     const path = resolve(base, entry.file);
     if ('code' in prepared) {
-      images.push({ ...entry, path, probabilities: null, error: prepared, rejected: null });
+      images.push({
+        ...entry,
+        path,
+        probabilities: null,
+        error: prepared,
+        rejected: null,
+        verdict: null,
+      });
     } else {
       try {
         const { gray, header, fileBytes } = prepared;
@@ -180,10 +227,11 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
             probabilities: null,
             error: null,
             rejected: outcome.gate.reason,
+            verdict: null,
           });
         } else {
-          const { probabilities } = outcome;
-          images.push({ ...entry, path, probabilities, error: null, rejected: null });
+          const { probabilities, verdict } = outcome;
+          images.push({ ...entry, path, probabilities, error: null, rejected: null, verdict });
           if (baseline) {
             const features = shortcutFeatures(gray.data, gray.width, gray.height, fileBytes);
             shortcutSamples.push({ truth: entry.label, source: entry.source, features });
@@ -198,12 +246,26 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
               lungCrop,
               engine.manifest.input,
             );
+            const original = { truth: entry.label, source: entry.source, probabilities };
             if (filled) {
-              const { probabilities: filledProbabilities } = await engine.classify(filled);
-              lungsOutPairs.push({
-                original: { truth: entry.label, source: entry.source, probabilities },
-                filled: filledProbabilities,
-              });
+              const { probabilities: filledProbabilities } = await engine.classify(
+                filled,
+                segmentation,
+              );
+              lungsOutPairs.push({ original, filled: filledProbabilities });
+            }
+            const outlined = preprocessLungCrop(
+              paintLungs(gray, segmentation.mask, flatGray),
+              segmentation.mask,
+              lungCrop,
+              engine.manifest.input,
+            );
+            if (outlined) {
+              const { probabilities: outlineProbabilities } = await engine.classify(
+                outlined,
+                segmentation,
+              );
+              outlinePairs.push({ original, filled: outlineProbabilities });
             }
             const share = outcome.heatmap
               ? heatmapShareInLungs(outcome.heatmap, segmentation.mask)
@@ -218,6 +280,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
           probabilities: null,
           error: toErrorInfo(error),
           rejected: null,
+          verdict: null,
         });
       }
     }
@@ -232,8 +295,25 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       source: image.source,
     }));
   const rejectedImages = images.filter((i) => i.rejected !== null);
+  const scoredImages = images.filter((i) => i.probabilities !== null);
   const metrics: EvaluationReport = {
     ...computeMetrics(samples, labels),
+    calibration: {
+      ...expectedCalibrationError(
+        samples.map((s) => ({ probabilities: s.probabilities, truth: labels.indexOf(s.truth) })),
+      ),
+      calibrated: engine.manifest.calibration !== undefined,
+      temperature: engine.manifest.calibration?.temperature ?? null,
+    },
+    verdicts: verdictFigures(
+      scoredImages
+        .filter((i) => i.verdict !== null)
+        .map((i) => ({
+          verdict: (i.verdict as Verdict).kind,
+          predicted: labels[argmax(i.probabilities as number[])],
+          truth: i.label,
+        })),
+    ),
     within_source: withinSourceFigures(samples, labels),
     gate: {
       rejected: rejectedImages.length,
@@ -245,6 +325,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   };
   if (options.probe) {
     metrics.lungs_out = lungsOutPairs.length > 0 ? lungsOutFigures(lungsOutPairs, labels) : null;
+    metrics.outline_only = outlinePairs.length > 0 ? lungsOutFigures(outlinePairs, labels) : null;
     metrics.heatmap_in_lungs =
       heatmapShares.length > 0
         ? {
@@ -283,6 +364,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     'report.md',
     'confusion_matrix.svg',
     'roc.svg',
+    'reliability.svg',
   ].map((f) => join(outDir, f));
   const predictionsCsv = stringify(
     images.map((image) => [
@@ -293,6 +375,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       image.probabilities ? labels[argmax(image.probabilities)] : '',
       image.error ? 'error' : image.rejected !== null ? 'rejected' : 'ok',
       image.error?.code ?? (image.rejected !== null ? 'NOT_A_FRONTAL_CHEST_XRAY' : ''),
+      image.verdict?.kind ?? '',
+      image.verdict?.reason ?? '',
     ]),
     {
       header: true,
@@ -304,6 +388,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
         'prediction',
         'status',
         'error_code',
+        'verdict',
+        'verdict_reason',
       ],
     },
   );
@@ -324,5 +410,15 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   );
   await writeFile(files[3], confusionMatrixSvg(metrics), 'utf8');
   await writeFile(files[4], rocSvg(samples, metrics), 'utf8');
+  await writeFile(
+    files[5],
+    reliabilitySvg(
+      metrics.calibration,
+      metrics.calibration.calibrated
+        ? `Reliability (temperature ${metrics.calibration.temperature?.toFixed(2)})`
+        : 'Reliability (uncalibrated)',
+    ),
+    'utf8',
+  );
   return { metrics, images, files };
 }

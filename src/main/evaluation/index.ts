@@ -7,3 +7,11 @@ export type {
 } from './evaluate';
 export { argmax, computeMetrics, confusionMatrix, rocAuc, rocCurve } from './metrics';
 export type { ClassMetrics, EvaluationMetrics, EvaluationSample, SourceMetrics } from './metrics';
+export {
+  bootstrapInterval,
+  ECE_BINS,
+  expectedCalibrationError,
+  reliabilitySvg,
+  verdictFigures,
+} from './calibration';
+export type { CalibrationFigures, ReliabilityBin, VerdictFigures } from './calibration';

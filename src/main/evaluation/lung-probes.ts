@@ -1,6 +1,8 @@
 /**
  * Probes of what the model needs (evaluate --probe): `lungs_out` (the lung fields filled with the
- * median gray outside them, then the same crop and classifier), `heatmap_in_lungs` (share of the
+ * median gray outside them, then the same crop and classifier), `outline_only` (the lungs' inside
+ * painted one flat gray, everything else as in lungs_out: what the mask's outline alone tells the
+ * model), `heatmap_in_lungs` (share of the
  * positive CAM evidence inside the lung mask), the within-source AUCs (sources are tied to labels,
  * so only within one source does an AUC say something about the lungs), and the segmenter's Dice
  * against reference masks when they are given.
@@ -13,12 +15,26 @@ import { argmax, rocAuc } from './metrics';
 
 export const NIH_SOURCE = 'nih-chestxray14';
 export const COHEN_SOURCE = 'cohen-covid-chestxray-dataset';
+/** RSNA pneumonia-challenge films lung-masked by a third party (../shared/data/cxr-extra). */
+export const RSNA_MASKED_SOURCE = 'rsna-lungmasked';
 
 /** True where image pixel (x, y) lies in a lung cell of the segmenter grid. */
 function inLung(mask: LungMask, width: number, height: number, x: number, y: number): boolean {
   const cx = Math.floor(((x + 0.5) * mask.width) / width);
   const cy = Math.floor(((y + 0.5) * mask.height) / height);
   return mask.data[cy * mask.width + cx] === 1;
+}
+
+/** The image with its lung fields painted one flat gray (the outline-only probe). */
+export function paintLungs(gray: GrayImage, mask: LungMask, value: number): GrayImage {
+  const { width, height } = gray;
+  const data = gray.data.slice();
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (inLung(mask, width, height, x, y)) data[y * width + x] = value;
+    }
+  }
+  return { data, width, height };
 }
 
 /** The image with its lung fields filled with the median gray of the pixels outside them. */
@@ -97,6 +113,9 @@ export interface WithinSourceFigures {
   nih_n: number;
   cohen_covid_vs_other_auc: number | null;
   cohen_n: number;
+  /** P(pneumonia) separating lung-masked RSNA normal from RSNA pneumonia (lung opacity) films. */
+  rsna_normal_vs_pneumonia_auc: number | null;
+  rsna_n: number;
 }
 
 /** P(pneumonia) separating NIH normal from NIH pneumonia; P(COVID-19) separating Cohen COVID-19 from the rest. */
@@ -110,6 +129,9 @@ export function withinSourceFigures(
     (i) => i.source === NIH_SOURCE && (i.truth === 'normal' || i.truth === 'pneumonia'),
   );
   const cohen = images.filter((i) => i.source === COHEN_SOURCE);
+  const rsna = images.filter(
+    (i) => i.source === RSNA_MASKED_SOURCE && (i.truth === 'normal' || i.truth === 'pneumonia'),
+  );
   return {
     nih_normal_vs_pneumonia_auc:
       pneumonia >= 0
@@ -127,6 +149,14 @@ export function withinSourceFigures(
           )
         : null,
     cohen_n: cohen.length,
+    rsna_normal_vs_pneumonia_auc:
+      pneumonia >= 0
+        ? rocAuc(
+            rsna.map((i) => i.probabilities[pneumonia]),
+            rsna.map((i) => i.truth === 'pneumonia'),
+          )
+        : null,
+    rsna_n: rsna.length,
   };
 }
 
@@ -136,6 +166,7 @@ export interface LungsOutFigures {
   covid_auc: number | null;
   accuracy: number | null;
   nih_normal_vs_pneumonia_auc: number | null;
+  rsna_normal_vs_pneumonia_auc: number | null;
 }
 
 /** Figures of the lungs-filled run, paired with the untouched run of the same images. */
@@ -146,6 +177,7 @@ export function lungsOutFigures(
   const covid = labels.indexOf('COVID-19');
   const filled = pairs.map((p) => ({ ...p.original, probabilities: p.filled }));
   const n = pairs.length;
+  const within = withinSourceFigures(filled, labels);
   return {
     n,
     mean_delta_p_covid:
@@ -161,6 +193,7 @@ export function lungsOutFigures(
         : null,
     accuracy:
       n > 0 ? filled.filter((i) => labels[argmax(i.probabilities)] === i.truth).length / n : null,
-    nih_normal_vs_pneumonia_auc: withinSourceFigures(filled, labels).nih_normal_vs_pneumonia_auc,
+    nih_normal_vs_pneumonia_auc: within.nih_normal_vs_pneumonia_auc,
+    rsna_normal_vs_pneumonia_auc: within.rsna_normal_vs_pneumonia_auc,
   };
 }

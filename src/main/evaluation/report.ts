@@ -1,6 +1,7 @@
 /** The evaluation report: Markdown tables in the shape of the COVID-Net paper, and SVG figures. */
 import type { ModelManifest } from '../../shared/model-manifest';
 import { RESEARCH_NOTICE } from '../../shared/notice';
+import type { CalibrationFigures, VerdictFigures } from './calibration';
 import { rocCurve, type EvaluationMetrics, type EvaluationSample } from './metrics';
 
 const REPORT_NOTICE =
@@ -27,7 +28,10 @@ function numberFromProvenance(manifest: ModelManifest, key: string): number | nu
 }
 
 export function reportMarkdown(
-  metrics: EvaluationMetrics,
+  metrics: EvaluationMetrics & {
+    calibration?: CalibrationFigures & { calibrated: boolean; temperature: number | null };
+    verdicts?: VerdictFigures;
+  },
   manifest: ModelManifest,
   context: { manifestPath: string; failures: { file: string; code: string }[]; provider: string },
 ): string {
@@ -80,6 +84,7 @@ export function reportMarkdown(
     '',
     '![Confusion matrix](confusion_matrix.svg)',
     '',
+    ...calibrationLines(metrics.calibration, metrics.verdicts),
     '## Per source',
     '',
     'A model that separates classes by source rather than by lung findings shows high accuracy on ' +
@@ -100,6 +105,43 @@ export function reportMarkdown(
     lines.push('');
   }
   return lines.join('\n');
+}
+
+function calibrationLines(
+  calibration:
+    (CalibrationFigures & { calibrated: boolean; temperature: number | null }) | undefined,
+  verdicts: VerdictFigures | undefined,
+): string[] {
+  const lines: string[] = [];
+  if (calibration) {
+    lines.push(
+      '## Calibration',
+      '',
+      `${calibration.calibrated ? `Temperature ${fixed(calibration.temperature, 3)} applied` : 'Uncalibrated model (raw probabilities)'}; ` +
+        `expected calibration error ${fixed(calibration.ece)} over ${calibration.bins.length} equal-width bins of the top-class ` +
+        `probability (n=${calibration.n}; largest bin gap ${fixed(calibration.max_gap)}).`,
+      '',
+      '![Reliability diagram](reliability.svg)',
+      '',
+    );
+  }
+  if (verdicts) {
+    const row = (name: string, v: VerdictFigures['call']): string =>
+      `| ${name} | ${v.n} | ${pct(v.share)} | ${pct(v.accuracy)} |`;
+    lines.push(
+      '## Verdicts',
+      '',
+      `Accuracy over all ${verdicts.n} scored films: ${pct(verdicts.accuracy_all)}%.`,
+      '',
+      '| Verdict | n | Share (%) | Top class right (%) |',
+      '| --- | --- | --- | --- |',
+      row('call', verdicts.call),
+      row('uncertain', verdicts.uncertain),
+      row('unfamiliar', verdicts.unfamiliar),
+      '',
+    );
+  }
+  return lines;
 }
 
 export function confusionMatrixSvg(metrics: EvaluationMetrics): string {
