@@ -72,15 +72,19 @@ describe('calibration wording', () => {
     expect(calibrationWording(null).detail).toMatch(/^Uncalibrated: /);
   });
 
-  it('names the temperature and what it was fitted on', () => {
+  it('names the temperature and, briefly, what it was fitted on', () => {
+    const fittedOn =
+      '1167 labelled films from training/splits/train.csv (0 rows without a model label left out), NLL 0.6700 -> 0.6648, by training/fit_trust.ts. These are films v2 was trained on.';
     const wording = calibrationWording({
       method: 'temperature',
-      temperature: 1.4234,
-      fitted_on: 'calibration part of the training patients (n=812), NLL 0.61 -> 0.48.',
+      temperature: 0.8412,
+      fitted_on: fittedOn,
     });
-    expect(wording.short).toBe('calibrated (temperature 1.42)');
+    expect(wording.short).toBe('calibrated (temperature 0.84)');
     expect(wording.detail).toBe(
-      'Calibrated by temperature scaling (T = 1.42), fitted on calibration part of the training patients (n=812), NLL 0.61 -> 0.48.',
+      'Temperature scaling, T = 0.84, fitted on 1167 labelled films from training/splits/train.csv.',
     );
+    expect(wording.fittedOn).toBe(fittedOn);
+    expect(calibrationWording(null).fittedOn).toBeNull();
   });
 });

@@ -98,22 +98,29 @@ export function verdictWording(verdict: Verdict): VerdictWording {
 
 /**
  * Whether the probabilities are calibrated. `undefined` (an engine that does not say) reads as
- * uncalibrated: the panel never claims a calibration it cannot name.
+ * uncalibrated: the panel never claims a calibration it cannot name. `detail` stays one line;
+ * `fittedOn` is the manifest's whole account (shown on hover).
  */
 export function calibrationWording(calibration: ModelCalibration | null | undefined): {
   short: string;
   detail: string;
+  fittedOn: string | null;
 } {
   if (!calibration) {
     return {
       short: 'uncalibrated',
       detail:
         'Uncalibrated: the model carries no calibration, so 70% does not mean right 7 times in 10.',
+      fittedOn: null,
     };
   }
+  // The first clause of the account (which films), e.g. "1167 labelled films from train.csv".
+  const firstClause = calibration.fitted_on.split(/\s\(|[,;.]\s/)[0].trim();
+  const brief = firstClause.length > 90 ? `${firstClause.slice(0, 89)}…` : firstClause;
   return {
     short: `calibrated (temperature ${calibration.temperature.toFixed(2)})`,
-    detail: `Calibrated by temperature scaling (T = ${calibration.temperature.toFixed(2)}), fitted on ${calibration.fitted_on.replace(/\.$/, '')}.`,
+    detail: `Temperature scaling, T = ${calibration.temperature.toFixed(2)}, fitted on ${brief}.`,
+    fittedOn: calibration.fitted_on,
   };
 }
 

@@ -348,7 +348,11 @@ export class PredictionPanel {
         h('dt', { text: 'Model' }),
         h('dd', { text: `${result.modelName} ${result.modelVersion}` }),
         h('dt', { text: 'Calibration' }),
-        h('dd', { className: 'small', text: calibration.detail }),
+        h('dd', {
+          className: 'small',
+          text: calibration.detail,
+          title: calibration.fittedOn ?? '',
+        }),
         h('dt', { text: 'Runs on' }),
         h('dd', { text: providerName(result.executionProvider) }),
         h('dt', { text: 'Time' }),
