@@ -13,6 +13,7 @@ import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../src/main/reader-readings';
+import type { OperatingPoint } from '../src/shared/verdict';
 import { listModelFolders } from '../src/main/resources';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 
@@ -47,17 +48,17 @@ function makeLabelledFolder(): string[] {
   return paths;
 }
 
-async function predictionOf(page: Page) {
-  return page.evaluate(async () => {
+/** The site operating point the engine applied to the first image in the library (null: none). */
+async function predictionOf(page: Page): Promise<OperatingPoint | null | 'rejected'> {
+  // A string, so the page's `window.api` needs no DOM types in this Node-side file.
+  return (await page.evaluate(`(async () => {
     const list = await window.api.invoke('library:list', {});
     if (!list.ok) throw new Error(list.error.message);
     const imageId = list.value.patients[0].studies[0].series[0].images[0].imageId;
     const result = await window.api.invoke('model:predict', { imageId, frame: 0, heatmap: false });
     if (!result.ok) throw new Error(result.error.message);
-    return result.value.status === 'scored'
-      ? (result.value.verdict?.operatingPoint ?? null)
-      : 'rejected';
-  });
+    return result.value.status === 'scored' ? (result.value.verdict.operatingPoint ?? null) : 'rejected';
+  })()`)) as OperatingPoint | null | 'rejected';
 }
 
 describe.skipIf(!modelAvailable)('reader readings and site validation', () => {
@@ -141,9 +142,8 @@ describe.skipIf(!modelAvailable)('reader readings and site validation', () => {
     expect(figures).toMatch(/too few to conclude/);
     // The plots evaluate wrote are drawn (an <img> of each SVG with a real size).
     for (const plot of ['roc.svg', 'confusion_matrix.svg']) {
-      const width = await page.$eval(
-        `[data-testid="plot-${plot}"] img`,
-        (img) => (img as HTMLImageElement).naturalWidth,
+      const width = await page.evaluate(
+        `document.querySelector('[data-testid="plot-${plot}"] img').naturalWidth`,
       );
       expect(width).toBeGreaterThan(100);
     }
