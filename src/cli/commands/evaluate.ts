@@ -105,12 +105,27 @@ export async function run(argv: string[]): Promise<number> {
         ),
         `  within source: NIH normal vs pneumonia AUC ${num(m.within_source.nih_normal_vs_pneumonia_auc)} ` +
           `(n=${m.within_source.nih_n}), Cohen COVID-19 vs other AUC ${num(m.within_source.cohen_covid_vs_other_auc)} ` +
-          `(n=${m.within_source.cohen_n})`,
+          `(n=${m.within_source.cohen_n})` +
+          (m.within_source.rsna_n > 0
+            ? `, RSNA (lung-masked) normal vs pneumonia AUC ${num(m.within_source.rsna_normal_vs_pneumonia_auc)} (n=${m.within_source.rsna_n})`
+            : ''),
+        `  calibration: ${m.calibration.calibrated ? `temperature ${num(m.calibration.temperature)}` : 'uncalibrated'}, ` +
+          `ECE ${num(m.calibration.ece)} (15 bins, n=${m.calibration.n})`,
+        `  verdicts: call ${m.verdicts.call.n}/${m.verdicts.n} (${pct(m.verdicts.call.share)}) right ${pct(m.verdicts.call.accuracy)} ` +
+          `vs ${pct(m.verdicts.accuracy_all)} over all; uncertain ${m.verdicts.uncertain.n} (${pct(m.verdicts.uncertain.share)}); ` +
+          `unfamiliar ${m.verdicts.unfamiliar.n} (${pct(m.verdicts.unfamiliar.share)})`,
         ...(m.lungs_out
           ? [
               `  lungs_out (lungs filled): COVID-19 AUC ${num(m.lungs_out.covid_auc)}, NIH normal vs pneumonia AUC ` +
                 `${num(m.lungs_out.nih_normal_vs_pneumonia_auc)}, accuracy ${pct(m.lungs_out.accuracy)}, ` +
                 `mean change in P(COVID-19) ${num(m.lungs_out.mean_delta_p_covid)} (n=${m.lungs_out.n})`,
+            ]
+          : []),
+        ...(m.outline_only
+          ? [
+              `  outline_only (lungs one flat gray): COVID-19 AUC ${num(m.outline_only.covid_auc)}, NIH normal vs pneumonia AUC ` +
+                `${num(m.outline_only.nih_normal_vs_pneumonia_auc)}, RSNA normal vs pneumonia AUC ` +
+                `${num(m.outline_only.rsna_normal_vs_pneumonia_auc)}, accuracy ${pct(m.outline_only.accuracy)} (n=${m.outline_only.n})`,
             ]
           : []),
         ...(m.heatmap_in_lungs
