@@ -5,11 +5,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, ipcMain, Menu, session, type BrowserWindow } from 'electron';
+import type { Platform } from './app/platform';
 import { createWorkstation, type Workstation } from './app/workstation';
 import { registerIpcHandlers } from './ipc/register';
 import type { SenderPolicy } from './ipc/sender-policy';
 import { guardAllWebContents, hardenSession } from './electron/hardening';
 import { createElectronIpcTransport } from './electron/ipc-transport';
+import { LaunchQueue, launchPathsFrom, launchPathsFromArgv } from './electron/launch-args';
 import { buildApplicationMenu } from './electron/menu';
 import { createElectronPlatform } from './electron/platform';
 import { devServerUrlFrom } from './electron/security-options';
@@ -25,13 +27,35 @@ const senderPolicy: SenderPolicy = { trustedWebContentsIds, rendererUrl };
 
 let mainWindow: BrowserWindow | null = null;
 let workstation: Workstation | null = null;
+let rendererLoaded = false;
+let platform: Platform | null = null;
+
+// Files the OS asks us to open: queued here, added by the renderer's library:openLaunchFiles
+// (which it calls at start, and again when told that more arrived).
+const launchQueue = new LaunchQueue();
+function queueLaunchPaths(paths: string[]): void {
+  if (launchQueue.push(paths) > 0 && rendererLoaded) {
+    platform?.emit('app:menuCommand', { command: 'open-launch-files' });
+  }
+}
+launchQueue.push(
+  launchPathsFromArgv(process.argv, { cwd: process.cwd(), defaultApp: process.defaultApp === true })
+    .paths,
+);
+// macOS: a double-clicked file arrives as an event, possibly before 'ready'.
+app.on('open-file', (event, path) => {
+  event.preventDefault();
+  queueLaunchPaths(launchPathsFrom([path], process.cwd()).paths);
+});
 
 function openMainWindow(): BrowserWindow {
   const window = createMainWindow(join(__dirname, '../preload/index.js'));
   const webContentsId = window.webContents.id;
   trustedWebContentsIds.add(webContentsId);
   window.once('ready-to-show', () => window.show());
+  window.webContents.on('did-finish-load', () => (rendererLoaded = true));
   window.on('closed', () => {
+    rendererLoaded = false;
     trustedWebContentsIds.delete(webContentsId);
     if (mainWindow === window) mainWindow = null;
   });
@@ -43,11 +67,13 @@ function start(): void {
   guardAllWebContents(app, () => rendererUrl);
   hardenSession(session.defaultSession, rendererUrl, devServerUrl);
 
-  const platform = createElectronPlatform({
+  const electronPlatform = createElectronPlatform({
     appVersion: app.getVersion(),
     window: () => mainWindow,
+    launchQueue,
   });
-  workstation = createWorkstation(platform, {
+  platform = electronPlatform;
+  workstation = createWorkstation(electronPlatform, {
     storeDir: join(app.getPath('userData'), 'screening'),
     userModelsDir: join(app.getPath('userData'), 'models'),
   });
@@ -57,7 +83,7 @@ function start(): void {
   );
   Menu.setApplicationMenu(
     buildApplicationMenu(
-      (command) => platform.emit('app:menuCommand', { command }),
+      (command) => electronPlatform.emit('app:menuCommand', { command }),
       process.platform === 'darwin',
     ),
   );
@@ -67,7 +93,12 @@ function start(): void {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    // A second launch (a file double-clicked while the app runs) hands its files to this one.
+    queueLaunchPaths(
+      launchPathsFromArgv(argv, { cwd: workingDirectory, defaultApp: process.defaultApp === true })
+        .paths,
+    );
     if (!mainWindow) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();

@@ -22,4 +22,10 @@ export interface Platform {
   appVersion: string;
   /** process.platform of the host (shown in About). */
   platform: string;
+  /**
+   * Takes the files the OS asked the app to open (argv, a second launch, macOS open-file) and
+   * not yet handed to the renderer: absolute paths that existed when they arrived. Hosts
+   * without such requests leave it out.
+   */
+  takeLaunchPaths?(): string[];
 }

@@ -21,6 +21,8 @@ import { workstationDevice } from '../reporting';
 import { createSiteValidationService } from './site-validation-service';
 import { exportImageReports, exportScreeningReports } from './report-export';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
+import { readModelCardById } from './model-cards';
+import { listModelFolders, modelFoldersIn } from '../resources';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const APP_NAME = 'COVID-Net CXR Workstation';
@@ -178,6 +180,12 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       return addToLibrary(paths);
     },
     'library:list': async () => library.snapshot(),
+    // Files the OS asked us to open, validated by the bootstrap; added like "Open files…" adds.
+    'library:openLaunchFiles': async () => {
+      const paths = (platform.takeLaunchPaths?.() ?? []).filter((path) => isAbsolute(path));
+      if (paths.length === 0) return { snapshot: library.snapshot(), added: 0 };
+      return { snapshot: await addToLibrary(paths), added: paths.length };
+    },
     'library:cancelAdd': async () => {
       for (const controller of adding) controller.abort();
       return { cancelled: adding.size > 0 };
@@ -203,6 +211,13 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
         throw new CodedError('FILE_NOT_FOUND', 'This model has no lung segmenter model card');
       }
       return { markdown: await readFile(join(segmenter.modelDir, cardFile), 'utf8') };
+    },
+    'model:getCardById': async ({ modelId }) => {
+      // Siblings of the loaded model first (a card links to them), then the user's and bundled.
+      const state = await modelState;
+      const siblings = state.engine ? modelFoldersIn(dirname(state.engine.modelDir)) : [];
+      const known = listModelFolders({ userModelsDir: options.userModelsDir });
+      return readModelCardById(modelId, [...siblings, ...known]);
     },
     'model:predict': async ({ imageId, frame, heatmap, heatmapLabel }) => {
       const { engine } = await requireModel();

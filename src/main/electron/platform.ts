@@ -1,10 +1,13 @@
 /** The Platform of the real app: Electron dialogs and webContents.send to the main window. */
 import { dialog, type BrowserWindow } from 'electron';
 import type { Platform } from '../app/platform';
+import type { LaunchQueue } from './launch-args';
 
 export function createElectronPlatform(options: {
   appVersion: string;
   window: () => BrowserWindow | null;
+  /** Files the OS asked the app to open, queued by the bootstrap. */
+  launchQueue: LaunchQueue;
 }): Platform {
   const parentWindow = () => options.window() ?? undefined;
   const showOpen = async (
@@ -44,6 +47,7 @@ export function createElectronPlatform(options: {
         : await dialog.showSaveDialog(dialogOptions);
       return result.canceled || !result.filePath ? null : result.filePath;
     },
+    takeLaunchPaths: () => options.launchQueue.take(),
     emit(event, payload) {
       const target = options.window();
       if (target && !target.isDestroyed()) target.webContents.send(event, payload);

@@ -222,6 +222,22 @@ export class WorkstationApp {
     } catch (error) {
       this.showToast(describeError(errorInfoOf(error)).sentence, true);
     }
+    await this.openLaunchFiles();
+  }
+
+  /** Adds the files the app was launched with (or asked to open since) and shows the first. */
+  private async openLaunchFiles(): Promise<void> {
+    const before = this.currentIds();
+    try {
+      const { snapshot, added } = await call('library:openLaunchFiles', {});
+      if (added === 0) return;
+      this.showLibrary(snapshot);
+      this.showMode('viewer');
+      const first = openableImages(snapshot).find((image) => !before.has(image.imageId));
+      if (first) await this.openImage(first.imageId, 0);
+    } catch (error) {
+      this.showToast(describeError(errorInfoOf(error)).sentence, true);
+    }
   }
 
   /** The application menu's items arrive here (same actions as the buttons and shortcuts). */
@@ -239,6 +255,9 @@ export class WorkstationApp {
         return;
       case 'show-model-card':
         void this.modelPanel.openCard();
+        return;
+      case 'open-launch-files':
+        void this.openLaunchFiles();
         return;
       case 'show-about':
         this.showToast(`${this.aboutText} ${this.notice.textContent ?? ''}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInline, parseMarkdown } from './markdown';
+import { parseInline, parseMarkdown, siblingCardModelId } from './markdown';
 
 describe('safe markdown', () => {
   it('parses headings, paragraphs, lists, code and tables', () => {
@@ -24,9 +24,46 @@ describe('safe markdown', () => {
       ],
     });
   });
-  it('keeps link targets visible as text', () => {
-    expect(parseInline('see [paper](https://x.org)')).toEqual([
-      { kind: 'text', text: 'see paper <https://x.org>' },
+
+  it('parses links, with their text free of its own markup, beside emphasis', () => {
+    expect(parseInline('see [paper](https://x.org) and **this**')).toEqual([
+      { kind: 'text', text: 'see ' },
+      { kind: 'link', text: 'paper', target: 'https://x.org' },
+      { kind: 'text', text: ' and ' },
+      { kind: 'strong', text: 'this' },
     ]);
+    // The bundled v2 card's line: the link text is code-formatted.
+    expect(
+      parseInline('lung segmenter [`lungseg-unet-v1`](../lungseg-unet-v1/MODEL_CARD.md) -> gate'),
+    ).toEqual([
+      { kind: 'text', text: 'lung segmenter ' },
+      { kind: 'link', text: 'lungseg-unet-v1', target: '../lungseg-unet-v1/MODEL_CARD.md' },
+      { kind: 'text', text: ' -> gate' },
+    ]);
+  });
+});
+
+describe('sibling model card links', () => {
+  it('name a model id only for ../<id>/MODEL_CARD.md', () => {
+    expect(siblingCardModelId('../lungseg-unet-v1/MODEL_CARD.md')).toBe('lungseg-unet-v1');
+    expect(siblingCardModelId('./../covidnet-cxr-lungs-v2/MODEL_CARD.md#metrics')).toBe(
+      'covidnet-cxr-lungs-v2',
+    );
+  });
+
+  it('never for other files, other folders, URLs or traversal', () => {
+    for (const target of [
+      'https://example.org/MODEL_CARD.md',
+      '../lungseg-unet-v1/model.json',
+      '../../etc/MODEL_CARD.md',
+      '../a/b/MODEL_CARD.md',
+      '../../MODEL_CARD.md',
+      '../.hidden/MODEL_CARD.md',
+      '..\\\\x\\\\MODEL_CARD.md',
+      'lungseg-unet-v1/MODEL_CARD.md',
+      'file:///etc/passwd',
+    ]) {
+      expect(siblingCardModelId(target), target).toBeNull();
+    }
   });
 });

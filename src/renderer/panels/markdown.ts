@@ -2,7 +2,30 @@
  * A tiny, safe markdown reader for the model card: parses into blocks of plain text runs
  * (DOM-free). The DOM side builds elements with textContent only, never innerHTML.
  */
-export type Inline = { kind: 'text' | 'strong' | 'em' | 'code'; text: string };
+import { MODEL_ID_PATTERN } from '../../shared/model-id';
+
+export type Inline =
+  | { kind: 'text' | 'strong' | 'em' | 'code'; text: string }
+  /** `[text](target)`: the text without its own markup, the target as written. */
+  | { kind: 'link'; text: string; target: string };
+
+/**
+ * The model id a link opens when it points at a sibling model's card
+ * (`../<model id>/MODEL_CARD.md`, optionally `./`-prefixed or with a #fragment); else null.
+ * Only the id crosses to main (model:getCardById), never the path.
+ */
+export function siblingCardModelId(target: string): string | null {
+  const match = /^(?:\.\/)?\.\.\/([^/\\]+)\/MODEL_CARD\.md(?:#[^/\\]*)?$/.exec(target.trim());
+  if (!match) return null;
+  return MODEL_ID_PATTERN.test(match[1]) ? match[1] : null;
+}
+
+const LINK = /\[([^\]]+)\]\(([^()\s]+)\)/g;
+
+/** A link's text as shown: its own emphasis and code markers dropped. */
+function linkText(text: string): string {
+  return text.replace(/\*\*|`|(?<![\w])[*_]|[*_](?![\w])/g, '');
+}
 
 export type Block =
   | { kind: 'heading'; level: number; inlines: Inline[] }
@@ -12,6 +35,20 @@ export type Block =
   | { kind: 'table'; rows: string[][] };
 
 export function parseInline(text: string): Inline[] {
+  // Links first: their text may hold code or emphasis markers of its own.
+  const inlines: Inline[] = [];
+  let last = 0;
+  for (const match of text.matchAll(LINK)) {
+    const index = match.index ?? 0;
+    if (index > last) inlines.push(...parseEmphasis(text.slice(last, index)));
+    inlines.push({ kind: 'link', text: linkText(match[1]), target: match[2] });
+    last = index + match[0].length;
+  }
+  if (last < text.length) inlines.push(...parseEmphasis(text.slice(last)));
+  return inlines;
+}
+
+function parseEmphasis(text: string): Inline[] {
   const inlines: Inline[] = [];
   const pattern = /(\*\*[^*]+\*\*|`[^`]+`|\*[^*\s][^*]*\*|_[^_\s][^_]*_)/g;
   let last = 0;
@@ -25,12 +62,7 @@ export function parseInline(text: string): Inline[] {
     last = index + token.length;
   }
   if (last < text.length) inlines.push({ kind: 'text', text: text.slice(last) });
-  // Links keep their text and show the target in brackets (nothing is clickable).
-  return inlines.map((inline) =>
-    inline.kind === 'text'
-      ? { ...inline, text: inline.text.replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 <$2>') }
-      : inline,
-  );
+  return inlines;
 }
 
 export function parseMarkdown(markdown: string): Block[] {

@@ -4,8 +4,17 @@ import type { ModelInfo } from '../../shared/prediction';
 import { call, errorInfoOf } from '../app/ipc';
 import { clear, h } from '../app/dom';
 import { describeError } from './error-messages';
-import { parseMarkdown, type Block, type Inline } from './markdown';
+import {
+  parseInline,
+  parseMarkdown,
+  siblingCardModelId,
+  type Block,
+  type Inline,
+} from './markdown';
 import { formatPercent, providerName } from './prediction-format';
+
+/** Which card the dialog shows: the loaded model's, its segmenter's, or one a card linked to. */
+type CardSource = { kind: 'model' } | { kind: 'segmenter' } | { kind: 'id'; modelId: string };
 
 export class ModelPanel {
   readonly root: HTMLElement;
@@ -13,14 +22,27 @@ export class ModelPanel {
   private readonly dialog: HTMLDialogElement;
   private readonly dialogBody: HTMLElement;
   private readonly dialogTitle: HTMLElement;
+  private readonly backButton: HTMLButtonElement;
+  /** Cards left by following a link, newest last (Back returns to them). */
+  private cardHistory: CardSource[] = [];
+  private currentCard: CardSource | null = null;
 
   constructor() {
     this.body = h('div', { className: 'model-body', attrs: { 'data-testid': 'model-info' } });
     this.dialogBody = h('div', { className: 'model-card' });
     this.dialogTitle = h('h2', { text: 'Model card' });
+    this.backButton = h('button', {
+      className: 'btn',
+      text: 'Back',
+      title: 'Back to the card this one was opened from',
+      attrs: { type: 'button', 'data-testid': 'model-card-back' },
+      on: { click: () => this.back() },
+    });
+    this.backButton.hidden = true;
     this.dialog = h('dialog', { className: 'modal', attrs: { 'aria-label': 'Model card' } }, [
       h('div', { className: 'modal-head' }, [
         this.dialogTitle,
+        this.backButton,
         h('button', {
           className: 'btn',
           text: 'Close',
@@ -118,20 +140,57 @@ export class ModelPanel {
 
   /** Shows the classifier's model card, or the lung segmenter's. */
   async openCard(which: 'model' | 'segmenter' = 'model'): Promise<void> {
-    const title = which === 'model' ? 'Model card' : 'Lung segmenter card';
+    this.cardHistory = [];
+    await this.showCard({ kind: which });
+  }
+
+  /** A card's link to a sibling model's card: only the model id goes to main. */
+  private followCardLink(modelId: string): void {
+    if (this.currentCard) this.cardHistory.push(this.currentCard);
+    void this.showCard({ kind: 'id', modelId });
+  }
+
+  private back(): void {
+    const previous = this.cardHistory.pop();
+    if (previous) void this.showCard(previous);
+  }
+
+  private setCardTitle(title: string): void {
     this.dialogTitle.textContent = title;
     this.dialog.setAttribute('aria-label', title);
+  }
+
+  private async showCard(source: CardSource): Promise<void> {
+    this.currentCard = source;
+    this.backButton.hidden = this.cardHistory.length === 0;
+    this.setCardTitle(
+      source.kind === 'model'
+        ? 'Model card'
+        : source.kind === 'segmenter'
+          ? 'Lung segmenter card'
+          : `Model card: ${source.modelId}`,
+    );
     clear(this.dialogBody);
     this.dialogBody.append(h('p', { className: 'muted', text: 'Loading…' }));
     if (!this.dialog.open) this.dialog.showModal();
     try {
-      const { markdown } = await call(
-        which === 'model' ? 'model:getCard' : 'model:getSegmenterCard',
-        {},
-      );
+      let markdown: string;
+      if (source.kind === 'id') {
+        const card = await call('model:getCardById', { modelId: source.modelId });
+        this.setCardTitle(`Model card: ${card.name}`);
+        markdown = card.markdown;
+      } else {
+        const channel = source.kind === 'model' ? 'model:getCard' : 'model:getSegmenterCard';
+        markdown = (await call(channel, {})).markdown;
+      }
+      if (this.currentCard !== source) return; // another card was asked for meanwhile
       clear(this.dialogBody);
-      for (const block of parseMarkdown(markdown)) this.dialogBody.append(renderBlock(block));
+      const openCard = (modelId: string): void => this.followCardLink(modelId);
+      for (const block of parseMarkdown(markdown))
+        this.dialogBody.append(renderBlock(block, openCard));
+      this.dialogBody.scrollTop = 0;
     } catch (error) {
+      if (this.currentCard !== source) return;
       clear(this.dialogBody);
       this.dialogBody.append(
         h('p', { className: 'error-sentence', text: describeError(errorInfoOf(error)).sentence }),
@@ -140,27 +199,57 @@ export class ModelPanel {
   }
 }
 
-function renderInlines(inlines: Inline[]): Node[] {
+/**
+ * A link to a sibling model's card opens it in the dialog; any other link is shown (its text and,
+ * beside it, its target) but not followed: the app opens nothing outside its model cards.
+ */
+function renderLink(
+  inline: Extract<Inline, { kind: 'link' }>,
+  openCard: (modelId: string) => void,
+): Node {
+  const modelId = siblingCardModelId(inline.target);
+  if (modelId) {
+    return h('button', {
+      className: 'link-button',
+      text: inline.text,
+      title: `Open the model card of ${modelId}`,
+      attrs: { type: 'button', 'data-testid': 'card-link', 'data-model-id': modelId },
+      on: { click: () => openCard(modelId) },
+    });
+  }
+  return h(
+    'span',
+    {
+      className: 'inert-link',
+      title: 'Shown for reference; the app does not open links',
+      attrs: { 'data-testid': 'card-link-inert' },
+    },
+    [inline.text, ' ', h('span', { className: 'muted link-target', text: `<${inline.target}>` })],
+  );
+}
+
+function renderInlines(inlines: Inline[], openCard: (modelId: string) => void): Node[] {
   return inlines.map((inline) => {
     if (inline.kind === 'text') return document.createTextNode(inline.text);
+    if (inline.kind === 'link') return renderLink(inline, openCard);
     const tag = inline.kind === 'strong' ? 'strong' : inline.kind === 'em' ? 'em' : 'code';
     return h(tag, { text: inline.text });
   });
 }
 
-function renderBlock(block: Block): HTMLElement {
+function renderBlock(block: Block, openCard: (modelId: string) => void): HTMLElement {
   switch (block.kind) {
     case 'heading': {
       const level = Math.min(6, block.level + 2) as 3 | 4 | 5 | 6;
-      return h(`h${level}`, {}, renderInlines(block.inlines));
+      return h(`h${level}`, {}, renderInlines(block.inlines, openCard));
     }
     case 'paragraph':
-      return h('p', {}, renderInlines(block.inlines));
+      return h('p', {}, renderInlines(block.inlines, openCard));
     case 'list':
       return h(
         'ul',
         {},
-        block.items.map((item) => h('li', {}, renderInlines(item))),
+        block.items.map((item) => h('li', {}, renderInlines(item, openCard))),
       );
     case 'code':
       return h('pre', { text: block.text });
@@ -173,14 +262,10 @@ function renderBlock(block: Block): HTMLElement {
             'tr',
             {},
             row.map((cell) =>
-              h(index === 0 ? 'th' : 'td', {}, renderInlines(parseInlineSafe(cell))),
+              h(index === 0 ? 'th' : 'td', {}, renderInlines(parseInline(cell), openCard)),
             ),
           ),
         ),
       );
   }
-}
-
-function parseInlineSafe(cell: string): Inline[] {
-  return [{ kind: 'text', text: cell }];
 }

@@ -9,11 +9,13 @@ export const IPC_CHANNEL_NAMES = [
   'library:addDropped',
   'library:list',
   'library:cancelAdd',
+  'library:openLaunchFiles',
   'image:load',
   'image:thumbnail',
   'model:getInfo',
   'model:getCard',
   'model:getSegmenterCard',
+  'model:getCardById',
   'model:predict',
   'screening:pickFolder',
   'screening:start',
@@ -65,5 +67,7 @@ export const MENU_COMMANDS = [
   'screen-folder',
   'show-model-card',
   'show-about',
+  /** The OS asked the running app to open files (second launch, macOS open-file). */
+  'open-launch-files',
 ] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];

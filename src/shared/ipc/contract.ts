@@ -9,6 +9,7 @@ import type { CodedErrorInfo } from '../errors';
 import type { DecodedFrame, ImageMetadata } from '../imaging';
 import type { LibraryAddProgress, LibrarySnapshot } from '../library';
 import type { AnalysisResult, ModelInfo } from '../prediction';
+import { MODEL_ID_PATTERN } from '../model-id';
 import { AE_TITLE_PATTERN, type ReceiverSettings, type ReceiverStatus } from '../dicom-receiver';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
 import {
@@ -124,6 +125,14 @@ export const ipcContract = {
   'library:cancelAdd': channel<z.ZodObject<Record<string, never>>, { cancelled: boolean }>(
     z.object({}).strict(),
   ),
+  /**
+   * Adds the files the app was launched with (argv, a second launch, macOS open-file) that main
+   * has queued and not handed over yet; the renderer asks once at start and on 'open-launch-files'.
+   */
+  'library:openLaunchFiles': channel<
+    z.ZodObject<Record<string, never>>,
+    { snapshot: LibrarySnapshot; added: number }
+  >(z.object({}).strict()),
 
   'image:load': channel<z.ZodType<{ imageId: string; frame: number }>, LoadedImage>(
     z.object({ imageId: opaqueId, frame: frameIndex }).strict(),
@@ -140,6 +149,14 @@ export const ipcContract = {
   'model:getSegmenterCard': channel<z.ZodObject<Record<string, never>>, { markdown: string }>(
     z.object({}).strict(),
   ),
+  /**
+   * The card of a model folder main knows (a sibling of the loaded model, the user's or the
+   * bundled models), by its folder name: a card's link to `../<id>/MODEL_CARD.md` opens it.
+   */
+  'model:getCardById': channel<
+    z.ZodType<{ modelId: string }>,
+    { modelId: string; name: string; markdown: string }
+  >(z.object({ modelId: z.string().regex(MODEL_ID_PATTERN) }).strict()),
   /**
    * The whole pipeline (chest gate, lung segmenter, crop, classifier). heatmapLabel: the class the
    * heatmap explains; omitted = the predicted class. A film the gate turns away is a result too.
