@@ -26,7 +26,8 @@ def read_split(csv_path: str) -> list[dict]:
         rows = list(csv.DictReader(f))
     for r in rows:
         r["path"] = os.path.normpath(os.path.join(base, r["file"]))
-        r["y"] = LABELS.index(r["label"])
+        # -1: not one of the three classes (cxr-extra `abnormal_other`, unlabelled for them).
+        r["y"] = LABELS.index(r["label"]) if r["label"] in LABELS else -1
     return rows
 
 
