@@ -1,6 +1,8 @@
 /** The parts of cornerstone-core 2.6.1 the viewer uses (the package ships no types). */
 declare module 'cornerstone-core' {
   export interface CornerstoneVoiLut {
+    /** cornerstone re-uses its cached display LUT while the id stays the same. */
+    id?: string;
     firstValueMapped: number;
     numBitsPerEntry: number;
     lut: number[];
@@ -16,6 +18,8 @@ declare module 'cornerstone-core' {
     hflip: boolean;
     vflip: boolean;
     voiLUT?: CornerstoneVoiLut;
+    /** Replaces the image's slope/intercept (lut indexed by stored value, from 0). */
+    modalityLUT?: CornerstoneVoiLut;
   }
 
   export interface CornerstoneImage {

@@ -10,6 +10,7 @@ import { loadViewerImage, type LoadedViewerImage } from './image-loader';
 import { heatmapBounds, heatmapRgba } from './heatmap-colors';
 import { hasLungCells, lungOutlineSegments, type OutlineSegment } from '../../shared/lung-outline';
 import { paintNow } from './paint-now';
+import { sigmoidLuts } from './sigmoid-voi';
 import { overlayCorners } from './overlay-text';
 import { dragWindow, windowForPreset, type PresetId, type WindowLevel } from './presets';
 
@@ -142,7 +143,11 @@ export class Viewer {
       if (sameImage && this.current) {
         const viewport = cornerstone.getViewport(this.element);
         this.current = loaded;
-        cornerstone.displayImage(this.element, loaded.image, viewport ?? undefined);
+        cornerstone.displayImage(
+          this.element,
+          loaded.image,
+          viewport ? this.withVoiFunction(viewport) : undefined,
+        );
         this.events.onFrameShown?.(loaded);
       } else {
         this.current = loaded;
@@ -174,7 +179,24 @@ export class Viewer {
     viewport.voiLUT = loaded.image.voiLUT;
     this.usingVoiLut = loaded.image.voiLUT !== undefined && loaded.metadata.windows.length === 0;
     if (!this.usingVoiLut) viewport.voiLUT = undefined;
-    return viewport;
+    return this.withVoiFunction(viewport);
+  }
+
+  /**
+   * The file's VOI LUT Function applied to the viewport's window: SIGMOID (C.11.2.1.3.1) becomes
+   * a table cornerstone can draw (it only knows the linear window); LINEAR stays cornerstone's own.
+   * A file VOI LUT table in use, or a colour image, is left alone.
+   */
+  private withVoiFunction(viewport: CornerstoneViewport): CornerstoneViewport {
+    const current = this.current;
+    const sigmoid =
+      current !== null &&
+      current.metadata.voiLutFunction === 'SIGMOID' &&
+      !current.image.color &&
+      !this.usingVoiLut;
+    if (!sigmoid) return viewport.modalityLUT ? { ...viewport, modalityLUT: undefined } : viewport;
+    const luts = sigmoidLuts(current.image, viewport.voi.windowCenter, viewport.voi.windowWidth);
+    return { ...viewport, voiLUT: luts.voiLUT, modalityLUT: luts.modalityLUT };
   }
 
   stepFrame(delta: number): void {
@@ -293,7 +315,7 @@ export class Viewer {
     if (!this.current) return;
     const viewport = cornerstone.getViewport(this.element);
     if (!viewport) return;
-    cornerstone.setViewport(this.element, mergeViewport(viewport, change));
+    cornerstone.setViewport(this.element, this.withVoiFunction(mergeViewport(viewport, change)));
     if (paintNowIfIdle && !this.paintedThisFrame) paintNow(this.element);
   }
 
