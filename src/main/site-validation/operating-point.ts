@@ -4,13 +4,8 @@
  * specificity and PPV there (each with its n and a small-n warning). Pure; no I/O.
  */
 import type { SiteOperatingPointChoice } from '../../shared/site-profile';
-import {
-  bootstrap,
-  percentile,
-  smallNWarning,
-  thresholdForSensitivity,
-  wilsonEstimate,
-} from './statistics';
+import { bootstrapInterval } from '../evaluation';
+import { smallNWarning, thresholdForSensitivity, wilsonEstimate } from './statistics';
 
 /** One scored film as the choice needs it. */
 export interface ScoredFilm {
@@ -54,16 +49,17 @@ export function chooseOperatingPoint(
     };
   };
   const chosen = at(threshold);
-  const resampled = bootstrap(films.length, (indices) =>
+  const pairs = scores.map((score, i) => ({ score, positive: positive[i] }));
+  const interval = bootstrapInterval(pairs, (sample) =>
     thresholdForSensitivity(
-      indices.map((i) => scores[i]),
-      indices.map((i) => positive[i]),
+      sample.map((f) => f.score),
+      sample.map((f) => f.positive),
       targetSensitivity,
     ),
   );
   const thresholdInterval =
-    resampled.length > 0
-      ? { low: percentile(resampled, 0.025), high: percentile(resampled, 0.975) }
+    interval.low !== null && interval.high !== null
+      ? { low: interval.low, high: interval.high }
       : null;
   const positives = positive.filter(Boolean).length;
   const negatives = films.length - positives;

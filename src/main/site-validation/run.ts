@@ -16,8 +16,8 @@ import type {
   SitePlot,
   SiteValidationReport,
 } from '../../shared/site-profile';
-import type { Verdict } from '../../shared/verdict';
-import { runEvaluation, type EvaluatedImage } from '../evaluation';
+import { ECE_BINS, runEvaluation, type EvaluatedImage } from '../evaluation';
+import type { EvaluationReport } from '../evaluation/evaluate';
 import type { InferenceEngine } from '../inference';
 import { ScreeningSources } from '../screening';
 import { joinLabels, type FilmLabel } from './labels';
@@ -120,38 +120,29 @@ async function plotsIn(runDir: string): Promise<SitePlot[]> {
   );
 }
 
-/** The verdict `evaluate` kept for a film, when the engine gives one. */
-function verdictOf(image: EvaluatedImage): Verdict | null {
-  return (image as EvaluatedImage & { verdict?: Verdict | null }).verdict ?? null;
-}
-
-/** Calibration as evaluate's metrics.json reports it (its field names, read defensively). */
-function calibrationOf(
-  metrics: object,
-  calibrated: boolean,
-  scored: number,
-): SiteValidationReport['calibration'] {
-  const record = metrics as Record<string, unknown>;
-  const source = (record.calibration ?? record.reliability ?? null) as Record<
-    string,
-    unknown
-  > | null;
-  const ece =
-    typeof record.ece === 'number'
-      ? record.ece
-      : typeof source?.ece === 'number'
-        ? source.ece
-        : null;
-  if (ece === null && source === null) return null;
-  const n = typeof source?.n === 'number' ? source.n : scored;
+/** Calibration as evaluate reports it, with the small-n warning. */
+function calibrationOf(metrics: EvaluationReport): SiteValidationReport['calibration'] {
+  const { calibrated, ece, n } = metrics.calibration;
   return {
     calibrated,
     ece,
     n,
     warning:
       n < 100
-        ? `Only ${n} films over 15 bins: the reliability diagram and ECE are too noisy to conclude (100 or more films are needed).`
+        ? `Only ${n} films over ${ECE_BINS} bins: the reliability diagram and ECE are too noisy to conclude (100 or more films are needed).`
         : null,
+  };
+}
+
+/** Evaluate's verdict statistics with intervals (the same counts, so the same shares). */
+function verdictsOf(metrics: EvaluationReport): SiteValidationReport['verdicts'] {
+  const v = metrics.verdicts;
+  if (v.n === 0) return null;
+  const callsRight = Math.round((v.call.accuracy ?? 0) * v.call.n);
+  return {
+    uncertain: wilsonEstimate(v.uncertain.n, v.n, 'the uncertain share'),
+    unfamiliar: wilsonEstimate(v.unfamiliar.n, v.n, 'the unfamiliar share'),
+    callAccuracy: wilsonEstimate(callsRight, v.call.n, 'the accuracy of calls'),
   };
 }
 
@@ -198,7 +189,7 @@ export async function runSiteValidation(
     path: image.path,
     truth: image.label,
     probabilities: image.probabilities as number[],
-    verdict: verdictOf(image)?.kind ?? null,
+    verdict: image.verdict?.kind ?? null,
   }));
   const matrix = metrics.confusion_matrix;
   const total = matrix.flat().reduce((a, b) => a + b, 0);
@@ -225,26 +216,6 @@ export async function runSiteValidation(
     ...wilsonEstimate(rejected.length, readable.length, 'the gate rejection rate'),
     reasons: rejected.map((i) => ({ file: i.path, reason: i.rejected as string })),
   };
-
-  const withVerdict = scored.filter((f) => f.verdict !== null);
-  let verdicts: SiteValidationReport['verdicts'] = null;
-  if (withVerdict.length > 0) {
-    const calls = scoredImages.filter((i) => verdictOf(i)?.kind === 'call');
-    const callsRight = calls.filter((i) => verdictOf(i)?.label === i.label).length;
-    verdicts = {
-      uncertain: wilsonEstimate(
-        withVerdict.filter((f) => f.verdict === 'uncertain').length,
-        withVerdict.length,
-        'the uncertain share',
-      ),
-      unfamiliar: wilsonEstimate(
-        withVerdict.filter((f) => f.verdict === 'unfamiliar').length,
-        withVerdict.length,
-        'the unfamiliar share',
-      ),
-      callAccuracy: wilsonEstimate(callsRight, calls.length, 'the accuracy of calls'),
-    };
-  }
 
   const accuracy: Estimate = wilsonEstimate(correct, total, 'accuracy');
   const warnings: string[] = [];
@@ -298,8 +269,8 @@ export async function runSiteValidation(
     perClass,
     confusionMatrix: matrix,
     gateRejections,
-    calibration: calibrationOf(metrics, engine.manifest.calibration !== undefined, scored.length),
-    verdicts,
+    calibration: calibrationOf(metrics),
+    verdicts: verdictsOf(metrics),
     plots: await plotsIn(runDir),
     files: [...outcome.files.map((f) => basename(f)), SCORES_FILE, REPORT_FILE],
     warnings,

@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEvaluation } from '../evaluation';
+import type { EvaluationReport } from '../evaluation/evaluate';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
 import { REPO_ROOT, testModelDir } from '../inference/test-support';
 import { chooseOperatingPoint } from './operating-point';
@@ -59,13 +60,15 @@ beforeAll(async () => {
       'our-films/not-here.png,normal',
     ].join('\n'),
   );
-  // The same 30 films as an evaluate manifest (paths relative to its folder, source = folder name).
+  // The same 30 films as an evaluate manifest (paths relative to its folder, source = folder name),
+  // in the folder walk's order (by name), so even float sums add up in the same order.
   await writeFile(
     join(scratch, 'manifest.csv'),
     [
       'file,label,source',
       ...picked
         .filter((f) => f.label !== 'other')
+        .sort((x, y) => (basename(x.path) < basename(y.path) ? -1 : 1))
         .map((f) => `our-films/${basename(f.path)},${f.label},our-films`),
     ].join('\n'),
   );
@@ -121,6 +124,14 @@ describe('site validation', () => {
       expect(report.perClass[label].auc.value).toBe(perClass[label].auc);
     }
     expect(report.confusionMatrix).toEqual(evaluationMetrics.confusion_matrix);
+    // Calibration and verdict shares are evaluate's too.
+    const { calibration, verdicts } = evaluationMetrics as unknown as EvaluationReport;
+    expect(report.calibration?.ece).toBe(calibration.ece);
+    expect(report.calibration?.n).toBe(calibration.n);
+    expect(report.verdicts?.uncertain.value).toBe(verdicts.uncertain.share);
+    expect(report.verdicts?.unfamiliar.value).toBe(verdicts.unfamiliar.share);
+    expect(report.verdicts?.callAccuracy.value).toBe(verdicts.call.accuracy);
+    expect(report.verdicts?.uncertain.n).toBe(verdicts.n);
     // The run folder holds evaluate's files and the plots the view shows.
     for (const file of [
       'metrics.json',
@@ -132,7 +143,7 @@ describe('site validation', () => {
       expect(report.files).toContain(file);
     }
     expect(report.plots.map((p) => p.file)).toEqual(
-      expect.arrayContaining(['roc.svg', 'confusion_matrix.svg']),
+      expect.arrayContaining(['roc.svg', 'confusion_matrix.svg', 'reliability.svg']),
     );
     expect(report.plots.every((p) => p.svg.startsWith('<svg') || p.svg.startsWith('<?xml'))).toBe(
       true,

@@ -1,10 +1,10 @@
 /**
  * Intervals and small-n warnings for site validation (pure; no I/O). Proportions get a Wilson
- * score interval (sensible at small n and near 0 or 1); AUCs and thresholds a percentile
- * bootstrap over films with a fixed seed, so the same films always give the same figures.
+ * score interval (sensible at small n and near 0 or 1); AUCs and thresholds evaluate's seeded
+ * percentile bootstrap over films (`bootstrapInterval`), so the same films give the same figures.
  */
 import type { Estimate } from '../../shared/site-profile';
-import { rocAuc } from '../evaluation';
+import { bootstrapInterval, rocAuc } from '../evaluation';
 
 /** Below this many films a figure is never called conclusive. */
 export const MIN_N_TO_CONCLUDE = 10;
@@ -49,47 +49,6 @@ export function wilsonEstimate(successes: number, n: number, what: string): Esti
   return { value: p, low, high, n, interval: 'wilson', warning: smallNWarning(n, low, high, what) };
 }
 
-/** mulberry32: a small seeded generator, so bootstrap intervals repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-}
-
-export const BOOTSTRAP_ITERATIONS = 2000;
-export const BOOTSTRAP_SEED = 17;
-
-/** Resamples film indices with replacement `iterations` times and collects `statistic`. */
-export function bootstrap(
-  count: number,
-  statistic: (indices: number[]) => number | null,
-  iterations = BOOTSTRAP_ITERATIONS,
-  seed = BOOTSTRAP_SEED,
-): number[] {
-  const random = seededRandom(seed);
-  const values: number[] = [];
-  const indices = new Array<number>(count);
-  for (let b = 0; b < iterations; b++) {
-    for (let i = 0; i < count; i++) indices[i] = Math.floor(random() * count);
-    const value = statistic(indices);
-    if (value !== null && Number.isFinite(value)) values.push(value);
-  }
-  return values.sort((a, b) => a - b);
-}
-
 /** One-vs-rest AUC with a 95% percentile-bootstrap interval (resamples lacking a class are skipped). */
 export function aucEstimate(
   scores: readonly number[],
@@ -109,14 +68,13 @@ export function aucEstimate(
       warning: `${what}: needs films with and without the class.`,
     };
   }
-  const resampled = bootstrap(scores.length, (indices) =>
+  const films = scores.map((score, i) => ({ score, positive: positive[i] }));
+  const { low, high } = bootstrapInterval(films, (sample) =>
     rocAuc(
-      indices.map((i) => scores[i]),
-      indices.map((i) => positive[i]),
+      sample.map((f) => f.score),
+      sample.map((f) => f.positive),
     ),
   );
-  const low = resampled.length > 0 ? percentile(resampled, 0.025) : null;
-  const high = resampled.length > 0 ? percentile(resampled, 0.975) : null;
   // For an AUC the smaller of positives and negatives limits what can be concluded.
   return {
     value,
