@@ -7,6 +7,7 @@ import { describeError } from '../panels/error-messages';
 import { modalityCaution } from '../panels/prediction-format';
 import { ALL_REPORT_KINDS, describeReportExport } from '../panels/report-export-messages';
 import { InboxView } from '../inbox/inbox-view';
+import { PacsView } from '../pacs/pacs-view';
 import { ScreeningView } from '../screening/screening-view';
 import { ReaderReadingPanel } from '../readings/reader-reading-panel';
 import { ValidationView } from '../validation/validation-view';
@@ -28,6 +29,7 @@ export class WorkstationApp {
   private readonly modelPanel: ModelPanel;
   private readonly screening: ScreeningView;
   private readonly inbox: InboxView;
+  private readonly pacs: PacsView;
   private readonly readingPanel: ReaderReadingPanel;
   private readonly validation: ValidationView;
   /** Id of the loaded model (stored with a reader's reading beside the AI opinion). */
@@ -36,7 +38,10 @@ export class WorkstationApp {
   private readonly toast: HTMLElement;
   private readonly frameLabel: HTMLElement;
   private readonly viewerMode: HTMLElement;
-  private readonly tabs: Record<'viewer' | 'screening' | 'inbox' | 'validation', HTMLButtonElement>;
+  private readonly tabs: Record<
+    'viewer' | 'screening' | 'inbox' | 'pacs' | 'validation',
+    HTMLButtonElement
+  >;
   private readonly notice: HTMLElement;
   private library: LibrarySnapshot = { patients: [], problems: [] };
   private predictionSequence = 0;
@@ -81,6 +86,10 @@ export class WorkstationApp {
       },
     });
     this.readingPanel = new ReaderReadingPanel();
+    this.pacs = new PacsView({
+      onLibraryChanged: () =>
+        void call('library:list', {}).then((snapshot) => this.showLibrary(snapshot)),
+    });
     this.validation = new ValidationView({
       // A site profile switched on or off changes the verdict: ask the model again.
       onProfileChanged: () => void this.predict(),
@@ -104,6 +113,7 @@ export class WorkstationApp {
         shortcut: 'S',
       }),
       inbox: button('Inbox', () => this.showMode('inbox'), { className: 'tab' }),
+      pacs: button('PACS', () => this.showMode('pacs'), { className: 'tab' }),
       validation: button('Validate on our films', () => this.showMode('validation'), {
         className: 'tab',
         title: 'How the model does on your own labelled films; site profiles',
@@ -115,6 +125,7 @@ export class WorkstationApp {
         this.tabs.viewer,
         this.tabs.screening,
         this.tabs.inbox,
+        this.tabs.pacs,
         this.tabs.validation,
       ]),
       this.notice,
@@ -189,12 +200,14 @@ export class WorkstationApp {
     ]);
     this.screening.root.hidden = true;
     this.inbox.root.hidden = true;
+    this.pacs.root.hidden = true;
     this.validation.root.hidden = true;
     root.append(
       header,
       this.viewerMode,
       this.screening.root,
       this.inbox.root,
+      this.pacs.root,
       this.validation.root,
       this.help,
       this.toast,
@@ -265,10 +278,11 @@ export class WorkstationApp {
     }
   }
 
-  private showMode(mode: 'viewer' | 'screening' | 'inbox' | 'validation'): void {
+  private showMode(mode: 'viewer' | 'screening' | 'inbox' | 'pacs' | 'validation'): void {
     this.viewerMode.hidden = mode !== 'viewer';
     this.screening.root.hidden = mode !== 'screening';
     this.inbox.root.hidden = mode !== 'inbox';
+    this.pacs.root.hidden = mode !== 'pacs';
     this.validation.root.hidden = mode !== 'validation';
     this.root.dataset.mode = mode;
     for (const [name, tab] of Object.entries(this.tabs)) {
@@ -277,6 +291,7 @@ export class WorkstationApp {
     }
     if (mode === 'screening') this.screening.activate();
     if (mode === 'inbox') this.inbox.activate();
+    if (mode === 'pacs') this.pacs.activate();
     if (mode === 'validation') this.validation.activate();
   }
 
