@@ -5,7 +5,10 @@
  *     the CPU ms measured per stage in a sequential pass of the same images (process CPU time,
  *     so the inference worker's threads count); also against the pure-inference rate;
  *  2. peak RSS of a whole screening process at 200 and at 2,000 files (goal: flat). 2,000 files
- *     are the 1,449 shared images copied, then copied again under another name.
+ *     are the 1,449 shared images copied, then copied again under another name;
+ *  3. one inference worker against two (the default on 2+ cores), alternated on the same 300
+ *     images under the same machine load: on a machine shared with other work, the share of the
+ *     cores a screening gets and its rate are what the second worker changes.
  * Each measurement runs in a fresh child process so its peak RSS is its own.
  * Environment: COVIDNET_BENCH_MODEL_DIR (default: the bundled model).
  */
@@ -41,6 +44,7 @@ interface ChildReport {
   maxRssMiB: number;
   provider: string;
   threads: number;
+  inferenceWorkers: number;
 }
 
 /** Busy and total jiffies of the whole machine (Linux /proc/stat), or null elsewhere. */
@@ -57,8 +61,10 @@ function machineJiffies(): { busy: number; total: number } | null {
 
 /** Child mode: screen `folder`, optionally measure pure inference after, print one JSON line. */
 async function child(folder: string, store: string, measureInference: boolean): Promise<void> {
+  const workers = process.env.COVIDNET_BENCH_INFERENCE_WORKERS;
   const engine = await createInferenceEngine({
     modelDir: process.env.COVIDNET_BENCH_MODEL_DIR ?? defaultModelDir(),
+    inferenceWorkers: workers ? Number(workers) : undefined,
   });
   const machineBefore = machineJiffies();
   const cpuBefore = process.cpuUsage();
@@ -147,6 +153,7 @@ async function child(folder: string, store: string, measureInference: boolean): 
     maxRssMiB,
     provider: engine.provider.active,
     threads: engine.provider.intraOpThreads,
+    inferenceWorkers: engine.workers,
   };
   await engine.dispose();
   console.log(JSON.stringify(report));
@@ -166,6 +173,7 @@ async function measure(
   folder: string,
   store: string,
   measureInference: boolean,
+  inferenceWorkers?: number,
 ): Promise<ChildReport> {
   const { stdout } = await execFileAsync(
     process.execPath,
@@ -178,7 +186,14 @@ async function measure(
       store,
       measureInference ? 'inference' : 'screen-only',
     ],
-    { cwd: REPO, env: process.env, maxBuffer: 16 * 1024 * 1024 },
+    {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        ...(inferenceWorkers ? { COVIDNET_BENCH_INFERENCE_WORKERS: String(inferenceWorkers) } : {}),
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    },
   );
   return JSON.parse(stdout.trim().split('\n').pop() as string) as ChildReport;
 }
@@ -191,7 +206,7 @@ export async function run(): Promise<void> {
     const a = await measure(thousand, join(scratch, 'store-a'), true);
     const pure = a.pureInferencePerSecond ?? NaN;
     console.log(
-      `  1. screening 1,000 chest X-ray JPEGs (${a.provider}, ${a.threads} intra-op thread(s)):`,
+      `  1. screening 1,000 chest X-ray JPEGs (${a.provider}, ${a.inferenceWorkers} inference worker(s) x ${a.threads} intra-op thread(s)):`,
     );
     console.log(`    ${a.imagesPerSecond.toFixed(1)} images/s (${a.seconds.toFixed(1)} s)`);
     const cpuPerImage = Object.values(a.stagesCpuMs ?? {}).reduce((sum, v) => sum + v, 0);
@@ -229,7 +244,9 @@ export async function run(): Promise<void> {
     await copyImages(large, 2000);
     const s = await measure(small, join(scratch, 'store-s'), false);
     const l = await measure(large, join(scratch, 'store-l'), false);
-    console.log('  2. peak RSS of the screening process (whole process, main + inference worker):');
+    console.log(
+      '  2. peak RSS of the screening process (whole process, main + inference workers):',
+    );
     console.log(
       `    200 files:   ${s.maxRssMiB.toFixed(0)} MiB (${s.imagesPerSecond.toFixed(1)} images/s)`,
     );
@@ -237,6 +254,32 @@ export async function run(): Promise<void> {
       `    2,000 files: ${l.maxRssMiB.toFixed(0)} MiB (${l.imagesPerSecond.toFixed(1)} images/s)`,
     );
     console.log(`    growth: ${(l.maxRssMiB - s.maxRssMiB).toFixed(0)} MiB for 10x the files`);
+
+    const ab = join(scratch, 'cxr-300');
+    await copyImages(ab, 300);
+    const runs: { workers: number; report: ChildReport }[] = [];
+    for (const [i, workers] of [1, 2, 1, 2].entries()) {
+      runs.push({
+        workers,
+        report: await measure(ab, join(scratch, `store-ab${i}`), false, workers),
+      });
+    }
+    console.log(
+      '  3. one inference worker against two, alternated on 300 images under the same load:',
+    );
+    for (const workers of [1, 2]) {
+      const mine = runs.filter((r) => r.workers === workers).map((r) => r.report);
+      const rate = mine.reduce((sum, r) => sum + r.imagesPerSecond, 0) / mine.length;
+      const own = mine.reduce((sum, r) => sum + r.ownCores, 0) / mine.length;
+      const other = mine.map((r) => r.otherCores).filter((c): c is number => c !== null);
+      const otherMean = other.length ? other.reduce((a, b) => a + b, 0) / other.length : null;
+      const shareBound = ((a.cores - (otherMean ?? 0)) * 1000) / cpuPerImage;
+      console.log(
+        `    ${workers} worker(s): ${rate.toFixed(1)} images/s (${mine.map((r) => r.imagesPerSecond.toFixed(1)).join(', ')}), ` +
+          `this process ${own.toFixed(2)} cores, other processes ${otherMean === null ? 'n/a' : otherMean.toFixed(2)}; ` +
+          `${((rate / bound) * 100).toFixed(0)}% of the idle-machine bound, ${((rate / shareBound) * 100).toFixed(0)}% of the bound on the cores left to it`,
+      );
+    }
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

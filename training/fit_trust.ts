@@ -152,7 +152,11 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: engine.workers + 1 }, worker));
   if (cachePath) {
+    // Keep what other runs measured with this graph, so the cache grows and never forgets.
     const films: Record<string, unknown> = {};
+    for (const [path, m] of cache) {
+      films[path] = typeof m === 'string' ? m : { ...m, pooled: Array.from(m.pooled) };
+    }
     unique.forEach((film, i) => {
       const m = measured[i];
       if (m !== null) films[film.path] = typeof m === 'string' ? m : { ...m, pooled: Array.from(m.pooled) };
