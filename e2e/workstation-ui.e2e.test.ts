@@ -617,8 +617,22 @@ describe.skipIf(!modelAvailable)('batch screening', () => {
           ),
         );
     const triage = await covidColumn();
-    const scored = triage.filter((p): p is number => p !== null);
-    expect(scored).toEqual([...scored].sort((a, b) => b - a));
+    // Triage order (src/shared/triage-order.ts): films that need a look, then confident calls of
+    // another class, each by P(COVID-19) descending (e2e/verdict.e2e.test.ts checks the groups).
+    const confidentOther = await page
+      .locator('[data-testid="screening-row"] [data-testid="verdict-cell"]')
+      .evaluateAll((cells) =>
+        cells.map((cell) => {
+          const c = cell as unknown as PageElement & { textContent: string | null };
+          return c.dataset.kind === 'call' && c.textContent !== 'Call: COVID-19';
+        }),
+      );
+    for (const group of [false, true]) {
+      const scored = triage.filter(
+        (p, i): p is number => p !== null && confidentOther[i] === group,
+      );
+      expect(scored).toEqual([...scored].sort((a, b) => b - a));
+    }
     expect(triage[triage.length - 1]).toBeNull(); // the unreadable file, last
     await shot('06-screening-triage');
 

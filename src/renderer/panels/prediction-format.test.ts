@@ -58,6 +58,9 @@ describe('verdict wording', () => {
     const verdict = verdictOf([0.4, 0.25, 0.35], { point });
     expect(verdictWording(verdict).headline).toBe('Call: COVID-19');
     expect(verdictWording(verdict).reason).toContain('profile "Clinic A"');
+    expect(verdictWording(verdict).advice).toMatch(/site profile’s own threshold/);
+    // A call of another class under the same profile is the model's own rule.
+    expect(verdictWording(verdictOf([0.05, 0.9, 0.05], { point })).advice).toMatch(/clearly ahead/);
     expect(siteProfileSentence(verdict.operatingPoint)).toBe(
       'Site profile “Clinic A”: COVID-19 is called at or above 31.3% (the site’s own threshold).',
     );

@@ -93,7 +93,13 @@ export function verdictWording(verdict: Verdict): VerdictWording {
     ? verdict.reason.slice(words.length + 2)
     : verdict.reason;
   const reason = withoutKind.charAt(0).toUpperCase() + withoutKind.slice(1);
-  return { headline, reason, advice: VERDICT_ADVICE[verdict.kind] };
+  // Under a site profile, its label is called only by the site's threshold (decideVerdict).
+  const bySiteThreshold =
+    verdict.kind === 'call' && verdict.operatingPoint?.label === verdict.label;
+  const advice = bySiteThreshold
+    ? 'Called by the site profile’s own threshold, not the model’s: this class need not have the highest probability.'
+    : VERDICT_ADVICE[verdict.kind];
+  return { headline, reason, advice };
 }
 
 /**
