@@ -44,6 +44,8 @@ export interface LaunchOptions {
   /** Built renderer folder; default out/renderer (built first if missing). */
   rendererDir?: string;
   headless?: boolean;
+  /** Files the app is launched with (what argv / macOS open-file would hand over). */
+  launchPaths?: string[];
 }
 
 export interface Harness {
@@ -57,6 +59,8 @@ export interface Harness {
   readonly emitted: EmittedEvent[];
   /** Pushes an event to the page as main would (e.g. a menu command). */
   emit: ReturnType<typeof createTestPlatform>['emit'];
+  /** A file handed over while the app runs (second launch, open-file), as the bootstrap does. */
+  openLaunchPaths(paths: string[]): void;
   workstation: Workstation;
 }
 
@@ -91,7 +95,7 @@ export async function launchWorkstation(options: LaunchOptions = {}): Promise<La
     options.storeDir === undefined ? mkdtempSync(join(tmpdir(), 'workstation-e2e-')) : null;
   const storeDir = options.storeDir ?? (ownStoreDir as string);
 
-  const platform = createTestPlatform();
+  const platform = createTestPlatform({ launchPaths: options.launchPaths });
   const workstation = createWorkstation(platform, { storeDir, modelDir: options.modelDir });
   const transport = createDirectTransport();
   registerIpcHandlers(transport, workstation.handlers);
@@ -157,6 +161,10 @@ export async function launchWorkstation(options: LaunchOptions = {}): Promise<La
       },
       emitted: platform.emitted,
       emit: (event, payload) => platform.emit(event, payload),
+      openLaunchPaths(paths) {
+        platform.queueLaunchPaths(paths);
+        platform.emit('app:menuCommand', { command: 'open-launch-files' });
+      },
       workstation,
     },
     async close() {

@@ -16,9 +16,14 @@ export interface TestPlatform extends Platform {
   readonly emitted: EmittedEvent[];
   /** Called for every emitted event (the harness forwards them to the page). */
   onEmit(listener: (event: EmittedEvent) => void): void;
+  /** Files the OS would hand over (argv, a second launch, macOS open-file), taken once. */
+  queueLaunchPaths(paths: string[]): void;
 }
 
-export function createTestPlatform(options: { appVersion?: string } = {}): TestPlatform {
+export function createTestPlatform(
+  options: { appVersion?: string; launchPaths?: string[] } = {},
+): TestPlatform {
+  let launchPaths = [...(options.launchPaths ?? [])];
   let nextPick: string[] | null = null;
   let nextSavePath: string | null = null;
   const emitted: EmittedEvent[] = [];
@@ -40,6 +45,14 @@ export function createTestPlatform(options: { appVersion?: string } = {}): TestP
     },
     onEmit(listener) {
       listeners.push(listener);
+    },
+    queueLaunchPaths(paths) {
+      launchPaths.push(...paths);
+    },
+    takeLaunchPaths() {
+      const paths = launchPaths;
+      launchPaths = [];
+      return paths;
     },
     async pickFiles() {
       return takePick();
