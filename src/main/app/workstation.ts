@@ -16,9 +16,9 @@ import { createDecodePool } from '../decode-pool';
 import { createLibrary, type Library } from '../library/library';
 import type { FileFilter, Platform } from './platform';
 import { createReceiverService } from './receiver-service';
+import { createSiteValidationService } from './site-validation-service';
 import { createPacsService } from '../pacs';
 import { workstationDevice } from '../reporting';
-import { createSiteValidationService } from './site-validation-service';
 import { exportImageReports, exportScreeningReports } from './report-export';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
 import { readModelCardById } from './model-cards';
@@ -146,6 +146,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
         : null;
     },
     engine: async () => (await requireModel()).engine,
+    operatingPoint,
     addToLibrary,
     device: workstationDevice(platform.appVersion),
     onRetrieveProgress: (progress) => platform.emit('pacs:retrieveProgress', progress),

@@ -4,6 +4,7 @@
  * queued (state 'failed', with the PACS's reason) for the next `sendPending`.
  */
 import type { OutboxEntry } from '../../shared/pacs';
+import type { OperatingPoint } from '../../shared/verdict';
 import type { InferenceEngine } from '../inference';
 import { analyseFile } from '../report-files';
 import type { ReportDevice } from '../reporting';
@@ -21,12 +22,15 @@ export async function queueFilmResults(options: {
   frameIndex?: number;
   kinds: readonly PacsResultKind[];
   device: ReportDevice;
+  /** The active site profile's operating point (named in the SR and PDF sent). */
+  operatingPoint?: OperatingPoint | null;
 }): Promise<OutboxEntry> {
   const analysed = await analyseFile({
     engine: options.engine,
     path: options.path,
     frameIndex: options.frameIndex ?? 0,
     device: options.device,
+    operatingPoint: options.operatingPoint ?? null,
   });
   const results = await buildPacsResults(analysed, options.kinds);
   return options.outbox.enqueue({

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { CodedError, toErrorInfo } from '../../shared/errors';
 import type { IpcChannel } from '../../shared/ipc/contract';
 import type { OutboxEntry, PacsConnection, RetrieveProgress } from '../../shared/pacs';
+import type { OperatingPoint } from '../../shared/verdict';
 import type { InferenceEngine } from '../inference';
 import type { IpcHandlers } from '../ipc/register';
 import type { ReportDevice } from '../reporting';
@@ -30,6 +31,8 @@ export interface PacsServiceOptions {
   /** The running receiver (C-MOVE destination and where films land), or null when it is off. */
   receiver: () => { aeTitle: string; inboxDir: string } | null;
   engine: () => Promise<InferenceEngine>;
+  /** The active site profile's operating point when results are made (null: none). */
+  operatingPoint?: () => Promise<OperatingPoint | null>;
   /** Puts retrieved films in the study list. */
   addToLibrary: (paths: string[]) => Promise<unknown>;
   device: ReportDevice;
@@ -147,6 +150,7 @@ export function createPacsService(options: PacsServiceOptions): PacsService {
     kinds: PacsResultKind[],
   ): Promise<OutboxEntry[]> {
     const engine = await options.engine();
+    const operatingPoint = (await options.operatingPoint?.()) ?? null;
     const entryIds: string[] = [];
     const failures: OutboxEntry[] = [];
     for (const studyInstanceUid of studyInstanceUids) {
@@ -166,6 +170,7 @@ export function createPacsService(options: PacsServiceOptions): PacsService {
             path,
             kinds,
             device: options.device,
+            operatingPoint,
           });
           entryIds.push(entry.entryId);
         } catch (error) {
