@@ -8,7 +8,12 @@ import type { ScreeningProgress } from '../../shared/screening';
 import { button, clear, h } from '../app/dom';
 import { call, errorInfoOf } from '../app/ipc';
 import { describeError } from '../panels/error-messages';
-import { covidProbability, fileName, type ResultRow } from '../screening/screening-table-model';
+import {
+  covidProbability,
+  fileName,
+  resultWords,
+  type ResultRow,
+} from '../screening/screening-table-model';
 
 export interface InboxViewEvents {
   onOpenImage: (imageId: string, frame: number) => void;
@@ -152,7 +157,7 @@ export class InboxView {
       const p = covidProbability(row, labels);
       const tr = h('tr', {}, [
         h('td', { text: fileName(row.path) }),
-        h('td', { text: row.status === 'ok' ? (row.prediction ?? '') : (row.errorCode ?? '') }),
+        h('td', { text: resultWords(row), title: row.verdict?.reason ?? '' }),
         h('td', { text: p === null ? '' : p.toFixed(3) }),
       ]);
       const imageId = row.imageId;

@@ -5,6 +5,7 @@ import {
   filterRows,
   fileName,
   rejectedNote,
+  resultWords,
   formatEta,
   formatRate,
   sortRows,
@@ -198,6 +199,10 @@ describe('screening table model', () => {
       expect(verdictCell(unfamiliar)).toBe('Unfamiliar film');
       expect(verdictCell(row('legacy', 0.4))).toBe('');
       expect(verdictCell(verdictRows[4])).toBe('');
+      expect(resultWords(covidCall)).toBe('Call: COVID-19');
+      expect(resultWords(uncertain)).toBe('Uncertain (leading normal)');
+      expect(resultWords(row('legacy', 0.7))).toBe('COVID-19');
+      expect(resultWords(verdictRows[4])).toBe('NOT_A_FRONTAL_CHEST_XRAY');
     });
   });
 });

@@ -94,3 +94,13 @@ export function verdictCell(row: ResultRow): string {
 export const VERDICT_FILTER_OPTIONS: { value: RowFilter; text: string }[] = (
   ['call', 'uncertain', 'unfamiliar'] as const
 ).map((kind) => ({ value: verdictFilter(kind), text: `Verdict: ${VERDICT_WORDS[kind]}` }));
+
+/** One cell for lists without a Verdict column (the Inbox): "Call: normal", "Uncertain (leading normal)". */
+export function resultWords(row: ResultRow): string {
+  if (row.status !== 'ok') return row.errorCode ?? '';
+  const verdict = verdictCell(row);
+  if (!verdict) return row.prediction ?? '';
+  return row.verdict?.kind === 'call' || !row.prediction
+    ? verdict
+    : `${verdict} (leading ${row.prediction})`;
+}
