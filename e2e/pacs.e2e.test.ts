@@ -11,12 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_DCMTK } from '../src/main/dicom-network/test-support';
-import {
-  HAVE_ORTHANC,
-  freePort,
-  startOrthanc,
-  type Orthanc,
-} from '../src/main/pacs/orthanc-test-support';
+import { freePort, startOrthanc, type Orthanc } from '../src/main/pacs/orthanc-test-support';
 import { makeTestStudies, type TestStudy } from '../src/main/pacs/test-studies';
 import { listModelFolders } from '../src/main/resources';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
@@ -31,7 +26,7 @@ interface OrthancSeries {
   Instances: string[];
 }
 
-describe.skipIf(!modelAvailable || !HAVE_ORTHANC || !HAVE_DCMTK)('PACS query/retrieve/send', () => {
+describe.skipIf(!modelAvailable || !HAVE_DCMTK)('PACS query/retrieve/send', () => {
   const work = mkdtempSync(join(tmpdir(), 'pacs-e2e-'));
   let orthanc: Orthanc;
   let studies: TestStudy[];

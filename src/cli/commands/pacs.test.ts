@@ -11,12 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_DCMTK, storescu } from '../../main/dicom-network/test-support';
-import {
-  HAVE_ORTHANC,
-  freePort,
-  startOrthanc,
-  type Orthanc,
-} from '../../main/pacs/orthanc-test-support';
+import { freePort, startOrthanc, type Orthanc } from '../../main/pacs/orthanc-test-support';
 import { makeTestStudies, type TestStudy } from '../../main/pacs/test-studies';
 import { runCli, spawnCli, type CliProcess } from '../test-support';
 
@@ -52,7 +47,7 @@ async function stopNode(node: CliProcess): Promise<void> {
   expect(exit.code, exit.stderr).toBe(0);
 }
 
-describe.skipIf(!HAVE_ORTHANC || !HAVE_DCMTK)('covidnet pacs / receive against Orthanc', () => {
+describe.skipIf(!HAVE_DCMTK)('covidnet pacs / receive against Orthanc', () => {
   let scratch: string;
   let studies: TestStudy[];
 

@@ -62,7 +62,10 @@ export interface Orthanc {
 }
 
 export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthanc> {
-  if (!ORTHANC_BINARY) throw new Error('Orthanc is not installed (apt-get install orthanc)');
+  if (!ORTHANC_BINARY)
+    throw new Error(
+      'Orthanc is needed for the PACS tests and is not installed: apt-get install orthanc (.ci/run does)',
+    );
   const configDir = await mkdtemp(join(tmpdir(), 'covidnet-orthanc-config-'));
   const storageDir = options.storageDir ?? (await mkdtemp(join(tmpdir(), 'covidnet-orthanc-')));
   const httpPort = options.httpPort ?? (await freePort());
