@@ -21,6 +21,12 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
+if (binary === null) {
+  console.warn(
+    'electron-app e2e: no Electron binary is installed (its download is blocked here), so the ' +
+      'real-app tests (window + preload, opening the launched-with file) are skipped',
+  );
+}
 
 describe.skipIf(binary === null)(
   'real Electron app (skipped when no Electron binary is installed: its download is blocked here)',
@@ -43,6 +49,30 @@ describe.skipIf(binary === null)(
         );
         expect(invalid).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
         expect(await page.evaluate('typeof require')).toBe('undefined');
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('opens the file it is launched with (argv), as a double-clicked .dcm starts it', async () => {
+      ensureBuiltRenderer();
+      const film = resolve(
+        repoRoot,
+        '../shared/data/dicom/siim_cxr_cr_mono2_8bit_jpegbaseline.dcm',
+      );
+      const app = await electron.launch({
+        executablePath: binary as string,
+        args: [join(repoRoot, 'out', 'main', 'index.js'), film],
+        cwd: dirname(join(repoRoot, 'out')),
+      });
+      try {
+        const page = await app.firstWindow();
+        const entry = page.locator('[data-testid="study-image"][title*="siim_cxr_cr_mono2"]');
+        await expect.poll(() => entry.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+        const id = await entry.first().getAttribute('data-image-id');
+        await expect
+          .poll(() => page.getAttribute('.viewport-element', 'data-image-id'), { timeout: 30_000 })
+          .toBe(id);
       } finally {
         await app.close();
       }
