@@ -62,6 +62,17 @@ describe('built main bundle', () => {
     }
   });
 
+  it('takes the files the OS asks it to open: argv, a second launch, macOS open-file', () => {
+    for (const needle of [
+      '"open-file"',
+      '"second-instance"',
+      'process.argv',
+      'open-launch-files',
+    ]) {
+      expect(mainBundle, needle).toContain(needle);
+    }
+  });
+
   it('turns no protection off', () => {
     expect(mainBundle).not.toMatch(
       /nodeIntegration:\s*true|contextIsolation:\s*false|sandbox:\s*false|webSecurity:\s*false|allowRunningInsecureContent:\s*true|webviewTag:\s*true/,
@@ -74,7 +85,8 @@ describe('built worker entries', () => {
   it('ships the inference and decode workers beside the main bundle, where it looks for them', () => {
     for (const entry of ['ort-worker.js', 'decode-worker.js']) {
       expect(readFileSync(join(outDir, 'main', entry), 'utf8').length, entry).toBeGreaterThan(0);
-      expect(mainBundle, entry).toContain(`"${entry}"`);
+      // spawnEntryWorker looks for `${name}.js` beside the bundle.
+      expect(mainBundle, entry).toContain(`name: "${entry.replace(/\.js$/, '')}"`);
     }
   });
 });
