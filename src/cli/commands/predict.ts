@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
 import { CodedError, toErrorInfo } from '../../shared/errors';
 import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
@@ -21,7 +22,7 @@ import { VERDICT_WORDS } from '../../shared/verdict';
 
 export const usage =
   'predict <file> [--heatmap <out.png>] [--heatmap-raw <out.pgm>] [--heatmap-class <label>] ' +
-  '[--frame <n>] [--model <dir>] [--json]';
+  '[--frame <n>] [--model <dir>] [--json] [--site-profile <name> [--site-dir <dir>]]';
 
 function formatRejection(file: string, result: RejectedFilm): string {
   return [
@@ -77,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
       frame: { type: 'string' },
       model: { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...SITE_PROFILE_OPTIONS,
     },
   });
   const [file, ...extra] = args.positionals;
@@ -96,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   try {
+    const operatingPoint = await siteProfileOption(args.values, engine);
     const started = performance.now();
     const image = await openImage(file);
     const frame = await image.decodeFrame(frameIndex);
@@ -104,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       heatmap: heatmapPath !== null || heatmapRawPath !== null,
       heatmapLabel: args.values['heatmap-class'] ?? args.values['heatmap-label'],
       decodeMs,
+      operatingPoint,
     });
     if (result.status === 'rejected') {
       if (args.values.json) {

@@ -5,6 +5,7 @@
  * A PNG/JPEG carries no patient or study: its DICOM reports need --patient-id and --study-uid.
  */
 import { parseArgs } from 'node:util';
+import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import { RESEARCH_NOTICE } from '../../shared/notice';
@@ -19,7 +20,7 @@ export function cliSoftwareVersion(): string {
 
 export const usage = [
   'report <file> [--sr <out.dcm>] [--sc <out.dcm>] [--pdf <out.pdf>] [--encapsulated-pdf <out.dcm>]',
-  '       [--frame <n>] [--model <dir>] [--film-capture <out.dcm>]',
+  '       [--frame <n>] [--model <dir>] [--film-capture <out.dcm>] [--site-profile <name> [--site-dir <dir>]]',
   '       [--patient-id <id> --study-uid <uid> [--patient-name <Family^Given>]',
   '        [--patient-birth-date <YYYYMMDD>] [--patient-sex M|F|O] [--study-date <YYYYMMDD>]',
   '        [--study-time <HHMMSS>] [--study-id <id>] [--accession <number>]]',
@@ -51,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       'study-time': { type: 'string' },
       'study-id': { type: 'string' },
       accession: { type: 'string' },
+      ...SITE_PROFILE_OPTIONS,
     },
   });
   const [file, ...extra] = args.positionals;
@@ -96,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
       frameIndex,
       device: workstationDevice(cliSoftwareVersion()),
       supplied,
+      operatingPoint: await siteProfileOption(v, engine),
     });
     const { written } = await writeReports(analysed, targets);
     const outcome = analysed.outcome;

@@ -9,6 +9,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import {
@@ -29,7 +30,8 @@ import {
 } from '../screening-options';
 
 export const usage =
-  'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>] [--reports <dir>]';
+  'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>] [--reports <dir>] ' +
+  '[--site-profile <name> [--site-dir <dir>]]';
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs({
@@ -37,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...SCREENING_OPTIONS,
+      ...SITE_PROFILE_OPTIONS,
       out: { type: 'string' },
       json: { type: 'string' },
       resume: { type: 'boolean', default: false },
@@ -70,10 +73,12 @@ export async function run(argv: string[]): Promise<number> {
   const progress = progressPrinter();
   const started = performance.now();
   try {
+    const operatingPoint = await siteProfileOption(args.values, engine);
     const outcome = await runScreening({
       folders,
       storeDir,
       engine,
+      operatingPoint,
       jobId: job,
       resume: args.values.resume,
       signal: controller.signal,
@@ -104,6 +109,7 @@ export async function run(argv: string[]): Promise<number> {
             rows,
             folder: resolve(args.values.reports),
             device: workstationDevice(cliSoftwareVersion()),
+            operatingPoint,
           })
         : null;
     for (const { path, error } of reports?.failed ?? []) {

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../main/inference/test-support';
 import { newReading, openReadingJournal } from '../../main/reader-readings';
 import type { SiteOperatingPointChoice, SiteValidationReport } from '../../shared/site-profile';
+import type { Verdict } from '../../shared/verdict';
 
 const CLI_ENTRY = join(REPO_ROOT, 'src/cli/main.ts');
 const work = mkdtempSync(join(tmpdir(), 'covidnet-validate-cli-'));
@@ -114,7 +115,42 @@ describe('covidnet validate --reader-labels', () => {
       ]),
     );
     expect(readdirSync(films)).toHaveLength(6);
-  }, 180_000);
+
+    // `predict --site-profile` passes the named profile to the engine: a COVID-19 film of the
+    // run reaches the threshold chosen for 100% sensitivity there, and the verdict names it.
+    const covidFilm = join(films, basename(picked[0].file));
+    const predicted = await cli([
+      'predict',
+      covidFilm,
+      '--json',
+      '--site-profile',
+      'CLI site',
+      '--site-dir',
+      siteDir,
+    ]);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    expect(predicted.stderr).toContain(
+      'Site profile "CLI site" in use: COVID-19 called at or above',
+    );
+    const result = JSON.parse(predicted.stdout) as { verdict: Verdict };
+    expect(result.verdict.operatingPoint).toEqual({
+      profileName: 'CLI site',
+      label: 'COVID-19',
+      threshold: out.choice.threshold,
+    });
+    if (result.verdict.kind !== 'unfamiliar') expect(result.verdict.label).toBe('COVID-19');
+
+    const unknown = await cli([
+      'predict',
+      covidFilm,
+      '--site-profile',
+      'Nope',
+      '--site-dir',
+      siteDir,
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No site profile named "Nope".*"CLI site"/);
+  }, 240_000);
 
   it('refuses a call without labels, or with both kinds', async () => {
     const none = await cli(['validate', work]);

@@ -12,6 +12,11 @@ export { joinLabels, readLabelsCsv, readingsAsLabels } from './labels';
 export type { FilmLabel, LabelJoin } from './labels';
 export { chooseOperatingPoint } from './operating-point';
 export type { ScoredFilm } from './operating-point';
-export { PROFILES_FILE, defaultSiteValidationDir, openSiteProfileStore } from './profiles';
+export {
+  PROFILES_FILE,
+  defaultSiteValidationDir,
+  namedOperatingPoint,
+  openSiteProfileStore,
+} from './profiles';
 export type { CreateProfileRequest, SiteProfileStore } from './profiles';
 export { aucEstimate, thresholdForSensitivity, wilsonEstimate } from './statistics';

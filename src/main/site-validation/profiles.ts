@@ -208,3 +208,32 @@ export async function openSiteProfileStore(dir: string): Promise<SiteProfileStor
     },
   };
 }
+
+/**
+ * The operating point of a profile named on a command line (`--site-profile <name>`): the CLI
+ * applies a profile only when it is named, never the app's active one. Throws when there is no
+ * such profile or it was chosen on another model.
+ */
+export async function namedOperatingPoint(
+  siteValidationDir: string,
+  name: string,
+  model: { id: string; sha256: string },
+): Promise<OperatingPoint> {
+  const store = await openSiteProfileStore(join(siteValidationDir, 'profiles'));
+  const { profiles } = store.state(model.sha256);
+  const profile = profiles.find((p) => p.name === name);
+  if (!profile) {
+    const known = profiles.map((p) => `"${p.name}"`).join(', ') || 'none';
+    throw new CodedError(
+      'INVALID_REQUEST',
+      `No site profile named "${name}" in ${siteValidationDir} (saved profiles: ${known})`,
+    );
+  }
+  if (profile.modelSha256 !== model.sha256) {
+    throw new CodedError(
+      'INVALID_REQUEST',
+      `Site profile "${name}" was chosen on model ${profile.modelId}, not on ${model.id}`,
+    );
+  }
+  return operatingPointOf(profile);
+}
