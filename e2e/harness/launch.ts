@@ -93,7 +93,9 @@ export async function launchWorkstation(options: LaunchOptions = {}): Promise<La
   const rendererDir = options.rendererDir ?? ensureBuiltRenderer();
   const ownStoreDir =
     options.storeDir === undefined ? mkdtempSync(join(tmpdir(), 'workstation-e2e-')) : null;
-  const storeDir = options.storeDir ?? (ownStoreDir as string);
+  // The store in a folder of its own: the user-data siblings made beside it (reader readings,
+  // site profiles, the DICOM inbox) then stay in this run's temp folder, not in /tmp itself.
+  const storeDir = options.storeDir ?? join(ownStoreDir as string, 'screening');
 
   const platform = createTestPlatform({ launchPaths: options.launchPaths });
   const workstation = createWorkstation(platform, { storeDir, modelDir: options.modelDir });
