@@ -179,7 +179,12 @@ describe.skipIf(!modelAvailable)('reader readings and site validation', () => {
 
     // The viewer's panel is asked again with the profile in use.
     await page.click('.tabs >> text=Viewer');
-    await page.waitForSelector('.prediction-panel[data-state="done"]', { timeout: 90_000 });
+    await expect
+      .poll(() => page.textContent('.prediction-panel [data-testid="site-profile"]'), {
+        timeout: 90_000,
+      })
+      .toContain('Site profile “Our ED test”: COVID-19 is called at or above');
+    await page.evaluate(`document.querySelector('.side-column').scrollTop = 0`);
     await page.screenshot({ path: join(artifacts, 'site-validation-04-viewer-with-profile.png') });
 
     await page.click('text=Validate on our films');
@@ -188,6 +193,10 @@ describe.skipIf(!modelAvailable)('reader readings and site validation', () => {
       .poll(() => page.textContent('[data-testid="profile-in-use"]'))
       .toMatch(/^No site profile in use/);
     expect(await predictionOf(page)).toBeNull();
+    // The viewer was asked again: its panel no longer names a profile.
+    await expect
+      .poll(() => page.$('.prediction-panel [data-testid="site-profile"]'), { timeout: 90_000 })
+      .toBeNull();
     await page.screenshot({ path: join(artifacts, 'site-validation-05-profile-off.png') });
   }, 400_000);
 });
