@@ -1,13 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openImage } from '../imaging';
 import { decodeJpegDct } from './codecs/jpeg-dct';
 import { readJpegFrameHeader } from './codecs/jpeg-header';
-import { dicomPath, hasTool, withTempDir } from './test-support';
+import { dicomPath, hasTool, readPnm, withTempDir } from './test-support';
 
 const HAS_DCMTK = hasTool('dcmcjpeg');
+const HAS_LIBJPEG_TOOLS = hasTool('cjpeg') && hasTool('djpeg');
+if (!HAS_LIBJPEG_TOOLS)
+  console.warn(
+    'cjpeg/djpeg (Debian libjpeg-turbo-progs) not installed: restart-marker case skipped',
+  );
 if (!HAS_DCMTK) console.warn('dcmtk not installed: progressive JPEG comparisons are skipped');
 
 /** The single fragment of a one-frame file DCMTK encapsulated (offset table item first). */
@@ -67,6 +72,50 @@ describe('12-bit progressive and spectral-selection JPEG of a chest CR equal DCM
         expect([ours.width, ours.height, ours.precision]).toEqual([1024, 1024, 8]);
         let differing = 0;
         for (let i = 0; i < reference.length; i++) if (ours.data[i] !== reference[i]) differing++;
+        expect(differing).toBe(0);
+      }),
+  );
+
+  it.skipIf(!HAS_LIBJPEG_TOOLS)(
+    'progressive scans with restart markers every 5 blocks (EOB runs reset) equal djpeg',
+    () =>
+      withTempDir(async (dir) => {
+        // dcmcjpeg writes no restart markers; libjpeg-turbo's cjpeg does (8-bit only here).
+        const source = await (
+          await openImage(dicomPath('nih_cxr_dx_mono2_8bit_explicit_le.dcm'))
+        ).decodeFrame(0);
+        const pgm = join(dir, 'film.pgm');
+        writeFileSync(
+          pgm,
+          Buffer.concat([
+            Buffer.from('P5\n1024 1024\n255\n'),
+            Buffer.from(Uint8Array.from(source.modalityPixels ?? [])),
+          ]),
+        );
+        const jpeg = execFileSync('cjpeg', [
+          '-progressive',
+          '-restart',
+          '5B',
+          '-quality',
+          '85',
+          pgm,
+        ]);
+        const jpegPath = join(dir, 'film.jpg');
+        writeFileSync(jpegPath, jpeg);
+        const reference = join(dir, 'djpeg.pgm');
+        writeFileSync(
+          reference,
+          execFileSync('djpeg', ['-dct', 'int', '-pnm', jpegPath], { maxBuffer: 1 << 24 }),
+        );
+        const ours = decodeJpegDct(new Uint8Array(jpeg));
+        const theirs = readPnm(reference);
+        let restarts = 0;
+        for (let i = 0; i + 1 < jpeg.length; i++)
+          if (jpeg[i] === 0xff && jpeg[i + 1] >= 0xd0 && jpeg[i + 1] <= 0xd7) restarts++;
+        expect(restarts).toBeGreaterThan(1000);
+        let differing = 0;
+        for (let i = 0; i < theirs.data.length; i++)
+          if (ours.data[i] !== theirs.data[i]) differing++;
         expect(differing).toBe(0);
       }),
   );
