@@ -194,6 +194,10 @@ describe.skipIf(!modelAvailable)('the verdict in the UI', () => {
       seen.add(result.verdict.kind);
     }
     console.info(`verdict e2e: panel verdicts seen: ${[...seen].join(', ')}`);
+    // The model panel says what the probabilities rest on.
+    await expect
+      .poll(() => page.textContent('[data-testid="model-calibration"]'), { timeout: 10_000 })
+      .toMatch(model?.calibration ? /^Temperature scaling, T = / : /^Uncalibrated: /);
     expect(seen.size).toBeGreaterThan(0);
     // A confident call looks different from a coin toss: bold label only on a call.
     for (const weight of weights.confident) expect(weight).toBeGreaterThanOrEqual(600);

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
-import { decideVerdict, type FamiliarityMeasure, type OperatingPoint } from '../../shared/verdict';
+import {
+  decideVerdict,
+  VERDICT_WORDS,
+  type FamiliarityMeasure,
+  type OperatingPoint,
+} from '../../shared/verdict';
 import { openImage, renderDisplay8 } from '../imaging';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
 import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../inference/test-support';
@@ -23,7 +28,13 @@ import {
   reportSourceFromRaster,
   workstationDevice,
 } from '.';
-import { dciodvfyErrors, dcmdumpValues, pixelmedSrErrors, runTool } from './test-support';
+import {
+  dciodvfyErrors,
+  dcmdumpValues,
+  pixelmedSrErrors,
+  runTool,
+  srFloatingPointValues,
+} from './test-support';
 
 const DEVICE = workstationDevice('test');
 let engine: InferenceEngine;
@@ -89,8 +100,10 @@ describe.each(CHEST_FILMS)('reports of %s', (name) => {
   it('puts the exact probabilities, one measurement group per class, into the SR', () => {
     if (isRejected(analysed.outcome)) throw new Error('film was rejected');
     const { probabilities } = analysed.outcome;
-    const exact = dcmdumpValues(out.sr, '0040,a161').map(Number);
-    expect(exact).toEqual(probabilities);
+    // Exactly the doubles of the result (read as stored), and dcmdump sees them too.
+    expect(srFloatingPointValues(out.sr)).toEqual(probabilities);
+    const printed = dcmdumpValues(out.sr, '0040,a161').map(Number);
+    printed.forEach((v, i) => expect(v).toBeCloseTo(probabilities[i], 15));
     const decimal = dcmdumpValues(out.sr, '0040,a30a').map(Number);
     decimal.forEach((v, i) => expect(v).toBeCloseTo(probabilities[i], 12));
     const xml = runTool('dsr2xml', [out.sr]).stdout;
@@ -101,6 +114,13 @@ describe.each(CHEST_FILMS)('reports of %s', (name) => {
       analysed.outcome.labels.length,
     );
     expect(xml).toContain('For research and triage support only');
+    // The engine's own verdict and calibration (src/shared/verdict.ts), in words.
+    const { verdict } = analysed.outcome;
+    expect(xml).toContain('<meaning>AI verdict</meaning>');
+    expect(xml).toContain(`Verdict: ${VERDICT_WORDS[verdict.kind]}`);
+    expect(xml).toContain(
+      analysed.outcome.calibration ? 'Probabilities calibrated' : 'Probabilities uncalibrated',
+    );
   });
 
   it('keeps patient and study of the source, and gives every object its own series', () => {

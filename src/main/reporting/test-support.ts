@@ -4,6 +4,8 @@
  * check, qpdf and poppler. CI installs them (.ci/run); a missing tool fails the test by name.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import dcmjs from 'dcmjs';
 
 export interface ToolRun {
   status: number | null;
@@ -54,4 +56,28 @@ export function dcmdumpValues(path: string, tag: string): string[] {
       if (bracketed) return bracketed[1];
       return line.slice(14).trim().split(/\s+/)[0];
     });
+}
+
+/**
+ * Every Floating Point Value (0040,A161) of an SR, exactly as stored (read with dcmjs): dcmdump
+ * prints FD with 17 digits that are not always the nearest, so a double can read back 1 ulp off.
+ */
+export function srFloatingPointValues(path: string): number[] {
+  const bytes = readFileSync(path);
+  const parsed = dcmjs.data.DicomMessage.readFile(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  );
+  const values: number[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+    } else if (node && typeof node === 'object' && !ArrayBuffer.isView(node)) {
+      for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+        if (key === '0040A161') values.push(...((value as { Value: number[] }).Value ?? []));
+        else walk(value);
+      }
+    }
+  };
+  walk(parsed.dict);
+  return values;
 }

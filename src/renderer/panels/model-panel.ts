@@ -11,7 +11,7 @@ import {
   type Block,
   type Inline,
 } from './markdown';
-import { formatPercent, providerName } from './prediction-format';
+import { calibrationWording, formatPercent, providerName } from './prediction-format';
 
 /** Which card the dialog shows: the loaded model's, its segmenter's, or one a card linked to. */
 type CardSource = { kind: 'model' } | { kind: 'segmenter' } | { kind: 'id'; modelId: string };
@@ -101,6 +101,24 @@ export class ModelPanel {
           : []),
         h('dt', { text: 'Thresholds' }),
         h('dd', { text: thresholds || 'none' }),
+        // What the probabilities and the verdict rest on (issue 17).
+        h('dt', { text: 'Probabilities' }),
+        h('dd', {
+          text: calibrationWording(model.calibration).detail,
+          title: model.calibration?.fitted_on ?? '',
+          attrs: { 'data-testid': 'model-calibration' },
+        }),
+        h('dt', { text: 'Verdict' }),
+        h('dd', {
+          text:
+            `A call needs the top class ${model.verdictRule.margin.toFixed(2)} ahead of the next; ` +
+            (model.familiarityCheck
+              ? `films unlike the training films (feature distance > ${model.familiarityCheck.unfamiliarAbove.toFixed(2)}) are marked unfamiliar.`
+              : 'this model cannot tell an unfamiliar film from its features.'),
+          title: [model.verdictRule.chosenOn, model.familiarityCheck?.fitted_on]
+            .filter(Boolean)
+            .join('\n'),
+        }),
       ]),
       ...rejected.map((line) => h('p', { className: 'muted small', text: line })),
       h('p', { className: 'intended-use', text: model.intendedUse }),
