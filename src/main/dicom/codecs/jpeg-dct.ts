@@ -64,8 +64,8 @@ interface Component {
   blocksPerLine: number;
   blocksPerColumn: number;
   plane: Uint16Array;
-  /** Quantized coefficients, 64 per block in zigzag order, blocks row by row. */
-  coefs: Int32Array;
+  /** Quantized coefficients (16-bit, as IJG's JCOEF), 64 per block in zigzag order, blocks row by row. */
+  coefs: Int16Array;
   /** The quantization table in force when the component first appeared in a scan. */
   quant?: Int32Array;
   pred: number;
@@ -377,7 +377,7 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
             blocksPerLine: 0,
             blocksPerColumn: 0,
             plane: new Uint16Array(0),
-            coefs: new Int32Array(0),
+            coefs: new Int16Array(0),
             pred: 0,
           });
         }
@@ -388,7 +388,7 @@ export function decodeJpegDct(data: Uint8Array): DctImage {
         for (const c of comps) {
           c.blocksPerLine = mcusX * c.h;
           c.blocksPerColumn = mcusY * c.v;
-          c.coefs = new Int32Array(c.blocksPerLine * c.blocksPerColumn * 64);
+          c.coefs = new Int16Array(c.blocksPerLine * c.blocksPerColumn * 64);
         }
         frame = {
           progressive: marker === 0xc2,
@@ -507,7 +507,7 @@ function decodeScan(
   let eobrun = 0;
   for (const c of scanComps) c.pred = 0;
 
-  const decodeSequential = (c: Component, coefs: Int32Array, at: number): void => {
+  const decodeSequential = (c: Component, coefs: Int16Array, at: number): void => {
     const t = reader.decode(c.dcTable as HuffmanTable);
     c.pred += t ? extend(reader.receive(t), t) : 0;
     coefs[at] = c.pred;
@@ -526,15 +526,15 @@ function decodeScan(
       k++;
     }
   };
-  const decodeDcFirst = (c: Component, coefs: Int32Array, at: number): void => {
+  const decodeDcFirst = (c: Component, coefs: Int16Array, at: number): void => {
     const t = reader.decode(c.dcTable as HuffmanTable);
     c.pred += t ? extend(reader.receive(t), t) : 0;
     coefs[at] = c.pred * 2 ** al;
   };
-  const decodeDcRefine = (_c: Component, coefs: Int32Array, at: number): void => {
+  const decodeDcRefine = (_c: Component, coefs: Int16Array, at: number): void => {
     if (reader.bit()) coefs[at] |= 1 << al;
   };
-  const decodeAcFirst = (c: Component, coefs: Int32Array, at: number): void => {
+  const decodeAcFirst = (c: Component, coefs: Int16Array, at: number): void => {
     if (eobrun > 0) {
       eobrun--;
       return;
@@ -559,11 +559,11 @@ function decodeScan(
   // coefficients of magnitude 1 << al.
   const p1 = 1 << al;
   const m1 = -1 << al;
-  const refine = (coefs: Int32Array, index: number): void => {
+  const refine = (coefs: Int16Array, index: number): void => {
     const value = coefs[index];
     if (reader.bit() && (value & p1) === 0) coefs[index] = value >= 0 ? value + p1 : value + m1;
   };
-  const decodeAcRefine = (c: Component, coefs: Int32Array, at: number): void => {
+  const decodeAcRefine = (c: Component, coefs: Int16Array, at: number): void => {
     let k = ss;
     if (eobrun === 0) {
       for (; k <= se; k++) {
