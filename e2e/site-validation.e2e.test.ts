@@ -79,6 +79,7 @@ describe.skipIf(!modelAvailable)('reader readings and site validation', () => {
   });
 
   it('records a reading of the film on screen and exports the readings as CSV', async () => {
+    const filmBytes = readFileSync(filmPaths[8]);
     app.harness.setNextPick([filmPaths[8]]); // a COVID-19 film
     await page.click('text=Open files');
     await page.waitForSelector('.prediction-panel[data-state="done"]', { timeout: 90_000 });
@@ -101,6 +102,7 @@ describe.skipIf(!modelAvailable)('reader readings and site validation', () => {
       note: 'bilateral peripheral opacities',
     });
     expect(records[0].ai?.modelId).toBeTruthy();
+    expect(readFileSync(filmPaths[8]).equals(filmBytes)).toBe(true);
 
     const csv = join(userData, 'readings.csv');
     app.harness.setNextSavePath(csv);
