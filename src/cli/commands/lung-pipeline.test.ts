@@ -4,29 +4,24 @@
  * size registered through the lung crop, a non-chest film is reported as not scored, and
  * `evaluate --probe` writes the lung probes and the within-source figures.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CXR_IMAGES, DICOM_DIR, REPO_ROOT } from '../../main/inference/test-support';
 import { writeSubsetManifest } from '../../main/evaluation/test-support';
+import { runCli } from '../test-support';
 
-const run = promisify(execFile);
-const CLI = ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts')];
 const FILM = join(DICOM_DIR, 'wg04_rg1_chest_cr_mono1_15bit_rle.dcm'); // 1841 wide x 1955 high
 const PORTRAIT = join(CXR_IMAGES, 'cohen-16745_4_1_png.jpg');
 
 let scratch: string;
 
 async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [...CLI, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const exit = await runCli(args);
+  if (exit.code !== 0) throw new Error(`covidnet ${args[0]} exited ${exit.code}:\n${exit.stderr}`);
+  return exit;
 }
 
 function readPgm16(bytes: Buffer): { width: number; height: number; values: Uint16Array } {

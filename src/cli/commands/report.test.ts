@@ -4,35 +4,19 @@
  * patient and study UIDs are the source's, a JPEG without a supplied patient/study is refused
  * with a clear message, and a screened folder gets reports for every scored file.
  */
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CXR_IMAGES, DICOM_DIR, REPO_ROOT } from '../../main/inference/test-support';
+import { CXR_IMAGES, DICOM_DIR } from '../../main/inference/test-support';
 import { dciodvfyErrors, dcmdumpValues } from '../../main/reporting/test-support';
+import { runCli } from '../test-support';
 
-const CLI_ENTRY = join(REPO_ROOT, 'src/cli/main.ts');
-const TRAP = join(REPO_ROOT, 'src/main/screening/network-trap.test-preload.cjs');
 let scratch: string;
 let trapLog: string;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: `--require ${TRAP}`,
-      COVIDNET_NETWORK_TRAP_LOG: trapLog,
-      OMP_NUM_THREADS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function cli(args: string[]) {
+  return runCli(args, { trapLog });
 }
 
 beforeAll(async () => {

@@ -4,7 +4,6 @@
  * connection is attempted in any thread (a --require preload traps net/dns/http/https/tls/fetch
  * in the main thread and in the inference worker, and logs every attempt).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -13,40 +12,15 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScreeningRow } from '../../shared/screening';
-import { CXR_IMAGES, DICOM_DIR, REPO_ROOT, testModelDir } from '../../main/inference/test-support';
+import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../../main/inference/test-support';
 import { ScreeningSources, walkFiles } from '../../main/screening';
-
-const CLI_ENTRY = join(REPO_ROOT, 'src/cli/main.ts');
-const TRAP = join(REPO_ROOT, 'src/main/screening/network-trap.test-preload.cjs');
+import { spawnCli } from '../test-support';
 
 let scratch: string;
 let trapLog: string;
 
-function cli(args: string[]): {
-  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
-  kill: () => void;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: `--require ${TRAP}`,
-      COVIDNET_NETWORK_TRAP_LOG: trapLog,
-      // Keep the child's threads modest on a shared machine.
-      OMP_NUM_THREADS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return {
-    done: new Promise((resolve) =>
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-    ),
-    kill: () => child.kill('SIGKILL'),
-  };
+function cli(args: string[]) {
+  return spawnCli(args, { trapLog });
 }
 
 async function sha256Tree(root: string): Promise<Map<string, string>> {

@@ -3,14 +3,14 @@
  * trap), driven by DCMTK's echoscu and storescu. Instances are the shared DICOM files, copied and
  * given new SOP Instance UIDs with dcmodify where a test needs many distinct ones.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScreeningRow } from '../../shared/screening';
-import { DICOM_DIR, REPO_ROOT, testModelDir } from '../inference/test-support';
+import { DICOM_DIR, testModelDir } from '../inference/test-support';
+import { spawnCli, type CliProcess } from '../../cli/test-support';
 import { instanceFileName, INCOMING_DIR } from './inbox-files';
 import {
   CORPUS_SOURCES,
@@ -22,8 +22,6 @@ import {
   writeProfile,
 } from './test-support';
 
-const CLI_ENTRY = join(REPO_ROOT, 'src/cli/main.ts');
-const TRAP = join(REPO_ROOT, 'src/main/screening/network-trap.test-preload.cjs');
 const AE = 'COVIDNET';
 
 let scratch: string;
@@ -32,49 +30,24 @@ let sourceDir: string;
 /** Source files of the 1,000-instance corpus (shared files plus two DCMTK-made fixtures). */
 let corpus: string[];
 
-interface Receiver {
-  child: ChildProcess;
+interface Receiver extends CliProcess {
   port: number;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: string | null }>;
 }
 
 async function startReceiver(args: string[]): Promise<Receiver> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CLI_ENTRY, 'receive', '--port', '0', '--ae', AE, ...args],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        NODE_OPTIONS: `--require ${TRAP}`,
-        COVIDNET_NETWORK_TRAP_LOG: trapLog,
-        OMP_NUM_THREADS: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  for (let i = 0; i < 1200 && child.exitCode === null; i++) {
-    const ready = /Receiving as \S+ on 127\.0\.0\.1:(\d+)/.exec(stdout);
-    if (ready)
-      return { child, port: Number(ready[1]), stdout: () => stdout, stderr: () => stderr, exited };
-    await new Promise((r) => setTimeout(r, 50));
+  const child = spawnCli(['receive', '--port', '0', '--ae', AE, ...args], { trapLog });
+  try {
+    const ready = await child.waitFor(/Receiving as \S+ on 127\.0\.0\.1:(\d+)/, 60_000);
+    return { ...child, port: Number(ready[1]) };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
-  child.kill('SIGKILL');
-  throw new Error(`receiver did not start:\n${stdout}\n${stderr}`);
 }
 
 async function stopReceiver(receiver: Receiver): Promise<void> {
-  receiver.child.kill('SIGTERM');
-  const { code } = await receiver.exited;
+  receiver.kill('SIGTERM');
+  const { code } = await receiver.done;
   expect(code, receiver.stderr()).toBe(0);
 }
 
@@ -244,8 +217,8 @@ describe.skipIf(!HAVE_DCMTK)('DICOM receiver (dcmtk)', () => {
       }
       if (partial === null) await new Promise((r) => setTimeout(r, 2));
     }
-    first.child.kill('SIGKILL');
-    expect((await first.exited).signal).toBe('SIGKILL');
+    first.kill('SIGKILL');
+    expect((await first.done).signal).toBe('SIGKILL');
     expect(partial, 'a transfer was in flight when the receiver was killed').not.toBeNull();
     expect((await sending).code).not.toBe(0);
 
