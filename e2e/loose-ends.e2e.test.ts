@@ -3,16 +3,18 @@
  * opens in the viewer (and one handed over while it runs, as a second launch or macOS open-file
  * does); a model card's link to a sibling card opens that card (Back returns), other links are
  * not followed; a file whose VOI LUT Function is SIGMOID is drawn as the sigmoid (canvas pixels
- * against DCMTK's dcm2pnm), also after a window change.
+ * against DCMTK's dcm2pnm), also after a window change; a JPEG file whose pixel data is not
+ * encapsulated is shown with the decoder's note.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../src/shared/prediction';
 import { buildDicom, imagePixelElements } from '../src/main/dicom/test-dicom-writer';
+import { parseDicomBytes } from '../src/main/dicom/parse';
 import { hasTool, readPnm } from '../src/main/dicom/test-support';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 import type { PageDocument, PageWindow } from './harness/page-dom';
@@ -70,10 +72,36 @@ let page: Page;
 let model: ModelInfo | null = null;
 const work = mkdtempSync(join(tmpdir(), 'loose-ends-e2e-'));
 const sigmoidFile = join(work, 'sigmoid-bands.dcm');
+const bareJpegFile = join(work, 'jpeg-not-encapsulated.dcm');
+
+/** The chest film's JPEG stream stored as defined-length Pixel Data under JPEG Baseline. */
+function writeBareJpegFile(path: string): void {
+  const file = parseDicomBytes(readFileSync(CHEST), CHEST);
+  const [fragment] = file.dataSet.elements.x7fe00010.fragments ?? [];
+  const stream = file.dataSet.byteArray.slice(
+    fragment.position,
+    fragment.position + fragment.length,
+  );
+  const elements = imagePixelElements({
+    rows: 1024,
+    columns: 1024,
+    bitsAllocated: 8,
+    extra: [
+      { tag: [0x0008, 0x0016], vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
+      { tag: [0x0008, 0x0018], vr: 'UI', value: '1.2.826.0.1.3680043.2.1143.15.7' },
+    ],
+  });
+  const pixels = stream.length % 2 ? new Uint8Array([...stream, 0]) : stream;
+  writeFileSync(
+    path,
+    buildDicom({ transferSyntaxUid: '1.2.840.10008.1.2.4.50', elements, pixels }),
+  );
+}
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   writeSigmoidFile(sigmoidFile);
+  writeBareJpegFile(bareJpegFile);
   app = await launchWorkstation({ launchPaths: [CHEST] });
   page = app.page;
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -218,4 +246,22 @@ describe('VOI LUT Function SIGMOID', () => {
       }
     },
   );
+});
+
+describe('a JPEG Baseline file whose Pixel Data is not encapsulated', () => {
+  it('is shown, with the decoder note saying what was read', async () => {
+    app.harness.setNextPick([bareJpegFile]);
+    await page.keyboard.press('Control+o');
+    await expect.poll(() => entryFor(bareJpegFile).count(), { timeout: 30_000 }).toBe(1);
+    await entryFor(bareJpegFile).first().click();
+    const id = await entryFor(bareJpegFile).first().getAttribute('data-image-id');
+    await expect.poll(shownImageId, { timeout: 30_000 }).toBe(id);
+    const notes = page.locator('[data-testid="decode-notes"]');
+    await expect.poll(() => notes.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await notes.textContent()).toMatch(/not encapsulated.*bare codestream/);
+    await page.screenshot({ path: join(artifacts, 'loose-ends-05-decode-note.png') });
+    // A standard file shows no note.
+    await entryFor(CHEST).first().click();
+    await expect.poll(() => notes.isVisible(), { timeout: 10_000 }).toBe(false);
+  });
 });

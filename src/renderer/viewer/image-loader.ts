@@ -11,6 +11,8 @@ export interface LoadedViewerImage extends ViewerImage {
   libraryImageId: string;
   frameIndex: number;
   metadata: ImageMetadata;
+  /** What the decoder had to decide about this frame (e.g. pixel data not encapsulated). */
+  decodeNotes: string[];
 }
 
 /** What the viewer needs beyond cornerstone's image, keyed by that image (no races, no leak). */
@@ -46,6 +48,7 @@ export function registerCxrImageLoader(): void {
         libraryImageId,
         frameIndex: frame,
         metadata: reply.metadata,
+        decodeNotes: reply.frame.decodeNotes ?? [],
       });
       return built.image;
     })(),

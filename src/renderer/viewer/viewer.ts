@@ -38,6 +38,8 @@ export class Viewer {
   >;
   private readonly placeholder: HTMLElement;
   private current: LoadedViewerImage | null = null;
+  /** The decoder's notes on the frame shown (a file that breaks the standard, read anyway). */
+  private readonly decodeNotes: HTMLElement;
   private usingVoiLut = false;
   private drag: {
     mode: DragMode;
@@ -83,6 +85,12 @@ export class Viewer {
       }),
       bottomRight: h('div', { className: 'corner corner-br' }),
     };
+    this.decodeNotes = h('div', {
+      className: 'decode-notes',
+      title: 'How this frame was decoded: the file does not follow the standard here',
+      attrs: { role: 'status', 'data-testid': 'decode-notes' },
+    });
+    this.decodeNotes.hidden = true;
     this.placeholder = h('div', {
       className: 'viewport-placeholder',
       text: 'Open a study (Ctrl+O) or drop files here',
@@ -93,6 +101,7 @@ export class Viewer {
       this.corners.topRight,
       this.corners.bottomLeft,
       this.corners.bottomRight,
+      this.decodeNotes,
       this.placeholder,
     ]);
     cornerstone.enable(this.element);
@@ -139,6 +148,8 @@ export class Viewer {
       const loaded = await loadViewerImage(libraryImageId, frame);
       if (sequence !== this.loadSequence) return;
       this.placeholder.hidden = true;
+      this.decodeNotes.textContent = loaded.decodeNotes.join('\n');
+      this.decodeNotes.hidden = loaded.decodeNotes.length === 0;
       this.awaitingFirstPaint = true;
       if (sameImage && this.current) {
         const viewport = cornerstone.getViewport(this.element);
