@@ -32,5 +32,17 @@ describe('overlay text', () => {
     expect(corners.topRight).toContain('CR PA');
     expect(corners.bottomLeft).toEqual(['W 2048  L 1024', 'Zoom 50%']);
     expect(corners.bottomRight[0]).toBe('Frame 2 / 3');
+    const sigmoid = overlayCorners(
+      { ...metadata, voiLutFunction: 'SIGMOID' },
+      {
+        windowCenter: 2000,
+        windowWidth: 1500,
+        usingVoiLut: false,
+        scale: 1,
+        frameIndex: 0,
+        inverted: false,
+      },
+    );
+    expect(sigmoid.bottomLeft[0]).toBe('W 1500  L 2000  Sigmoid');
   });
 });

@@ -53,7 +53,9 @@ export function overlayCorners(
     bottomLeft: [
       state.usingVoiLut
         ? 'VOI LUT (file)'
-        : `W ${formatNumber(state.windowWidth)}  L ${formatNumber(state.windowCenter)}`,
+        : `W ${formatNumber(state.windowWidth)}  L ${formatNumber(state.windowCenter)}` +
+          // The window's curve, when it is not the usual straight line (C.11.2.1.3).
+          (metadata.voiLutFunction === 'SIGMOID' ? '  Sigmoid' : ''),
       `Zoom ${Math.round(state.scale * 100)}%${state.inverted ? '  Inverted' : ''}`,
     ],
     bottomRight: [
