@@ -101,3 +101,90 @@ describe('compareGraphWithManifest', () => {
     ).toMatch(/heatmap output "gradcam" is not in the graph/);
   });
 });
+
+describe('calibration, feature statistics and verdict rule', () => {
+  const stats = {
+    method: 'pca-mahalanobis',
+    pooledFrom: 'features-global-average',
+    dimension: 4,
+    mean: [0, 0, 0, 0],
+    components: [[1, 0, 0, 0]],
+    variances: [2],
+    residualVariance: 1,
+    distanceQuantiles: [{ q: 0.5, distance: 1 }],
+    unfamiliarAbove: 2.5,
+    fitted_on: 'test films',
+  };
+  const trusted = {
+    ...manifest,
+    outputs: { probabilities: 'probabilities', logits: 'logits', features: 'features' },
+    calibration: { method: 'temperature', temperature: 1.5, fitted_on: 'calibration films' },
+    featureStatistics: stats,
+    verdictRule: { margin: 0.3, chosenOn: 'calibration films' },
+  };
+  const message = (json: unknown): string => {
+    try {
+      parseModelManifest(json);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return '';
+  };
+
+  it('accepts them together and keeps every field', () => {
+    const parsed = parseModelManifest(JSON.parse(JSON.stringify(trusted)));
+    expect(parsed.calibration?.temperature).toBe(1.5);
+    expect(parsed.featureStatistics?.components).toEqual([[1, 0, 0, 0]]);
+    expect(parsed.verdictRule?.margin).toBe(0.3);
+  });
+
+  it('refuses a temperature without logits, a bad temperature and a margin above 1', () => {
+    const { logits: _dropped, ...noLogits } = trusted.outputs;
+    expect(message({ ...trusted, outputs: noLogits })).toMatch(
+      /calibration: temperature scaling needs outputs\.logits/,
+    );
+    expect(
+      message({ ...trusted, calibration: { ...trusted.calibration, temperature: 0 } }),
+    ).toMatch(/calibration\.temperature/);
+    expect(
+      message({ ...trusted, calibration: { ...trusted.calibration, method: 'platt' } }),
+    ).toMatch(/calibration\.method/);
+    expect(message({ ...trusted, verdictRule: { margin: 1.5, chosenOn: 'x' } })).toMatch(
+      /verdictRule\.margin/,
+    );
+  });
+
+  it('refuses feature statistics whose sizes disagree, or that lack a features output', () => {
+    expect(message({ ...trusted, featureStatistics: { ...stats, mean: [0, 0, 0] } })).toMatch(
+      /featureStatistics\.mean: has 3 values; dimension is 4/,
+    );
+    expect(message({ ...trusted, featureStatistics: { ...stats, components: [[1, 0]] } })).toMatch(
+      /featureStatistics\.components\.0: has 2 values; dimension is 4/,
+    );
+    expect(message({ ...trusted, featureStatistics: { ...stats, variances: [2, 1] } })).toMatch(
+      /featureStatistics\.variances: has 2 values; one per component \(1\)/,
+    );
+    expect(message({ ...trusted, featureStatistics: { ...stats, variances: [0] } })).toMatch(
+      /featureStatistics\.variances/,
+    );
+    const { features: _dropped, ...noFeatures } = trusted.outputs;
+    expect(message({ ...trusted, outputs: noFeatures })).toMatch(
+      /featureStatistics: feature statistics need outputs\.features/,
+    );
+  });
+
+  it('refuses a graph whose features output has another channel count', () => {
+    const parsed = parseModelManifest(JSON.parse(JSON.stringify(trusted)));
+    const withFeatures = (channels: number): GraphSignature => ({
+      ...graph,
+      outputs: [
+        ...graph.outputs,
+        { name: 'features', type: 'float32', shape: ['N', channels, 7, 7] },
+      ],
+    });
+    expect(compareGraphWithManifest(parsed, withFeatures(4))).toEqual([]);
+    expect(compareGraphWithManifest(parsed, withFeatures(512)).join('; ')).toMatch(
+      /features output "features" has 512 channels \[N, 512, 7, 7\], but featureStatistics\.dimension is 4/,
+    );
+  });
+});
