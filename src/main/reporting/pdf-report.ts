@@ -11,12 +11,7 @@ import type { VerdictKind } from '../../shared/verdict';
 import { encodePng } from '../inference/heatmap-image';
 import { classifierManifest, isRejected, type ReportInput } from './common';
 import { composeHeatmapFigure, type DisplayFilm, type RgbImage } from './secondary-capture';
-import {
-  calibrationOf,
-  calibrationSentence,
-  siteProfileSentence,
-  verdictHeadline,
-} from './verdict-wording';
+import { calibrationSentence, siteProfileSentence, verdictHeadline } from './verdict-wording';
 
 const THUMBNAIL_MAX_SIDE = 640;
 
@@ -135,23 +130,21 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
       );
   } else {
     const above = outcome.thresholdStatus === 'above-threshold';
-    const verdict = outcome.verdict ?? null;
+    const { verdict } = outcome;
     const thresholds = classifierManifest(input)?.thresholds ?? {};
-    if (verdict) {
-      // The verdict first; only a confident call names its class in bold.
-      doc
-        .font('Helvetica-Bold')
-        .fontSize(12)
-        .fillColor(VERDICT_COLOURS[verdict.kind])
-        .text(`Verdict: ${verdictHeadline(verdict)}`, column, imageTop, { width: columnWidth });
-      doc.fillColor('black').font('Helvetica').fontSize(9).text(verdict.reason, {
-        width: columnWidth,
-      });
-      doc.moveDown(0.3);
-    }
+    // The verdict first, coloured by kind.
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(12)
+      .fillColor(VERDICT_COLOURS[verdict.kind])
+      .text(`Verdict: ${verdictHeadline(verdict)}`, column, imageTop, { width: columnWidth });
+    doc.fillColor('black').font('Helvetica').fontSize(9).text(verdict.reason, {
+      width: columnWidth,
+    });
+    doc.moveDown(0.3);
     // Only a confident call names a class in bold; with a site profile the called class may
     // differ from the one with the highest probability, so both are named.
-    const called = verdict === null ? outcome.predictedLabel : verdict.label;
+    const called = verdict.kind === 'call' ? verdict.label : null;
     doc
       .font(called ? 'Helvetica-Bold' : 'Helvetica')
       .fontSize(called ? 11 : 10)
@@ -170,11 +163,11 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
         { width: columnWidth },
       );
     const site = siteProfileSentence(
-      verdict?.operatingPoint ?? null,
-      verdict?.operatingPoint ? thresholds[verdict.operatingPoint.label] : undefined,
+      verdict.operatingPoint,
+      verdict.operatingPoint ? thresholds[verdict.operatingPoint.label] : undefined,
     );
     if (site) doc.font('Helvetica-Bold').fontSize(9).text(site, { width: columnWidth });
-    const calibration = calibrationOf(input, outcome);
+    const { calibration } = outcome;
     doc
       .moveDown(0.6)
       .font('Helvetica-Bold')

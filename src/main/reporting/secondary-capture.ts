@@ -16,7 +16,7 @@ import {
 import { writePart10, type NaturalDataset } from './part10';
 import type { SourceImageReference } from './source';
 import { newUid } from './uids';
-import { calibrationOf, siteProfileSentence, verdictHeadline } from './verdict-wording';
+import { siteProfileSentence, verdictHeadline } from './verdict-wording';
 
 export const SECONDARY_CAPTURE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
 export const HEATMAP_SERIES_NUMBER = 9102;
@@ -45,11 +45,11 @@ function figureLines(input: ReportInput): string[] {
     ];
   }
   const status = outcome.thresholdStatus === 'above-threshold' ? 'at/above' : 'below';
-  const verdict = outcome.verdict ?? null;
-  const calibrated = calibrationOf(input, outcome) !== null;
-  const site = siteProfileSentence(verdict?.operatingPoint ?? null, undefined);
+  const { verdict } = outcome;
+  const calibrated = outcome.calibration !== null;
+  const site = siteProfileSentence(verdict.operatingPoint, undefined);
   const lines = [
-    ...(verdict ? [`Verdict: ${verdictHeadline(verdict)}. ${verdict.reason}`] : []),
+    `Verdict: ${verdictHeadline(verdict)}. ${verdict.reason}`,
     ...(site ? [site] : []),
     `Highest probability: ${outcome.predictedLabel} p=${outcome.predictedProbability.toFixed(3)} ` +
       `(${status} threshold ${outcome.threshold})`,

@@ -27,12 +27,7 @@ import {
 import { writePart10, type NaturalDataset } from './part10';
 import { requireSubject, type SourceImageReference } from './source';
 import { nameBasedUid, newUid } from './uids';
-import {
-  calibrationOf,
-  calibrationSentence,
-  siteProfileSentence,
-  verdictSentence,
-} from './verdict-wording';
+import { calibrationSentence, siteProfileSentence, verdictSentence } from './verdict-wording';
 
 export const COMPREHENSIVE_3D_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.34';
 export const SR_SERIES_NUMBER = 9101;
@@ -140,25 +135,18 @@ const VERDICT_CODES: Record<VerdictKind, CodedConcept> = {
 
 /** The verdict as a coded value plus its reason, the calibration, and the site profile in use. */
 function trustEvaluations(input: ReportInput, prediction: PredictionResult): ContentItem[] {
-  const items: ContentItem[] = [];
-  const verdict = prediction.verdict ?? null;
-  if (verdict) {
-    items.push(
-      codeItem('CONTAINS', CODES.aiVerdict, VERDICT_CODES[verdict.kind]),
-      textItem('CONTAINS', CODES.verdictReason, verdictSentence(verdict)),
-    );
-    const site = siteProfileSentence(
-      verdict.operatingPoint,
-      classifierManifest(input)?.thresholds[verdict.operatingPoint?.label ?? ''],
-    );
-    if (site) items.push(textItem('CONTAINS', CODES.siteOperatingPoint, site));
-  }
+  const { verdict } = prediction;
+  const items: ContentItem[] = [
+    codeItem('CONTAINS', CODES.aiVerdict, VERDICT_CODES[verdict.kind]),
+    textItem('CONTAINS', CODES.verdictReason, verdictSentence(verdict)),
+  ];
+  const site = siteProfileSentence(
+    verdict.operatingPoint,
+    classifierManifest(input)?.thresholds[verdict.operatingPoint?.label ?? ''],
+  );
+  if (site) items.push(textItem('CONTAINS', CODES.siteOperatingPoint, site));
   items.push(
-    textItem(
-      'CONTAINS',
-      CODES.probabilityCalibration,
-      calibrationSentence(calibrationOf(input, prediction)),
-    ),
+    textItem('CONTAINS', CODES.probabilityCalibration, calibrationSentence(prediction.calibration)),
   );
   return items;
 }

@@ -3,9 +3,7 @@
  * (the UI words the same facts in src/renderer/panels/prediction-format.ts).
  */
 import type { ModelCalibration } from '../../shared/model-manifest';
-import type { PredictionResult } from '../../shared/prediction';
 import { VERDICT_WORDS, type OperatingPoint, type Verdict } from '../../shared/verdict';
-import { classifierManifest, type ReportInput } from './common';
 
 /** "Call: COVID-19", "Uncertain" or "Unfamiliar film". */
 export function verdictHeadline(verdict: Verdict): string {
@@ -16,18 +14,6 @@ export function verdictHeadline(verdict: Verdict): string {
 /** "Verdict: Uncertain. Uncertain: normal leads by only 0.10 (a call needs 0.20)." */
 export function verdictSentence(verdict: Verdict): string {
   return `Verdict: ${verdictHeadline(verdict)}. ${verdict.reason}`;
-}
-
-/**
- * The calibration the probabilities carry: the result's own, else (a result made before results
- * said) the manifest's; none = uncalibrated.
- */
-export function calibrationOf(
-  input: ReportInput,
-  outcome: PredictionResult,
-): ModelCalibration | null {
-  if (outcome.calibration !== undefined) return outcome.calibration;
-  return classifierManifest(input)?.calibration ?? null;
 }
 
 export function calibrationSentence(calibration: ModelCalibration | null): string {

@@ -15,7 +15,6 @@ import {
   providerName,
   rejectionSentences,
   siteProfileSentence,
-  thresholdSentence,
   timingSentence,
   verdictWording,
 } from './prediction-format';
@@ -211,8 +210,7 @@ export class PredictionPanel {
     this.root.dataset.state = 'done';
     this.exportButton.disabled = false;
     this.root.dataset.result = result.status;
-    if (result.status === 'scored' && result.verdict)
-      this.root.dataset.verdict = result.verdict.kind;
+    if (result.status === 'scored') this.root.dataset.verdict = result.verdict.kind;
     else delete this.root.dataset.verdict;
     clear(this.status);
     clear(this.result);
@@ -244,16 +242,11 @@ export class PredictionPanel {
   }
 
   private showScored(result: PredictionResult, caution: string | null): void {
-    const verdict = result.verdict ?? null;
+    const { verdict } = result;
     // Only a confident call gets the bold class label; otherwise the leading class is named
     // quietly, so a coin toss never looks like a finding. A site profile may call a class other
     // than the one with the highest probability: the call is shown, the highest is named below.
-    const called =
-      verdict === null
-        ? result.thresholdStatus === 'above-threshold'
-          ? result.predictedLabel
-          : null
-        : verdict.label;
+    const called = verdict.kind === 'call' ? verdict.label : null;
     const confident = called !== null;
     const shownLabel = called ?? result.predictedLabel;
     const shownProbability = result.probabilities[result.labels.indexOf(shownLabel)] ?? 0;
@@ -266,7 +259,7 @@ export class PredictionPanel {
       [
         h('span', {
           className: 'predicted-label',
-          text: verdict !== null && !confident ? `Leading: ${shownLabel}` : shownLabel,
+          text: confident ? shownLabel : `Leading: ${shownLabel}`,
         }),
         h('span', {
           className: 'predicted-probability',
@@ -282,7 +275,7 @@ export class PredictionPanel {
           })
         : '';
     const calibration = calibrationWording(result.calibration);
-    const siteProfile = siteProfileSentence(verdict?.operatingPoint);
+    const siteProfile = siteProfileSentence(verdict.operatingPoint);
     const bars = h('ul', {
       className: 'prob-bars',
       attrs: { 'aria-label': 'Class probabilities' },
@@ -325,11 +318,10 @@ export class PredictionPanel {
     });
     this.result.append(
       caution ? h('p', { className: 'caution', text: caution, attrs: { role: 'note' } }) : '',
-      verdict ? verdictBlock(verdict) : '',
+      // The verdict's reason says how the top class stands against its threshold and margin.
+      verdictBlock(verdict),
       predicted,
       highestNote,
-      // The verdict's reason already says how the top class stands against its threshold.
-      verdict ? '' : h('p', { className: 'threshold', text: thresholdSentence(result) }),
       h('p', {
         className: `calibration${result.calibration ? '' : ' uncalibrated'}`,
         text: `Probabilities: ${calibration.short}`,
