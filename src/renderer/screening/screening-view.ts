@@ -380,8 +380,9 @@ export class ScreeningView {
             },
           }),
           h('td', {
-            // A prediction that is not a confident call is shown quietly (see the verdict).
-            className: `prediction-cell${row.verdict && row.verdict.kind !== 'call' ? ' not-confident' : ''}`,
+            // The highest class is shown quietly unless the verdict calls it (a site profile may
+            // call another class; the Verdict column says which).
+            className: `prediction-cell${row.verdict && row.verdict.label !== row.prediction ? ' not-confident' : ''}`,
             text: row.status === 'rejected' ? 'not scored' : (row.prediction ?? '—'),
           }),
           h('td', {
