@@ -181,27 +181,41 @@ interface DimseResponse {
   getDataset(): Dataset | undefined;
 }
 
-/** Collects pending data sets of a C-FIND and checks its final status. */
+/**
+ * Runs C-FINDs on one association (one after the other) and collects each one's pending data
+ * sets; checks every final status.
+ */
+async function findMany(
+  peer: PacsPeer,
+  findRequests: requests.CFindRequest[],
+  timeouts?: AssociationTimeouts,
+): Promise<Dataset[][]> {
+  const found: Dataset[][] = findRequests.map(() => []);
+  const finals: ({ status: number; comment: string } | null)[] = findRequests.map(() => null);
+  findRequests.forEach((request, index) =>
+    request.on('response', (response: DimseResponse) => {
+      const status = response.getStatus();
+      if (isPendingStatus(status)) {
+        const dataset = response.hasDataset() ? response.getDataset() : undefined;
+        if (dataset) found[index].push(dataset);
+      } else finals[index] = { status, comment: response.getErrorComment() };
+    }),
+  );
+  await runAssociation(peer, findRequests, timeouts);
+  for (const final of finals) {
+    if (!final) throw new CodedError('PACS_ERROR', 'C-FIND ended without a final response');
+    if (!isSuccessStatus(final.status))
+      throw new CodedError('PACS_ERROR', `C-FIND ${describeStatus(final.status, final.comment)}`);
+  }
+  return found;
+}
+
 async function find(
   peer: PacsPeer,
   request: requests.CFindRequest,
   timeouts?: AssociationTimeouts,
 ): Promise<Dataset[]> {
-  const found: Dataset[] = [];
-  let finalStatus: { status: number; comment: string } | null = null;
-  request.on('response', (response: DimseResponse) => {
-    const status = response.getStatus();
-    if (isPendingStatus(status)) {
-      const dataset = response.hasDataset() ? response.getDataset() : undefined;
-      if (dataset) found.push(dataset);
-    } else finalStatus = { status, comment: response.getErrorComment() };
-  });
-  await runAssociation(peer, [request], timeouts);
-  const final = finalStatus as { status: number; comment: string } | null;
-  if (!final) throw new CodedError('PACS_ERROR', 'C-FIND ended without a final response');
-  if (!isSuccessStatus(final.status))
-    throw new CodedError('PACS_ERROR', `C-FIND ${describeStatus(final.status, final.comment)}`);
-  return found;
+  return (await findMany(peer, [request], timeouts))[0];
 }
 
 export async function findStudies(
@@ -217,25 +231,45 @@ export async function findStudies(
 }
 
 /** The SOP Instance UIDs of a study (image-level C-FIND), to know what a C-MOVE will bring. */
+export interface InstanceRef {
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+  modality: string;
+}
+
+/** The instances of each study (image-level C-FINDs on one association), in the given order. */
+export async function findInstancesOfStudies(
+  peer: PacsPeer,
+  studyInstanceUids: readonly string[],
+  timeouts?: AssociationTimeouts,
+): Promise<InstanceRef[][]> {
+  const findRequests = studyInstanceUids.map((studyInstanceUid) =>
+    CFindRequest.createImageFindRequest({
+      StudyInstanceUID: studyInstanceUid,
+      SeriesInstanceUID: '',
+      SOPInstanceUID: '',
+      Modality: '',
+    }),
+  );
+  return (await findMany(peer, findRequests, timeouts)).map((datasets) =>
+    datasets.map((dataset) => {
+      const elements = dataset.getElements();
+      return {
+        sopInstanceUid: text(elements, 'SOPInstanceUID'),
+        seriesInstanceUid: text(elements, 'SeriesInstanceUID'),
+        modality: text(elements, 'Modality'),
+      };
+    }),
+  );
+}
+
+/** The SOP Instance UIDs of a study (image-level C-FIND), to know what a C-MOVE will bring. */
 export async function findInstanceUids(
   peer: PacsPeer,
   studyInstanceUid: string,
   timeouts?: AssociationTimeouts,
-): Promise<{ sopInstanceUid: string; seriesInstanceUid: string; modality: string }[]> {
-  const request = CFindRequest.createImageFindRequest({
-    StudyInstanceUID: studyInstanceUid,
-    SeriesInstanceUID: '',
-    SOPInstanceUID: '',
-    Modality: '',
-  });
-  return (await find(peer, request, timeouts)).map((dataset) => {
-    const elements = dataset.getElements();
-    return {
-      sopInstanceUid: text(elements, 'SOPInstanceUID'),
-      seriesInstanceUid: text(elements, 'SeriesInstanceUID'),
-      modality: text(elements, 'Modality'),
-    };
-  });
+): Promise<InstanceRef[]> {
+  return (await findInstancesOfStudies(peer, [studyInstanceUid], timeouts))[0];
 }
 
 export interface MoveProgress {
@@ -245,10 +279,92 @@ export interface MoveProgress {
   remaining: number;
 }
 
+type MoveResponse = DimseResponse & {
+  getCompleted(): number;
+  getFailures(): number;
+  getWarnings(): number;
+  getRemaining(): number;
+};
+
 /**
- * C-MOVE of one study to `destinationAeTitle` (our own receiver, which the PACS must know).
- * Cancel with `signal`: a C-CANCEL first, then an abort if the PACS keeps going.
+ * C-MOVE of studies to `destinationAeTitle` (our own receiver, which the PACS must know), one
+ * after the other on one association. `onStudyDone` reports each study as its final response
+ * comes. Cancel with `signal`: a C-CANCEL first, then an abort if the PACS keeps going.
  */
+export async function moveStudies(
+  peer: PacsPeer,
+  studyInstanceUids: readonly string[],
+  destinationAeTitle: string,
+  options: {
+    onProgress?: (studyIndex: number, progress: MoveProgress) => void;
+    onStudyDone?: (studyIndex: number, progress: MoveProgress) => void | Promise<void>;
+    signal?: AbortSignal;
+  } & AssociationTimeouts = {},
+): Promise<MoveProgress[]> {
+  if (options.signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
+  const results: MoveProgress[] = studyInstanceUids.map(() => ({
+    completed: 0,
+    failed: 0,
+    warnings: 0,
+    remaining: 0,
+  }));
+  const finals: ({ status: number; comment: string } | null)[] = studyInstanceUids.map(() => null);
+  const moveRequests = studyInstanceUids.map((uid, index) => {
+    const request = CMoveRequest.createStudyMoveRequest(destinationAeTitle, uid);
+    request.on('response', (response: MoveResponse) => {
+      const status = response.getStatus();
+      const last = results[index];
+      results[index] = {
+        completed: response.getCompleted() ?? last.completed,
+        failed: response.getFailures() ?? last.failed,
+        warnings: response.getWarnings() ?? last.warnings,
+        remaining: isPendingStatus(status) ? (response.getRemaining() ?? 0) : 0,
+      };
+      options.onProgress?.(index, results[index]);
+      if (!isPendingStatus(status)) {
+        finals[index] = { status, comment: response.getErrorComment() };
+        void options.onStudyDone?.(index, results[index]);
+      }
+    });
+    return request;
+  });
+  let client: Client | null = null;
+  const cutOff = new AbortController();
+  const onAbort = () => {
+    const current = moveRequests.find((_, index) => finals[index] === null);
+    if (current) client?.cancel(current);
+    // A PACS that ignores C-CANCEL is cut off after a grace period.
+    setTimeout(() => cutOff.abort(), 2000).unref();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await runAssociation(peer, moveRequests, {
+      ...options,
+      signal: cutOff.signal,
+      onClient: (c) => (client = c),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  if (options.signal?.aborted || finals.some((final) => final?.status === Status.Cancel))
+    throw new CodedError('CANCELLED', 'retrieve cancelled');
+  finals.forEach((final, index) => {
+    if (!final) throw new CodedError('PACS_ERROR', 'C-MOVE ended without a final response');
+    if (!isSuccessStatus(final.status) && !isWarningStatus(final.status))
+      throw new CodedError(
+        'PACS_ERROR',
+        `C-MOVE of study ${studyInstanceUids[index]} to ${destinationAeTitle} ` +
+          describeStatus(final.status, final.comment) +
+          (final.status === 0xa801 ? ' (the PACS does not know that destination AE title)' : ''),
+      );
+  });
+  return results;
+}
+
+/** C-MOVE of one study (see moveStudies). */
 export async function moveStudy(
   peer: PacsPeer,
   studyInstanceUid: string,
@@ -258,62 +374,11 @@ export async function moveStudy(
     signal?: AbortSignal;
   } & AssociationTimeouts = {},
 ): Promise<MoveProgress> {
-  const request = CMoveRequest.createStudyMoveRequest(destinationAeTitle, studyInstanceUid);
-  let last: MoveProgress = { completed: 0, failed: 0, warnings: 0, remaining: 0 };
-  let finalStatus: { status: number; comment: string } | null = null;
-  request.on(
-    'response',
-    (
-      response: DimseResponse & {
-        getCompleted(): number;
-        getFailures(): number;
-        getWarnings(): number;
-        getRemaining(): number;
-      },
-    ) => {
-      const status = response.getStatus();
-      last = {
-        completed: response.getCompleted() ?? last.completed,
-        failed: response.getFailures() ?? last.failed,
-        warnings: response.getWarnings() ?? last.warnings,
-        remaining: isPendingStatus(status) ? (response.getRemaining() ?? 0) : 0,
-      };
-      if (!isPendingStatus(status)) finalStatus = { status, comment: response.getErrorComment() };
-      options.onProgress?.(last);
-    },
-  );
-  let client: Client | null = null;
-  const cancelFirst = new AbortController();
-  const onAbort = () => {
-    client?.cancel(request);
-    // A PACS that ignores C-CANCEL is cut off after a grace period.
-    setTimeout(() => cancelFirst.abort(), 2000).unref();
-  };
-  if (options.signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await runAssociation(peer, [request], {
-      ...options,
-      signal: cancelFirst.signal,
-      onClient: (c) => (client = c),
-    });
-  } catch (error) {
-    if (options.signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
-    throw error;
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-  }
-  const final = finalStatus as { status: number; comment: string } | null;
-  if (options.signal?.aborted || final?.status === Status.Cancel)
-    throw new CodedError('CANCELLED', 'retrieve cancelled');
-  if (!final) throw new CodedError('PACS_ERROR', 'C-MOVE ended without a final response');
-  if (!isSuccessStatus(final.status) && !isWarningStatus(final.status))
-    throw new CodedError(
-      'PACS_ERROR',
-      `C-MOVE to ${destinationAeTitle} ${describeStatus(final.status, final.comment)}` +
-        (final.status === 0xa801 ? ' (the PACS does not know that destination AE title)' : ''),
-    );
-  return last;
+  const [result] = await moveStudies(peer, [studyInstanceUid], destinationAeTitle, {
+    ...options,
+    onProgress: (_, progress) => options.onProgress?.(progress),
+  });
+  return result;
 }
 
 export interface StoreOutcome {

@@ -221,4 +221,37 @@ describe.skipIf(!HAVE_DCMTK)('PACS round trip against Orthanc', () => {
       expect(errors, output).toEqual([]);
     }
   }, 600_000);
+
+  it('cancels a retrieve part-way: the promise rejects with CANCELLED and the moves stop', async () => {
+    // A plain receiver this time (the screening one has stopped), into its own folder.
+    const plain = await startDicomInbox({
+      port: receiverPort,
+      aeTitle: OUR_AE,
+      inbox: join(scratch, 'inbox-cancel'),
+      allowedCallingAeTitles: [orthanc.aeTitle],
+    });
+    const controller = new AbortController();
+    let studiesDone = 0;
+    const cancelled = retrieveStudies({
+      peer,
+      studyInstanceUids: studies.map((s) => s.studyInstanceUid),
+      destinationAeTitle: OUR_AE,
+      inboxDir: plain.inbox,
+      signal: controller.signal,
+      onProgress: (counts) => {
+        studiesDone = counts.studiesDone;
+        if (counts.completed >= 1) controller.abort();
+      },
+    });
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(studiesDone).toBeLessThan(STUDY_COUNT);
+    // The association is closed: a new query works at once.
+    expect((await echo(peer)).ok).toBe(true);
+    await plain.stop();
+    // The studies now hold their SRs too: fewer than all of Orthanc's instances came.
+    const arrived = (await readdir(plain.inbox)).filter((n) => n.endsWith('.dcm'));
+    const held = await orthanc.rest<{ CountInstances: number }>('GET', '/statistics');
+    expect(held.CountInstances).toBe(2 * STUDY_COUNT);
+    expect(arrived.length).toBeLessThan(held.CountInstances);
+  });
 });

@@ -1,13 +1,13 @@
 /**
  * Retrieve = C-MOVE to our own C-STORE SCP (src/main/dicom-network), whose inbox the screening
- * service follows. Before each move an image-level C-FIND says which instances the study holds,
- * so afterwards we know their inbox files (`<SOP Instance UID>.dcm`) and can check every one came.
+ * service follows. Before the moves, image-level C-FINDs say which instances each study holds, so
+ * afterwards we know their inbox files (`<SOP Instance UID>.dcm`) and can check every one came.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodedError } from '../../shared/errors';
 import { instanceFileName } from '../dicom-network';
-import { findInstanceUids, moveStudy, type PacsPeer } from './client';
+import { findInstancesOfStudies, moveStudies, type PacsPeer } from './client';
 
 export interface RetrieveCounts {
   studies: number;
@@ -45,28 +45,21 @@ export async function retrieveStudies(options: {
     bytes: 0,
   };
   const retrieved: RetrievedStudy[] = [];
-  for (const studyInstanceUid of options.studyInstanceUids) {
-    if (signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
-    const instances = await findInstanceUids(peer, studyInstanceUid);
-    const before = { completed: counts.completed, failed: counts.failed };
-    const moved = await moveStudy(peer, studyInstanceUid, options.destinationAeTitle, {
-      signal,
-      onProgress: (progress) => {
-        counts.completed = before.completed + progress.completed;
-        counts.failed = before.failed + progress.failed;
-        counts.remaining = progress.remaining;
-        options.onProgress?.({ ...counts });
-      },
-    });
-    if (moved.failed > 0)
-      throw new CodedError(
-        'PACS_ERROR',
-        `${moved.failed} of ${moved.completed + moved.failed} instances of study ` +
-          `${studyInstanceUid} could not be sent to ${options.destinationAeTitle}`,
-      );
+  const uids = [...options.studyInstanceUids];
+  if (uids.length === 0) return retrieved;
+  if (signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
+  // One association for every image-level C-FIND, one for every C-MOVE (association set-up
+  // costs more than a small study's transfer).
+  const instancesOf = await findInstancesOfStudies(peer, uids);
+  const perStudy = uids.map(() => ({ completed: 0, failed: 0 }));
+  const checks: Promise<void>[] = [];
+
+  /** Every instance the PACS listed must now be in the inbox. */
+  async function collect(index: number): Promise<void> {
+    const studyInstanceUid = uids[index];
     const files: string[] = [];
     let bytes = 0;
-    for (const instance of instances) {
+    for (const instance of instancesOf[index]) {
       const path = join(inboxDir, instanceFileName(instance.sopInstanceUid));
       try {
         bytes += (await stat(path)).size;
@@ -83,8 +76,33 @@ export async function retrieveStudies(options: {
     retrieved.push(study);
     counts.studiesDone++;
     counts.bytes += bytes;
-    counts.remaining = 0;
     options.onProgress?.({ ...counts }, study);
   }
+
+  await moveStudies(peer, uids, options.destinationAeTitle, {
+    signal,
+    onProgress: (index, progress) => {
+      perStudy[index] = progress;
+      counts.completed = perStudy.reduce((sum, p) => sum + p.completed, 0);
+      counts.failed = perStudy.reduce((sum, p) => sum + p.failed, 0);
+      counts.remaining = progress.remaining;
+      options.onProgress?.({ ...counts });
+    },
+    onStudyDone: (index, progress) => {
+      if (progress.failed > 0)
+        checks.push(
+          Promise.reject(
+            new CodedError(
+              'PACS_ERROR',
+              `${progress.failed} of ${progress.completed + progress.failed} instances of study ` +
+                `${uids[index]} could not be sent to ${options.destinationAeTitle}`,
+            ),
+          ),
+        );
+      else checks.push(collect(index));
+    },
+  });
+  await Promise.all(checks);
+  retrieved.sort((a, b) => uids.indexOf(a.studyInstanceUid) - uids.indexOf(b.studyInstanceUid));
   return retrieved;
 }
