@@ -31,29 +31,42 @@ function fail(message: string): never {
   throw new CodedError('CODEC_ERROR', `JPEG: ${message}`);
 }
 
+/** Codes up to this many bits are decoded with one table lookup. */
+const LOOKAHEAD_BITS = 9;
+
 interface HuffmanTable {
   maxcode: Int32Array;
   valptr: Int32Array;
   mincode: Int32Array;
   values: Uint8Array;
+  /** Next LOOKAHEAD_BITS bits -> (code length << 8) | value, 0 for a longer code. */
+  lookup: Uint16Array;
 }
 
 function buildHuffman(counts: Uint8Array, values: Uint8Array): HuffmanTable {
   const maxcode = new Int32Array(18).fill(-1);
   const valptr = new Int32Array(17);
   const mincode = new Int32Array(17);
+  const lookup = new Uint16Array(1 << LOOKAHEAD_BITS);
   let code = 0;
   let p = 0;
   for (let l = 1; l <= 16; l++) {
     valptr[l] = p;
     mincode[l] = code;
+    for (let i = 0; i < counts[l - 1]; i++) {
+      if (l <= LOOKAHEAD_BITS && p + i < values.length) {
+        const spare = LOOKAHEAD_BITS - l;
+        const first = (code + i) << spare;
+        for (let s = 0; s < 1 << spare; s++) lookup[first | s] = (l << 8) | values[p + i];
+      }
+    }
     code += counts[l - 1];
     p += counts[l - 1];
     maxcode[l] = counts[l - 1] ? code - 1 : -1;
     code <<= 1;
   }
   maxcode[17] = 0x7fffffff;
-  return { maxcode, valptr, mincode, values };
+  return { maxcode, valptr, mincode, values, lookup };
 }
 
 interface Component {
@@ -83,7 +96,8 @@ interface ScanParameters {
 }
 
 class BitReader {
-  private bits = 0;
+  /** The low `count` bits are the next bits of the stream (higher bits are stale). */
+  private acc = 0;
   private count = 0;
   private overrun = 0;
   constructor(
@@ -91,7 +105,8 @@ class BitReader {
     public pos: number,
   ) {}
 
-  private fill(): void {
+  /** Appends one byte (FF00 unstuffed). At a marker or the end: zeros, without passing it. */
+  private fillByte(): void {
     let byte = 0;
     if (this.pos < this.data.length) {
       byte = this.data[this.pos];
@@ -106,23 +121,31 @@ class BitReader {
     if (byte === 0 && (this.pos >= this.data.length || this.data[this.pos] === 0xff)) {
       if (++this.overrun > 1 << 16) fail('entropy-coded data ends early');
     }
-    this.bits = byte;
-    this.count = 8;
+    this.acc = (this.acc << 8) | byte;
+    this.count += 8;
   }
 
   bit(): number {
-    if (this.count === 0) this.fill();
+    if (this.count === 0) this.fillByte();
     this.count--;
-    return (this.bits >> this.count) & 1;
+    return (this.acc >>> this.count) & 1;
   }
 
   receive(length: number): number {
-    let value = 0;
-    for (let i = 0; i < length; i++) value = (value << 1) | this.bit();
-    return value;
+    if (length === 0) return 0;
+    while (this.count < length) this.fillByte();
+    this.count -= length;
+    return (this.acc >>> this.count) & ((1 << length) - 1);
   }
 
   decode(table: HuffmanTable): number {
+    while (this.count < LOOKAHEAD_BITS) this.fillByte();
+    const entry =
+      table.lookup[(this.acc >>> (this.count - LOOKAHEAD_BITS)) & ((1 << LOOKAHEAD_BITS) - 1)];
+    if (entry !== 0) {
+      this.count -= entry >> 8;
+      return entry & 0xff;
+    }
     let code = this.bit();
     let l = 1;
     while (code > table.maxcode[l]) {
@@ -137,7 +160,7 @@ class BitReader {
   /** Drops buffered bits and steps over an RSTn marker if one is next. */
   restart(): void {
     this.count = 0;
-    this.bits = 0;
+    this.acc = 0;
     while (this.pos + 1 < this.data.length) {
       if (
         this.data[this.pos] === 0xff &&
