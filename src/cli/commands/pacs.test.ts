@@ -6,13 +6,14 @@
  * - two headless nodes (`receive --screen --send-results-to`) behind one Orthanc that routes every
  *   new CR/DX film to both end with exactly one SR per study in Orthanc.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_DCMTK, storescu } from '../../main/dicom-network/test-support';
 import { freePort, startOrthanc, type Orthanc } from '../../main/pacs/orthanc-test-support';
 import { makeTestStudies, type TestStudy } from '../../main/pacs/test-studies';
+import { dciodvfyErrors } from '../../main/reporting/test-support';
 import { runCli, spawnCli, type CliProcess } from '../test-support';
 
 interface OrthancSeries {
@@ -108,12 +109,25 @@ describe.skipIf(!HAVE_DCMTK)('covidnet pacs / receive against Orthanc', () => {
         studies[1].studyInstanceUid,
         '--screen',
         '--send-results',
+        '--send-heatmap',
+        '--send-pdf',
       ]);
       expect(retrieve.code, `${retrieve.stdout}\n${retrieve.stderr}`).toBe(0);
       expect(retrieve.stdout).toMatch(/Retrieved 1 studies, 1 instances/);
       expect(retrieve.stdout).toMatch(/screened/);
-      expect(retrieve.stdout).toMatch(/^sent sr of /m);
+      expect(retrieve.stdout).toMatch(/^sent sr\+sc\+encapsulatedPdf of /m);
       expect(await srInstances(orthanc, studies[1].studyInstanceUid)).toHaveLength(1);
+      // The heatmap capture and the Encapsulated PDF: each in its own series of the same study.
+      const id = await orthancStudyId(orthanc, studies[1].studyInstanceUid);
+      const series = await orthanc.rest<OrthancSeries[]>('GET', `/studies/${id}/series`);
+      expect(series.map((s) => s.MainDicomTags.Modality).sort()).toEqual(
+        ['CR', 'DOC', 'OT', 'SR'].sort(),
+      );
+      for (const s of series.filter((s) => s.MainDicomTags.Modality !== 'CR')) {
+        const file = join(scratch, `roundtrip-${s.MainDicomTags.Modality}.dcm`);
+        await writeFile(file, await orthanc.instanceFile(s.Instances[0]));
+        expect(dciodvfyErrors(file), s.MainDicomTags.Modality).toEqual([]);
+      }
       expect(await srInstances(orthanc, studies[0].studyInstanceUid)).toHaveLength(0);
     } finally {
       await orthanc.stop();

@@ -399,8 +399,22 @@ export async function storeFiles(
   timeouts?: AssociationTimeouts,
 ): Promise<StoreOutcome[]> {
   const outcomes = new Map<string, StoreOutcome>();
-  const storeRequests = paths.map((path) => {
-    const request = new CStoreRequest(path);
+  const storeRequests: requests.CStoreRequest[] = [];
+  for (const path of paths) {
+    let request: requests.CStoreRequest;
+    try {
+      request = new CStoreRequest(path);
+    } catch (error) {
+      // dcmjs-dimse reads the file here: one it cannot parse fails alone.
+      const reason = error instanceof Error ? error.message : String(error);
+      outcomes.set(path, {
+        path,
+        ok: false,
+        status: null,
+        message: `cannot read ${path}: ${reason}`,
+      });
+      continue;
+    }
     request.on('response', (response: DimseResponse) => {
       const status = response.getStatus();
       const ok = isSuccessStatus(status) || isWarningStatus(status);
@@ -411,10 +425,10 @@ export async function storeFiles(
         message: ok ? 'stored' : `C-STORE ${describeStatus(status, response.getErrorComment())}`,
       });
     });
-    return request;
-  });
+    storeRequests.push(request);
+  }
   try {
-    await runAssociation(peer, storeRequests, timeouts);
+    if (storeRequests.length > 0) await runAssociation(peer, storeRequests, timeouts);
   } catch (error) {
     const message = toErrorInfo(error).message;
     return paths.map((path) => outcomes.get(path) ?? { path, ok: false, status: null, message });

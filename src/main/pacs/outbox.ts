@@ -192,7 +192,13 @@ export function createOutbox(options: {
           } catch (error) {
             // A disk error while recording: keep the entries queued, report the reason.
             for (const entry of group)
-              await save({ ...entry, state: 'failed', lastError: toErrorInfo(error).message });
+              await save({
+                ...entry,
+                state: 'failed',
+                attempts: entry.attempts + 1,
+                lastError: toErrorInfo(error).message,
+                updatedAt: new Date().toISOString(),
+              });
           }
         }
         const after = await readAll();
