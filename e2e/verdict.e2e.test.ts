@@ -374,8 +374,17 @@ describe.skipIf(!modelAvailable)('the verdict in the UI', () => {
     const pdf = (await exportReportsOfScreen('reports-jpeg')).find((f) => f.endsWith('.pdf'));
     const pdfText = runTool('pdftotext', [pdf as string, '-']).stdout.replace(/\s+/g, ' ');
     expect(pdfText).toContain(`Verdict: ${VERDICT_WORDS[result.verdict.kind]}`);
+    runTool('pdftoppm', [
+      '-r',
+      '60',
+      '-png',
+      '-singlefile',
+      pdf as string,
+      join(artifacts, 'verdict-05-pdf-site-profile'),
+    ]);
+    // The PDF rounds the threshold to 4 significant digits for reading; the SR keeps it exact.
     expect(pdfText).toContain(
-      `Site profile "${name}" in use: COVID-19 called at or above ${threshold}`,
+      `Site profile "${name}" in use: COVID-19 called at or above ${Number(threshold.toPrecision(4))}`,
     );
 
     // A DICOM film under the same profile: the SR names it too (whatever its verdict).

@@ -346,7 +346,7 @@ describe('the verdict, the calibration and the site profile in the SR and the PD
     expect(first(sr, '0008,0005')).toBe('ISO_IR 192');
     expect(pdfText).toContain('Verdict: Call: COVID-19');
     expect(pdfText).toContain(
-      `Site profile "Clínica Norte" in use: COVID-19 called at or above ${threshold}`,
+      `Site profile "Clínica Norte" in use: COVID-19 called at or above ${Number(threshold.toPrecision(4))}`,
     );
     expect(pdfText).toContain('Predicted: COVID-19');
     expect(pdfText).toContain(`Highest probability: ${scored.predictedLabel}, p = `);

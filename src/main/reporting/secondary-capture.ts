@@ -47,7 +47,7 @@ function figureLines(input: ReportInput): string[] {
   const status = outcome.thresholdStatus === 'above-threshold' ? 'at/above' : 'below';
   const { verdict } = outcome;
   const calibrated = outcome.calibration !== null;
-  const site = siteProfileSentence(verdict.operatingPoint, undefined);
+  const site = siteProfileSentence(verdict.operatingPoint, undefined, 4);
   const lines = [
     `Verdict: ${verdictHeadline(verdict)}. ${verdict.reason}`,
     ...(site ? [site] : []),

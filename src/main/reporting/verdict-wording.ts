@@ -22,14 +22,22 @@ export function calibrationSentence(calibration: ModelCalibration | null): strin
     : 'Probabilities uncalibrated: the model carries no calibration, so they are scores, not measured frequencies.';
 }
 
-/** Names the site profile and its threshold; null when none was in use. */
+/**
+ * Names the site profile and its threshold; null when none was in use. `significantDigits` rounds
+ * the thresholds for reading (the PDF); the SR keeps the exact value.
+ */
 export function siteProfileSentence(
   point: OperatingPoint | null,
   modelThreshold: number | undefined,
+  significantDigits?: number,
 ): string | null {
   if (!point) return null;
+  const shown = (value: number): string =>
+    significantDigits === undefined
+      ? String(value)
+      : String(Number(value.toPrecision(significantDigits)));
   return (
-    `Site profile "${point.profileName}" in use: ${point.label} called at or above ${point.threshold}` +
-    `${modelThreshold !== undefined ? ` (the model's own threshold: ${modelThreshold})` : ''}.`
+    `Site profile "${point.profileName}" in use: ${point.label} called at or above ${shown(point.threshold)}` +
+    `${modelThreshold !== undefined ? ` (the model's own threshold: ${shown(modelThreshold)})` : ''}.`
   );
 }
