@@ -318,7 +318,8 @@ export class ScreeningView {
         h('button', {
           className: 'th-button',
           text: `P(${this.labels[covid] ?? 'COVID-19'})${arrow}`,
-          title: 'Sort by COVID-19 probability',
+          title:
+            'Triage order: films that need a look (COVID-19 calls, uncertain, unfamiliar), then confident calls of another class, each by COVID-19 probability. Click to reverse.',
           attrs: { type: 'button', 'data-testid': 'sort-covid' },
           on: {
             click: () => {
