@@ -50,6 +50,8 @@ describe.skipIf(!HAVE_DCMTK)('PACS round trip against Orthanc', () => {
   let inbox: DicomInbox;
   let retrieved: RetrievedStudy[];
   const orthancIds = new Map<string, string>(); // SOP Instance UID -> Orthanc instance id
+  /** One entry per instance the receiver stored (true: new, false: a repeat of one it had). */
+  const storedEvents: boolean[] = [];
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'pacs-test-'));
@@ -74,6 +76,9 @@ describe.skipIf(!HAVE_DCMTK)('PACS round trip against Orthanc', () => {
       inbox: join(scratch, 'inbox'),
       allowedCallingAeTitles: [orthanc.aeTitle],
       screening: { jobs, storeDir: join(scratch, 'store'), modelSha256: engine.manifest.sha256 },
+      onEvent: (event) => {
+        if (event.type === 'stored') storedEvents.push(event.instance.isNew);
+      },
     });
   });
 
@@ -141,6 +146,8 @@ describe.skipIf(!HAVE_DCMTK)('PACS round trip against Orthanc', () => {
       expect(progress.at(-1)).toBe(STUDY_COUNT);
       const names = (await readdir(inbox.inbox)).filter((n) => n.endsWith('.dcm')).sort();
       expect(names).toEqual(studies.map((s) => instanceFileName(s.sopInstanceUid)).sort());
+      // Each instance arrived once: 20 stores, none a repeat.
+      expect(storedEvents).toEqual(studies.map(() => true));
       for (const study of studies) {
         const stored = await readFile(join(inbox.inbox, instanceFileName(study.sopInstanceUid)));
         const held = await orthanc.instanceFile(orthancIds.get(study.sopInstanceUid) ?? '');
