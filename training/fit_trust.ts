@@ -18,7 +18,6 @@
  * temperature too confident).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
@@ -101,8 +100,7 @@ async function main(): Promise<void> {
   }
   const modelDir = resolve(values.model);
   const manifestPath = join(modelDir, 'model.json');
-  // One worker per core: the fit is a batch job like screening.
-  const engine = await createInferenceEngine({ modelDir, inferenceWorkers: Math.min(2, availableParallelism()) });
+  const engine = await createInferenceEngine({ modelDir });
   const { labels } = engine.manifest;
   const K = await graphFeatureChannels(engine);
   const films: Film[] = [];
@@ -150,7 +148,8 @@ async function main(): Promise<void> {
       }
     }
   };
-  await Promise.all(Array.from({ length: engine.workers + 1 }, worker));
+  // A few films in flight, so decoding and pre-processing overlap the model runs (as screening).
+  await Promise.all(Array.from({ length: engine.workers + 2 }, worker));
   if (cachePath) {
     // Keep what other runs measured with this graph, so the cache grows and never forgets.
     const films: Record<string, unknown> = {};

@@ -1,9 +1,7 @@
 /**
  * The calling thread's side of the onnxruntime workers: one client per worker (init, then numbered
- * run requests answered by id), and a pool that sends each run to the least busy worker so
- * screening keeps every core on a model while the decode pool feeds it.
+ * run requests answered by id), and a pool that sends each run to the least busy worker.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CodedError } from '../../shared/errors';
@@ -113,12 +111,16 @@ export class OrtWorkerClient {
 }
 
 /**
- * Inference workers per engine: two on a machine with two or more cores, so that while one worker
- * runs the segmenter of a film the other can run the classifier (or segmenter) of another and both
- * cores stay on models; one worker on one core. Each worker holds every session.
+ * Inference workers per engine: one. Measured on 2 cores (bench/screening.bench.ts, 1,000 films,
+ * the screening session raised above the machine's other load): what keeps both cores busy is
+ * screening several films through the engine at once, so the main thread's segmenter resize,
+ * mask post-processing and crop of one film overlap the worker's model runs of another (45.5
+ * films/s on 1.78 cores, against 27.9 films/s on 1.15 cores when one film went through at a time).
+ * A second worker gave no more (36.9 against 41.1 films/s in alternated runs) and costs ~90 MiB;
+ * `inferenceWorkers` keeps it available where the model runs dominate (e.g. a slower CPU).
  */
-export function defaultInferenceWorkers(cores: number = availableParallelism()): number {
-  return cores >= 2 ? 2 : 1;
+export function defaultInferenceWorkers(): number {
+  return 1;
 }
 
 /** Workers that all hold the same sessions; each run goes to the worker with the fewest in flight. */
