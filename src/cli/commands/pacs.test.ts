@@ -167,7 +167,9 @@ describe.skipIf(!HAVE_DCMTK)('covidnet pacs / receive against Orthanc', () => {
         /not sent \(attempt 1, kept in the outbox\): (.*)/,
         240_000,
       );
-      expect(refusal[1]).toMatch(/refused the association from NODE/);
+      expect(refusal[1]).toMatch(
+        /refused the association from NODE: it does not know our AE title/,
+      );
       await stopNode(node);
 
       const [entryDir] = await readdir(join(scratch, 'refuse-outbox'));

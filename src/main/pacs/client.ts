@@ -61,6 +61,19 @@ export function describeStatus(status: number, comment?: string): string {
   return `${name} (status ${hex})${comment ? `: ${comment}` : ''}`;
 }
 
+/** A-ASSOCIATE-RJ source and reason (PS3.8 9.3.4) as a user can act on them. */
+export function rejectionInWords(source: number, reason: number): string {
+  if (source === 1) {
+    if (reason === 3) return 'it does not know our AE title (add it to the PACS as a modality)';
+    if (reason === 7) return 'the AE title we called is not its own (check the PACS AE title)';
+    if (reason === 2) return 'it does not support the DICOM application context';
+    return 'it refused us (no reason given)';
+  }
+  if (source === 3 && reason === 2) return 'it is busy (local limit exceeded); try again later';
+  if (source === 3 && reason === 1) return 'it is temporarily congested; try again later';
+  return 'it refused the association';
+}
+
 function requirePeer(peer: PacsPeer): void {
   const problem = pacsAddressProblem(peer);
   if (problem) throw new CodedError('INVALID_REQUEST', problem);
@@ -86,9 +99,9 @@ function runAssociation(
     for (const request of requestsToSend) client.addRequest(request);
     client.on('associationRejected', (result: { result: number; source: number; reason: number }) =>
       fail(
-        `${peer.aeTitle} refused the association from ${peer.callingAeTitle} ` +
-          `(result ${result.result}, source ${result.source}, reason ${result.reason}); ` +
-          'check that the PACS knows this AE title',
+        `${peer.aeTitle} refused the association from ${peer.callingAeTitle}: ` +
+          `${rejectionInWords(result.source, result.reason)} ` +
+          `(A-ASSOCIATE-RJ result ${result.result}, source ${result.source}, reason ${result.reason})`,
       ),
     );
     client.on('networkError', (error: Error) =>

@@ -95,7 +95,9 @@ describe.skipIf(!HAVE_DCMTK)('PACS round trip against Orthanc', () => {
     const foreign = await echo({ ...peer, callingAeTitle: 'STRANGER' });
     expect(foreign.ok).toBe(false);
     expect(foreign.error?.code).toBe('PACS_ERROR');
-    expect(foreign.error?.message).toMatch(/refused the association/);
+    expect(foreign.error?.message).toMatch(
+      /refused the association from STRANGER: it does not know our AE title/,
+    );
   });
 
   it('finds the 20 studies at study level, and each filter narrows them', async () => {
