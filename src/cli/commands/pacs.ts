@@ -4,13 +4,15 @@
  *   query     study-level C-FIND: [--patient-name <pattern>] [--patient-id <id>] [--accession <no>]
  *             [--from YYYYMMDD] [--to YYYYMMDD] [--modality CR,DX] [--json]
  *   retrieve  C-MOVE of studies (--study <uid>, repeatable, or every study the query options
- *             match) to a receiver this command runs: --port <p> --inbox <dir>; with --screen the
+ *             match) to a receiver this command runs: --port <p> --inbox <dir> (on 127.0.0.1
+ *             unless --bind <IP address>; only the PACS's AE may send to it); with --screen the
  *             films are screened (same store and job as `receive --screen`), and with
  *             --send-results their SRs go back to the same PACS (--send-heatmap, --send-pdf).
  *   send      scores DICOM files and C-STOREs their SR (and --send-heatmap / --send-pdf) to the PACS.
  * Results waiting to be sent are kept in --outbox <dir> (default: pacs-outbox beside the store).
  * Exit 0 on success, 1 when the PACS refused or could not be reached, 2 for bad arguments.
  */
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
@@ -43,7 +45,7 @@ import { cliSoftwareVersion } from './report';
 export const usage = [
   'pacs echo --pacs <AET@host:port> [--ae <our AE>]',
   '       covidnet pacs query --pacs <AET@host:port> [--ae <our AE>] [--patient-name <pattern>] [--patient-id <id>] [--accession <no>] [--from YYYYMMDD] [--to YYYYMMDD] [--modality CR,DX] [--json]',
-  '       covidnet pacs retrieve --pacs <AET@host:port> --ae <our AE> --port <p> --inbox <dir> (--study <uid>... | query options) [--screen [--send-results [--send-heatmap] [--send-pdf]]] [--model <dir>] [--store <dir>] [--outbox <dir>]',
+  '       covidnet pacs retrieve --pacs <AET@host:port> --ae <our AE> --port <p> [--bind <IP address>] --inbox <dir> (--study <uid>... | query options) [--screen [--send-results [--send-heatmap] [--send-pdf]]] [--model <dir>] [--store <dir>] [--outbox <dir>]',
   '       covidnet pacs send --pacs <AET@host:port> [--ae <our AE>] <file.dcm...> [--send-heatmap] [--send-pdf] [--model <dir>] [--store <dir>] [--outbox <dir>]',
 ].join('\n');
 
@@ -60,6 +62,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   study: { type: 'string', multiple: true },
   port: { type: 'string' },
+  bind: { type: 'string' },
   inbox: { type: 'string' },
   screen: { type: 'boolean', default: false },
   'send-results': { type: 'boolean', default: false },
@@ -219,6 +222,8 @@ export async function run(argv: string[]): Promise<number> {
   // retrieve
   const port = portOption(values.port, '--port');
   if (!values.inbox) throw new UsageError('expected --inbox <folder>');
+  if (values.bind !== undefined && isIP(values.bind) === 0)
+    throw new UsageError('--bind takes an IP address (the PACS must reach it for C-MOVE)');
   if (values['send-results'] && !values.screen)
     throw new UsageError('--send-results needs --screen');
   const storeDir = storeDirOption(values.store, [values.inbox]);
@@ -245,6 +250,7 @@ export async function run(argv: string[]): Promise<number> {
       port,
       aeTitle: peer.callingAeTitle,
       inbox: values.inbox,
+      bind: values.bind,
       // Only the PACS we asked may send to this receiver.
       allowedCallingAeTitles: [peer.aeTitle],
       screening:
