@@ -107,11 +107,22 @@ function runAssociation(
     client.on('networkError', (error: Error) =>
       fail(`cannot talk to ${peer.aeTitle} at ${peer.host}:${peer.port}: ${error.message}`, error),
     );
-    client.on('closed', () => (failure ? rejectRun(failure) : resolveRun()));
+    let open = true;
     const onAbort = () => {
       fail('cancelled');
-      client.abort();
+      // After the association closed there is nothing left to abort.
+      if (open) client.abort();
     };
+    client.on('closed', () => {
+      open = false;
+      options.signal?.removeEventListener('abort', onAbort);
+      if (failure) rejectRun(failure);
+      else resolveRun();
+    });
+    if (options.signal?.aborted) {
+      rejectRun(new CodedError('CANCELLED', 'cancelled'));
+      return;
+    }
     options.signal?.addEventListener('abort', onAbort, { once: true });
     options.onClient?.(client);
     client.send(peer.host, peer.port, peer.callingAeTitle, peer.aeTitle, {
@@ -344,10 +355,15 @@ export async function moveStudies(
   let client: Client | null = null;
   const cutOff = new AbortController();
   const onAbort = () => {
+    // C-CANCEL the move in progress, then A-ABORT at once: no further study is requested, and a
+    // PACS that ignores C-CANCEL stops sending to us with the association.
     const current = moveRequests.find((_, index) => finals[index] === null);
-    if (current) client?.cancel(current);
-    // A PACS that ignores C-CANCEL is cut off after a grace period.
-    setTimeout(() => cutOff.abort(), 2000).unref();
+    try {
+      if (current) client?.cancel(current);
+    } catch {
+      // The association is already gone.
+    }
+    cutOff.abort();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
