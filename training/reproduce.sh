@@ -52,3 +52,42 @@ npm run --silent covidnet -- evaluate --model "$V1" --manifest training/splits/v
 npm run --silent covidnet -- evaluate --model "$V2" --manifest training/splits/val.csv --out "$V2/evaluation" \
   --probe --lung-masks training/splits/lungs_val.csv
 $PY training/lungs_card.py --v1 "$V1/evaluation/metrics.json" --v2 "$V2/evaluation/metrics.json"
+
+# COVID-Net v3 (all data, one recipe, two arms; training/README.md "v3"). The bundled arm is the one the
+# table in training/reports/v3/comparison.md favours; its card says why.
+$PY training/split_v3.py
+npx tsx training/lung_masks.ts --segmenter "$SEG" --manifest ../shared/data/cxr-extra/manifest.csv \
+  --out training/cache/lungmasks --measures training/cache/lung-measures-extra.json
+bash training/imagenet/fetch_nsfwjs.sh
+$PY training/crops_v3.py
+V3_STEPS=${V3_STEPS:-900}
+$PY training/train_v3.py --arm mobilenet --steps "$V3_STEPS" --out training/runs/v3-mobilenet
+$PY training/train_v3.py --arm pepx --steps "$V3_STEPS" --out training/runs/v3-pepx
+# Phase 2 (added after seeing phase 1's NIH figure on the validation split; the card says so): 150 steps with
+# every (source, label) cell of >= 40 films drawn equally, so the developer set's sources weigh as much as the big ones.
+$PY training/train_v3.py --arm mobilenet --init training/runs/v3-mobilenet/last.pt --source-weighting equal \
+  --steps 150 --lr 1.5e-4 --out training/runs/v3-mobilenet-p2
+V3=resources/models/covidnet-cxr-lungs-v3
+V3_ARM=${V3_ARM:-mobilenet}
+OTHER_ARM=$([ "$V3_ARM" = mobilenet ] && echo pepx || echo mobilenet)
+V3_RUN=$([ "$V3_ARM" = mobilenet ] && echo v3-mobilenet-p2 || echo "v3-$V3_ARM")
+$PY training/export_v3.py --checkpoint "training/runs/$V3_RUN/last.pt" --out "$V3" --id covidnet-cxr-lungs-v3
+$PY training/export_v3.py --checkpoint "training/runs/v3-$OTHER_ARM/last.pt" --out "training/runs/v3-$OTHER_ARM/model" \
+  --id "covidnet-cxr-lungs-v3-$OTHER_ARM"
+ln -sfn ../../../resources/models/lungseg-unet-v1 "training/runs/v3-$OTHER_ARM/lungseg-unet-v1"  # its segmenter, as a sibling
+for M in "$V3" "training/runs/v3-$OTHER_ARM/model"; do
+  cp "$V1/shortcut_baseline.json" "$M/shortcut_baseline.json"
+  # Temperature, margin and feature statistics on the calibration part of the training groups (never trained on).
+  npx tsx training/fit_trust.ts --model "$M" --manifest training/splits/calib.csv
+  npm run --silent covidnet -- evaluate --model "$M" --manifest training/splits/val_v3.csv --out "$M/evaluation" \
+    --probe --lung-masks training/splits/lungs_val.csv
+done
+npm run --silent covidnet -- evaluate --model "$V2" --manifest training/splits/val_v3.csv \
+  --out training/reports/v3/v2-on-val_v3 --probe --lung-masks training/splits/lungs_val.csv
+$PY training/source_probe.py --imagenet --crop v2 --json training/reports/v3/source-probe-imagenet-v2crop.json
+$PY training/source_probe.py --imagenet --crop v3 --json training/reports/v3/source-probe-imagenet-v3crop.json
+$PY training/source_probe.py --checkpoint "training/runs/$V3_RUN/last.pt" --json training/reports/v3/source-probe-v3.json
+$PY training/v3_card.py --row "v2=training/reports/v3/v2-on-val_v3/metrics.json" \
+  --row "(a) PEPX from scratch=$( [ "$V3_ARM" = pepx ] && echo "$V3" || echo training/runs/v3-pepx/model)/evaluation/metrics.json" \
+  --row "(b) MobileNetV2, ImageNet start=$( [ "$V3_ARM" = mobilenet ] && echo "$V3" || echo training/runs/v3-mobilenet/model)/evaluation/metrics.json" \
+  --bundled "$V3" --notes training/v3_card_notes.md --probes training/reports/v3/source-probe-*.json

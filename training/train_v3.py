@@ -197,24 +197,29 @@ def to_input(x: torch.Tensor, spec: dict) -> torch.Tensor:
     return (x * norm["scale"] - mean) / std
 
 
-def sampling_plan(part: dict, exclude: set[str]) -> list[list[np.ndarray]]:
-    """Per class: the (source, label) cells' indices; a cell is drawn with weight sqrt(n)."""
+EQUAL_MIN_FILMS = 40
+
+
+def sampling_plan(part: dict, exclude: set[str], weighting: str = "sqrt") -> list[list[np.ndarray]]:
+    """Per class: the (source, label) cells' indices. `sqrt`: a cell is drawn with weight sqrt(n);
+    `equal`: every cell of >= EQUAL_MIN_FILMS films equally (smaller cells are left out)."""
     plan = []
     for c in range(len(LABELS)):
         cells = []
         for source in sorted(set(part["sources"].tolist()) - exclude):
             idx = np.flatnonzero((part["y"] == c) & (part["sources"] == source))
-            if len(idx):
+            if len(idx) and (weighting == "sqrt" or len(idx) >= EQUAL_MIN_FILMS):
                 cells.append(idx)
         plan.append(cells)
     return plan
 
 
-def draw_batch(plan: list[list[np.ndarray]], batch_size: int, rng: np.random.Generator) -> np.ndarray:
+def draw_batch(plan: list[list[np.ndarray]], batch_size: int, rng: np.random.Generator,
+               weighting: str = "sqrt") -> np.ndarray:
     picks = []
     for i in range(batch_size):
         cells = plan[i % len(plan)]
-        w = np.sqrt([len(c) for c in cells])
+        w = np.sqrt([len(c) for c in cells]) if weighting == "sqrt" else np.ones(len(cells))
         cell = cells[rng.choice(len(cells), p=w / w.sum())]
         picks.append(cell[rng.integers(len(cell))])
     return rng.permutation(np.asarray(picks))
@@ -247,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--exclude-source", action="append", default=[])
     ap.add_argument("--seed", type=int, default=3131)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--source-weighting", choices=["sqrt", "equal"], default="sqrt")
+    ap.add_argument("--init", default=None, help="start from this run's weights (a second phase; fresh optimizer)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -254,12 +261,16 @@ def main(argv: list[str] | None = None) -> int:
     spec = input_spec(args.arm)
     lr = args.lr or (4e-4 if args.arm == "mobilenet" else 1.5e-3)
     train = load_part("train_v3")
-    plan = sampling_plan(train, set(args.exclude_source))
+    plan = sampling_plan(train, set(args.exclude_source), args.source_weighting)
     # channels_last: Debian's torch has no optimised BLAS; mkldnn's channels-last kernels are 3-8x faster here.
     model = build_arm(args.arm).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     step, history, seconds = 0, [], 0.0
     last = os.path.join(args.out, "last.pt")
+    if args.init and not os.path.exists(last):
+        init = torch.load(args.init)
+        model.load_state_dict(init["model"])
+        print(f"initialised from {args.init} (step {init['step']})", flush=True)
     if os.path.exists(last):
         ck = torch.load(last)
         model.load_state_dict(ck["model"])
@@ -270,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
                "optimizer": "AdamW", "scheduler": "cosine to 0 over the steps", "label_smoothing": 0.05,
                "cam_neutral_weight": CAM_NEUTRAL_WEIGHT, "seed": args.seed, "exclude_source": args.exclude_source,
                "selection": "last step (no checkpoint chosen on validation)",
-               "sampling": "classes equal per batch; source within class with weight sqrt(n)"}
+               "sampling": "classes equal per batch; source within class with weight "
+                           + ("sqrt(n)" if args.source_weighting == "sqrt" else f"1 (cells of >= {EQUAL_MIN_FILMS} films)"),
+               "init": args.init}
     window_loss, window_acc, t0 = [], [], time.time()
     while step < args.steps:
         model.train()
@@ -278,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * step / args.steps))
         rng = np.random.default_rng([args.seed, step])
         gen = torch.Generator().manual_seed(args.seed * 100_003 + step)
-        idx = draw_batch(plan, args.batch_size, rng)
+        idx = draw_batch(plan, args.batch_size, rng, args.source_weighting)
         x, filled = augmented_batch(train["images"][idx], train["masks"][idx], gen)
         y = torch.from_numpy(train["y"][idx])
         feats = model.features(to_input(x, spec).contiguous(memory_format=torch.channels_last))
