@@ -4,8 +4,7 @@
  * user entered and closes it; nothing is contacted unless a caller asks.
  */
 import { performance } from 'node:perf_hooks';
-import { Client, constants, log as dimseLog, requests } from 'dcmjs-dimse';
-import type { Dataset } from 'dcmjs-dimse';
+import { Client, Dataset, constants, log as dimseLog, requests } from 'dcmjs-dimse';
 import { CodedError, toErrorInfo } from '../../shared/errors';
 import type { PacsEchoResult, PacsStudy, PacsStudyQuery } from '../../shared/pacs';
 import { pacsAddressProblem, type PacsAddress } from './address';
@@ -310,44 +309,60 @@ type MoveResponse = DimseResponse & {
   getRemaining(): number;
 };
 
+export interface MoveOutcome extends MoveProgress {
+  status: number;
+  comment: string;
+}
+
+/** A study-level C-MOVE of one study, or of several by UID list matching (PS3.4 C.2.2.2.2). */
+function studyMoveRequest(destinationAeTitle: string, studyInstanceUids: readonly string[]) {
+  const request = CMoveRequest.createStudyMoveRequest(destinationAeTitle, studyInstanceUids[0]);
+  if (studyInstanceUids.length > 1)
+    request.setDataset(
+      new Dataset({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: [...studyInstanceUids] }),
+    );
+  return request;
+}
+
 /**
- * C-MOVE of studies to `destinationAeTitle` (our own receiver, which the PACS must know), one
- * after the other on one association. `onStudyDone` reports each study as its final response
- * comes. Cancel with `signal`: a C-CANCEL first, then an abort if the PACS keeps going.
+ * C-MOVEs to `destinationAeTitle` (our own receiver, which the PACS must know), one request per
+ * group of study UIDs, one after the other on one association. A PACS's failure status is an
+ * outcome (see `moveFailure`); only a failed association or a cancel throws. Cancel with
+ * `signal`: C-CANCEL for the move in progress, then A-ABORT.
  */
-export async function moveStudies(
+export async function moveStudyGroups(
   peer: PacsPeer,
-  studyInstanceUids: readonly string[],
+  groups: readonly (readonly string[])[],
   destinationAeTitle: string,
   options: {
-    onProgress?: (studyIndex: number, progress: MoveProgress) => void;
-    onStudyDone?: (studyIndex: number, progress: MoveProgress) => void | Promise<void>;
+    onProgress?: (groupIndex: number, progress: MoveProgress) => void;
+    onGroupDone?: (groupIndex: number, outcome: MoveOutcome) => void;
     signal?: AbortSignal;
   } & AssociationTimeouts = {},
-): Promise<MoveProgress[]> {
+): Promise<MoveOutcome[]> {
   if (options.signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
-  const results: MoveProgress[] = studyInstanceUids.map(() => ({
+  const progress: MoveProgress[] = groups.map(() => ({
     completed: 0,
     failed: 0,
     warnings: 0,
     remaining: 0,
   }));
-  const finals: ({ status: number; comment: string } | null)[] = studyInstanceUids.map(() => null);
-  const moveRequests = studyInstanceUids.map((uid, index) => {
-    const request = CMoveRequest.createStudyMoveRequest(destinationAeTitle, uid);
+  const outcomes: (MoveOutcome | null)[] = groups.map(() => null);
+  const moveRequests = groups.map((group, index) => {
+    const request = studyMoveRequest(destinationAeTitle, group);
     request.on('response', (response: MoveResponse) => {
       const status = response.getStatus();
-      const last = results[index];
-      results[index] = {
+      const last = progress[index];
+      progress[index] = {
         completed: response.getCompleted() ?? last.completed,
         failed: response.getFailures() ?? last.failed,
         warnings: response.getWarnings() ?? last.warnings,
         remaining: isPendingStatus(status) ? (response.getRemaining() ?? 0) : 0,
       };
-      options.onProgress?.(index, results[index]);
+      options.onProgress?.(index, progress[index]);
       if (!isPendingStatus(status)) {
-        finals[index] = { status, comment: response.getErrorComment() };
-        void options.onStudyDone?.(index, results[index]);
+        outcomes[index] = { ...progress[index], status, comment: response.getErrorComment() };
+        options.onGroupDone?.(index, outcomes[index]);
       }
     });
     return request;
@@ -357,7 +372,7 @@ export async function moveStudies(
   const onAbort = () => {
     // C-CANCEL the move in progress, then A-ABORT at once: no further study is requested, and a
     // PACS that ignores C-CANCEL stops sending to us with the association.
-    const current = moveRequests.find((_, index) => finals[index] === null);
+    const current = moveRequests.find((_, index) => outcomes[index] === null);
     try {
       if (current) client?.cancel(current);
     } catch {
@@ -378,22 +393,31 @@ export async function moveStudies(
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  if (options.signal?.aborted || finals.some((final) => final?.status === Status.Cancel))
+  if (options.signal?.aborted || outcomes.some((outcome) => outcome?.status === Status.Cancel))
     throw new CodedError('CANCELLED', 'retrieve cancelled');
-  finals.forEach((final, index) => {
-    if (!final) throw new CodedError('PACS_ERROR', 'C-MOVE ended without a final response');
-    if (!isSuccessStatus(final.status) && !isWarningStatus(final.status))
-      throw new CodedError(
-        'PACS_ERROR',
-        `C-MOVE of study ${studyInstanceUids[index]} to ${destinationAeTitle} ` +
-          describeStatus(final.status, final.comment) +
-          (final.status === 0xa801 ? ' (the PACS does not know that destination AE title)' : ''),
-      );
+  return outcomes.map((outcome) => {
+    if (!outcome) throw new CodedError('PACS_ERROR', 'C-MOVE ended without a final response');
+    return outcome;
   });
-  return results;
 }
 
-/** C-MOVE of one study (see moveStudies). */
+/** Why a C-MOVE outcome is a failure, in words, or null when it succeeded. */
+export function moveFailure(
+  outcome: MoveOutcome,
+  what: string,
+  destinationAeTitle: string,
+): string | null {
+  if (!isSuccessStatus(outcome.status) && !isWarningStatus(outcome.status))
+    return (
+      `C-MOVE of ${what} to ${destinationAeTitle} ${describeStatus(outcome.status, outcome.comment)}` +
+      (outcome.status === 0xa801 ? ' (the PACS does not know that destination AE title)' : '')
+    );
+  if (outcome.failed > 0)
+    return `${outcome.failed} of ${outcome.completed + outcome.failed} instances of ${what} could not be sent to ${destinationAeTitle}`;
+  return null;
+}
+
+/** C-MOVE of one study; throws the PACS's refusal in words. */
 export async function moveStudy(
   peer: PacsPeer,
   studyInstanceUid: string,
@@ -403,11 +427,13 @@ export async function moveStudy(
     signal?: AbortSignal;
   } & AssociationTimeouts = {},
 ): Promise<MoveProgress> {
-  const [result] = await moveStudies(peer, [studyInstanceUid], destinationAeTitle, {
+  const [outcome] = await moveStudyGroups(peer, [[studyInstanceUid]], destinationAeTitle, {
     ...options,
     onProgress: (_, progress) => options.onProgress?.(progress),
   });
-  return result;
+  const failure = moveFailure(outcome, `study ${studyInstanceUid}`, destinationAeTitle);
+  if (failure) throw new CodedError('PACS_ERROR', failure);
+  return outcome;
 }
 
 export interface StoreOutcome {

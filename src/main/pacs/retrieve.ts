@@ -7,7 +7,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodedError } from '../../shared/errors';
 import { instanceFileName } from '../dicom-network';
-import { findInstancesOfStudies, moveStudies, type PacsPeer } from './client';
+import { findInstancesOfStudies, moveFailure, moveStudyGroups, type PacsPeer } from './client';
+
+/** Study UIDs per C-MOVE request (UID list matching). */
+const UIDS_PER_MOVE = 50;
 
 export interface RetrieveCounts {
   studies: number;
@@ -48,10 +51,9 @@ export async function retrieveStudies(options: {
   const uids = [...options.studyInstanceUids];
   if (uids.length === 0) return retrieved;
   if (signal?.aborted) throw new CodedError('CANCELLED', 'retrieve cancelled');
-  // One association for every image-level C-FIND, one for every C-MOVE (association set-up
+  // One association for every image-level C-FIND, one for the C-MOVEs (association set-up
   // costs more than a small study's transfer).
   const instancesOf = await findInstancesOfStudies(peer, uids);
-  const perStudy = uids.map(() => ({ completed: 0, failed: 0 }));
   const checks: Promise<void>[] = [];
 
   /** Every instance the PACS listed must now be in the inbox. */
@@ -79,29 +81,45 @@ export async function retrieveStudies(options: {
     options.onProgress?.({ ...counts }, study);
   }
 
-  await moveStudies(peer, uids, options.destinationAeTitle, {
-    signal,
-    onProgress: (index, progress) => {
-      perStudy[index] = progress;
-      counts.completed = perStudy.reduce((sum, p) => sum + p.completed, 0);
-      counts.failed = perStudy.reduce((sum, p) => sum + p.failed, 0);
-      counts.remaining = progress.remaining;
-      options.onProgress?.({ ...counts });
-    },
-    onStudyDone: (index, progress) => {
-      if (progress.failed > 0)
-        checks.push(
-          Promise.reject(
-            new CodedError(
-              'PACS_ERROR',
-              `${progress.failed} of ${progress.completed + progress.failed} instances of study ` +
-                `${uids[index]} could not be sent to ${options.destinationAeTitle}`,
-            ),
-          ),
-        );
-      else checks.push(collect(index));
-    },
-  });
+  const destination = options.destinationAeTitle;
+  /** Moves groups of studies; each group's studies are checked as its final response comes. */
+  async function move(groups: string[][], offset: { completed: number; failed: number }) {
+    const perGroup = groups.map(() => ({ completed: 0, failed: 0 }));
+    return moveStudyGroups(peer, groups, destination, {
+      signal,
+      onProgress: (index, progress) => {
+        perGroup[index] = progress;
+        counts.completed = offset.completed + perGroup.reduce((sum, p) => sum + p.completed, 0);
+        counts.failed = offset.failed + perGroup.reduce((sum, p) => sum + p.failed, 0);
+        counts.remaining = progress.remaining;
+        options.onProgress?.({ ...counts });
+      },
+      onGroupDone: (index, outcome) => {
+        if (moveFailure(outcome, 'a study', destination) === null)
+          for (const uid of groups[index]) checks.push(collect(uids.indexOf(uid)));
+      },
+    });
+  }
+
+  // Every study in one C-MOVE by UID list matching (one sub-association from the PACS instead
+  // of one per study); a PACS that refuses a list gets one C-MOVE per study instead.
+  const lists: string[][] = [];
+  for (let i = 0; i < uids.length; i += UIDS_PER_MOVE) lists.push(uids.slice(i, i + UIDS_PER_MOVE));
+  const outcomes = await move(lists, { completed: 0, failed: 0 });
+  for (const [index, outcome] of outcomes.entries()) {
+    const group = lists[index];
+    const failure = moveFailure(outcome, `${group.length} studies`, destination);
+    if (failure === null) continue;
+    if (group.length === 1 || outcome.failed > 0) throw new CodedError('PACS_ERROR', failure);
+    const singles = await move(
+      group.map((uid) => [uid]),
+      { completed: counts.completed, failed: counts.failed },
+    );
+    singles.forEach((single, i) => {
+      const why = moveFailure(single, `study ${group[i]}`, destination);
+      if (why) throw new CodedError('PACS_ERROR', why);
+    });
+  }
   await Promise.all(checks);
   retrieved.sort((a, b) => uids.indexOf(a.studyInstanceUid) - uids.indexOf(b.studyInstanceUid));
   return retrieved;
