@@ -317,7 +317,8 @@ export const ipcContract = {
   'pacs:outbox': channel<z.ZodObject<Record<string, never>>, OutboxEntry[]>(z.object({}).strict()),
   /** Sends again whatever is queued or failed. */
   'pacs:retrySend': channel<z.ZodObject<Record<string, never>>, OutboxEntry[]>(
-    z.object({}).strict(),  ),
+    z.object({}).strict(),
+  ),
 
   /** Reader readings, site validation and site profiles (site-validation-contract.ts). */
   ...siteValidationContract,
