@@ -80,14 +80,21 @@ export function isUnfamiliar(measure: FamiliarityMeasure): string | null {
 export function decideVerdict(input: VerdictRuleInput): Verdict {
   const { labels, probabilities, thresholds, familiarity } = input;
   const operatingPoint = input.operatingPoint ?? null;
-  const order = probabilities.map((_, index) => index).sort((a, b) => probabilities[b] - probabilities[a]);
+  const order = probabilities
+    .map((_, index) => index)
+    .sort((a, b) => probabilities[b] - probabilities[a]);
   const top = order[0];
   const margin = probabilities[top] - (order.length > 1 ? probabilities[order[1]] : 0);
   const base = { margin, familiarity, operatingPoint };
 
   const unfamiliar = isUnfamiliar(familiarity);
   if (unfamiliar !== null) {
-    return { ...base, kind: 'unfamiliar', label: null, reason: `Unfamiliar film: ${unfamiliar}; the scores may not apply.` };
+    return {
+      ...base,
+      kind: 'unfamiliar',
+      label: null,
+      reason: `Unfamiliar film: ${unfamiliar}; the scores may not apply.`,
+    };
   }
 
   if (operatingPoint) {
