@@ -89,5 +89,5 @@ $PY training/source_probe.py --imagenet --crop v3 --json training/reports/v3/sou
 $PY training/source_probe.py --checkpoint "training/runs/$V3_RUN/last.pt" --json training/reports/v3/source-probe-v3.json
 $PY training/v3_card.py --row "v2=training/reports/v3/v2-on-val_v3/metrics.json" \
   --row "(a) PEPX from scratch=$( [ "$V3_ARM" = pepx ] && echo "$V3" || echo training/runs/v3-pepx/model)/evaluation/metrics.json" \
-  --row "(b) MobileNetV2, ImageNet start=$( [ "$V3_ARM" = mobilenet ] && echo "$V3" || echo training/runs/v3-mobilenet/model)/evaluation/metrics.json" \
+  --row "(b) MobileNetV2 from the ImageNet start, all data, phases 1+2 (the bundled model)=$( [ "$V3_ARM" = mobilenet ] && echo "$V3" || echo training/runs/v3-mobilenet/model)/evaluation/metrics.json" \
   --bundled "$V3" --notes training/v3_card_notes.md --probes training/reports/v3/source-probe-*.json

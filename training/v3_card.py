@@ -134,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.notes:
         with open(args.notes, encoding="utf-8") as f:
             notes = f.read().strip() + "\n\n"
-    card = (f"# {manifest['name']}\n\n**Research and triage support only — not a diagnostic device.** "
-            f"{manifest['intendedUse']}\n\n{notes}{body}\n## Provenance (model.json)\n\n```json\n"
+    card = (f"# {manifest['name']}\n\n**{manifest['intendedUse']}**\n\n{notes}{body}\n## Provenance (model.json)\n\n```json\n"
             + json.dumps(manifest["provenance"], indent=2) + "\n```\n")
     with open(os.path.join(args.bundled, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
         f.write(card)
