@@ -5,7 +5,8 @@
  * nothing: `sendPending` after a restart sends whatever is still queued or failed.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { writeFileDurably } from '../durable-file';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AE_TITLE_PATTERN } from '../../shared/dicom-receiver';
@@ -45,18 +46,6 @@ function publicEntry(stored: StoredEntry): OutboxEntry {
   return entry;
 }
 
-async function writeDurably(path: string, bytes: Uint8Array | string): Promise<void> {
-  const temporary = `${path}.${process.pid}.partial`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
-}
-
 export interface Outbox {
   readonly dir: string;
   /** Stores one film's results for `peer` (replacing an earlier entry for the same film). */
@@ -84,7 +73,7 @@ export function createOutbox(options: {
   let sending: Promise<unknown> = Promise.resolve();
 
   async function save(entry: StoredEntry): Promise<void> {
-    await writeDurably(join(dir, entry.entryId, ENTRY_FILE), JSON.stringify(entry, null, 1));
+    await writeFileDurably(join(dir, entry.entryId, ENTRY_FILE), JSON.stringify(entry, null, 1));
     options.onChange?.(publicEntry(entry));
   }
 
@@ -145,7 +134,7 @@ export function createOutbox(options: {
       const objects = [];
       for (const object of results.objects) {
         const file = `${object.kind}.dcm`;
-        await writeDurably(join(entryDir, file), object.bytes);
+        await writeFileDurably(join(entryDir, file), object.bytes);
         objects.push({ kind: object.kind, file });
       }
       const entry: StoredEntry = {

@@ -9,7 +9,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { writeFileDurably } from '../durable-file';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -62,25 +63,10 @@ export function jobDir(storeDir: string, jobId: string): string {
 }
 
 export async function writeJobManifest(storeDir: string, job: JobManifest): Promise<void> {
-  const dir = jobDir(storeDir, job.jobId);
-  await mkdir(dir, { recursive: true });
-  const target = join(dir, JOB_FILE);
-  const temp = `${target}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(`${JSON.stringify(job, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, target);
-  // Make the rename itself durable.
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
-  }
+  await writeFileDurably(
+    join(jobDir(storeDir, job.jobId), JOB_FILE),
+    `${JSON.stringify(job, null, 2)}\n`,
+  );
 }
 
 export async function readJobManifest(

@@ -5,7 +5,8 @@
  * after the user made it active, and only to the model it was chosen on: with another model
  * loaded the state says why it is not applied (nothing is applied silently).
  */
-import { copyFile, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { writeFileDurably } from '../durable-file';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CodedError } from '../../shared/errors';
@@ -31,24 +32,8 @@ interface StoredProfiles {
   activeProfileName: string | null;
 }
 
-async function writeAtomically(dir: string, file: string, text: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const target = join(dir, file);
-  const temp = `${target}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, target);
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
-  }
+function writeAtomically(dir: string, file: string, text: string): Promise<void> {
+  return writeFileDurably(join(dir, file), text);
 }
 
 /** Folder name of a profile (the name pattern allows spaces and brackets; the folder does not). */
