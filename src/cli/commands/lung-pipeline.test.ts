@@ -188,7 +188,14 @@ describe('evaluate --probe', () => {
     >;
     const lungsOut = metrics.lungs_out as Record<string, unknown>;
     expect(Object.keys(lungsOut).sort()).toEqual(
-      ['accuracy', 'covid_auc', 'mean_delta_p_covid', 'n', 'nih_normal_vs_pneumonia_auc'].sort(),
+      [
+        'accuracy',
+        'covid_auc',
+        'mean_delta_p_covid',
+        'n',
+        'nih_normal_vs_pneumonia_auc',
+        'rsna_normal_vs_pneumonia_auc',
+      ].sort(),
     );
     expect(lungsOut.n).toBeGreaterThan(0);
     const share = (metrics.heatmap_in_lungs as { mean: number }).mean;

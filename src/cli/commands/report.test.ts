@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CXR_IMAGES, DICOM_DIR } from '../../main/inference/test-support';
-import { dciodvfyErrors, dcmdumpValues } from '../../main/reporting/test-support';
+import {
+  dciodvfyErrors,
+  dcmdumpValues,
+  srFloatingPointValues,
+} from '../../main/reporting/test-support';
 import { runCli } from '../test-support';
 
 let scratch: string;
@@ -48,7 +52,8 @@ describe.each([
     expect(predicted.code, predicted.stderr).toBe(0);
     expect(reported.code, reported.stderr).toBe(0);
     const json = JSON.parse(predicted.stdout) as { labels: string[]; probabilities: number[] };
-    expect(dcmdumpValues(sr, '0040,a161').map(Number)).toEqual(json.probabilities);
+    // Read as stored (dcmdump's 17-digit print of an FD can be 1 ulp off); JSON round-trips doubles.
+    expect(srFloatingPointValues(sr)).toEqual(json.probabilities);
     expect(dciodvfyErrors(sr)).toEqual([]);
     for (const tag of ['0020,000d', '0010,0020']) {
       expect(dcmdumpValues(sr, tag)[0]).toBe(dcmdumpValues(source, tag)[0] ?? '');
