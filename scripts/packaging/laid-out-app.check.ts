@@ -16,6 +16,7 @@ import {
   loadModelManifest,
 } from '../../src/main/inference';
 import { listModelFolders, locateResources, samplesDir } from '../../src/main/resources';
+import { softmax } from '../../src/main/inference/trust';
 import { REPO_ROOT } from './electron-builder-run';
 
 const layout = inject('packagedApp');
@@ -176,7 +177,10 @@ describe('plain Node: resolver + onnxruntime-node from app.asar.unpacked', () =>
         run: {
           model: join(modelDir, manifest.file),
           input: manifest.input.name,
-          output: manifest.outputs.probabilities,
+          // A calibrated model's probabilities are softmax(logits / T), applied by the engine.
+          output: manifest.calibration
+            ? (manifest.outputs.logits ?? manifest.outputs.probabilities)
+            : manifest.outputs.probabilities,
           tensorFile,
           dims: tensor.dims,
         },
@@ -211,8 +215,11 @@ describe('plain Node: resolver + onnxruntime-node from app.asar.unpacked', () =>
     for (const path of result.mapped)
       expect(path.startsWith(join(unpackedDir, ORT_NATIVE_DIR)), path).toBe(true);
 
-    expect(result.probabilities).toHaveLength(manifest.labels.length);
-    expect(result.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    result.probabilities.forEach((p, i) => expect(p).toBeCloseTo(reference.probabilities[i], 5));
+    const probabilities = manifest.calibration
+      ? softmax(result.probabilities, manifest.calibration.temperature)
+      : result.probabilities;
+    expect(probabilities).toHaveLength(manifest.labels.length);
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    probabilities.forEach((p, i) => expect(p).toBeCloseTo(reference.probabilities[i], 5));
   });
 });
