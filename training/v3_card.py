@@ -134,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.notes:
         with open(args.notes, encoding="utf-8") as f:
             notes = f.read().strip() + "\n\n"
-    card = (f"# {manifest['name']}\n\n**{manifest['intendedUse']}**\n\n{notes}{body}\n## Provenance (model.json)\n\n```json\n"
+    segmenter = manifest.get("pipeline", {}).get("segmenter")
+    siblings = (f"The lung segmenter this model needs: [{segmenter}](../{segmenter}/MODEL_CARD.md). "
+                if segmenter else "")
+    siblings += "The model before it: [covidnet-cxr-lungs-v2](../covidnet-cxr-lungs-v2/MODEL_CARD.md).\n\n"
+    card = (f"# {manifest['name']}\n\n**{manifest['intendedUse']}**\n\n{siblings}{notes}{body}\n## Provenance (model.json)\n\n```json\n"
             + json.dumps(manifest["provenance"], indent=2) + "\n```\n")
     with open(os.path.join(args.bundled, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
         f.write(card)
