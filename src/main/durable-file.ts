@@ -3,7 +3,7 @@
  * mix: write a temporary sibling, fsync it, rename it over the target, fsync the folder (so the
  * rename itself survives a power loss). Used by every store that keeps state in user data.
  */
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export async function writeFileDurably(path: string, data: Uint8Array | string): Promise<void> {
@@ -23,5 +23,31 @@ export async function writeFileDurably(path: string, data: Uint8Array | string):
     await folder.sync();
   } finally {
     await folder.close();
+  }
+}
+
+/** Cuts a torn last line (bytes after the last newline) so the next append starts clean. */
+export async function cutTornTail(handle: FileHandle): Promise<void> {
+  const { size } = await handle.stat();
+  if (size === 0) return;
+  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+  let end = size;
+  for (;;) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (at >= 0) {
+      end = start + at + 1;
+      break;
+    }
+    if (start === 0) {
+      end = 0;
+      break;
+    }
+    end = start;
+  }
+  if (end !== size) {
+    await handle.truncate(end);
+    await handle.sync();
   }
 }

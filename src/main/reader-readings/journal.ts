@@ -13,9 +13,10 @@
  *     nothing is rewritten in place).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cutTornTail } from '../durable-file';
 import type { ReaderReading } from '../../shared/reader-reading';
 
 export const JOURNAL_FILE = 'readings.journal';
@@ -78,32 +79,6 @@ export function latestPerStudy(records: readonly ReaderReading[]): ReaderReading
   const latest = new Map<string, ReaderReading>();
   for (const record of records) latest.set(record.studyKey, record);
   return [...latest.values()].reverse();
-}
-
-/** Cuts a torn last line (bytes after the last newline) so the next append starts clean. */
-async function cutTornTail(handle: FileHandle): Promise<void> {
-  const { size } = await handle.stat();
-  if (size === 0) return;
-  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
-  let end = size;
-  for (;;) {
-    const start = Math.max(0, end - chunk.length);
-    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-    const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
-    if (at >= 0) {
-      end = start + at + 1;
-      break;
-    }
-    if (start === 0) {
-      end = 0;
-      break;
-    }
-    end = start;
-  }
-  if (end !== size) {
-    await handle.truncate(end);
-    await handle.sync();
-  }
 }
 
 export type NewReading = Omit<ReaderReading, 'id' | 'recordedAt'>;

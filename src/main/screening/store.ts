@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
-import { writeFileDurably } from '../durable-file';
+import { cutTornTail, writeFileDurably } from '../durable-file';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -157,30 +157,7 @@ export class RowLog {
     const dir = jobDir(storeDir, jobId);
     await mkdir(dir, { recursive: true });
     const handle = await open(join(dir, ROWS_FILE), 'a+');
-    const { size } = await handle.stat();
-    if (size > 0) {
-      const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-      let end = size;
-      // Find the last newline, scanning backwards in chunks.
-      for (;;) {
-        const start = Math.max(0, end - tail.length);
-        const { bytesRead } = await handle.read(tail, 0, end - start, start);
-        const at = tail.subarray(0, bytesRead).lastIndexOf(0x0a);
-        if (at >= 0) {
-          end = start + at + 1;
-          break;
-        }
-        if (start === 0) {
-          end = 0;
-          break;
-        }
-        end = start;
-      }
-      if (end !== size) {
-        await handle.truncate(end);
-        await handle.sync();
-      }
-    }
+    await cutTornTail(handle);
     return new RowLog(handle);
   }
 
