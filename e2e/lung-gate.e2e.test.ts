@@ -15,6 +15,7 @@ import type { LungOutlineGrid, ModelInfo } from '../src/shared/prediction';
 import { listModelFolders } from '../src/main/resources';
 import { lungOutlineSegments, type OutlineSegment } from '../src/shared/lung-outline';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
+import { openAndAnalyse as openAndAnalyseIn } from './harness/open-and-analyse';
 import type { PageDocument, PageImageData, PageWindow } from './harness/page-dom';
 
 declare const document: PageDocument;
@@ -48,29 +49,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** Adds a file through the open dialog, shows it, and waits for the model's answer. */
-async function openAndAnalyse(path: string): Promise<string> {
-  const name = path.split('/').pop() as string;
-  const entry = page.locator(`[data-testid="study-image"][title*="${name}"]`);
-  if ((await entry.count()) === 0) {
-    app.harness.setNextPick([path]);
-    await page.keyboard.press('Control+o');
-    await expect.poll(() => entry.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-  }
-  const id = (await entry.first().getAttribute('data-image-id')) as string;
-  await entry.first().click();
-  await expect
-    .poll(() => page.getAttribute(VIEWPORT, 'data-image-id'), { timeout: 30_000 })
-    .toBe(id);
-  await page.waitForSelector(
-    '.prediction-panel[data-state="done"], .prediction-panel[data-state="error"]',
-    { timeout: 90_000 },
-  );
-  if ((await page.getAttribute('.prediction-panel', 'data-state')) === 'error') {
-    throw new Error(`prediction failed: ${await page.textContent('.prediction-panel')}`);
-  }
-  return id;
-}
+const openAndAnalyse = (path: string): Promise<string> => openAndAnalyseIn(app, page, path, 90_000);
 
 /** Runs `action` and waits for the viewport's next paint. */
 async function afterRender(action: () => Promise<unknown>): Promise<void> {

@@ -27,6 +27,7 @@ import { runTool } from '../src/main/reporting/test-support';
 import type { ModelInfo, PredictionResult } from '../src/shared/prediction';
 import { VERDICT_WORDS, type VerdictKind } from '../src/shared/verdict';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
+import { openAndAnalyse as openAndAnalyseIn } from './harness/open-and-analyse';
 import type { PageElement, PageWindow } from './harness/page-dom';
 
 declare const window: PageWindow;
@@ -82,29 +83,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(artifacts, `verdict-${name}.png`) });
 }
 
-/** Adds a file through the open dialog (once), shows it, and waits for the model's answer. */
-async function openAndAnalyse(path: string): Promise<string> {
-  const name = basename(path);
-  const entry = page.locator(`[data-testid="study-image"][title*="${name}"]`);
-  if ((await entry.count()) === 0) {
-    app.harness.setNextPick([path]);
-    await page.keyboard.press('Control+o');
-    await expect.poll(() => entry.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-  }
-  const id = (await entry.first().getAttribute('data-image-id')) as string;
-  await entry.first().click();
-  await expect
-    .poll(() => page.getAttribute(VIEWPORT, 'data-image-id'), { timeout: 30_000 })
-    .toBe(id);
-  await page.waitForSelector(
-    '.prediction-panel[data-state="done"], .prediction-panel[data-state="error"]',
-    { timeout: 120_000 },
-  );
-  if ((await page.getAttribute('.prediction-panel', 'data-state')) === 'error') {
-    throw new Error(`prediction failed: ${await page.textContent('.prediction-panel')}`);
-  }
-  return id;
-}
+const openAndAnalyse = (path: string): Promise<string> => openAndAnalyseIn(app, page, path);
 
 /** What the engine says about the image on screen (same handler the panel uses). */
 async function engineResult(imageId: string): Promise<PredictionResult> {
