@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -192,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=CACHE_DIR)
     ap.add_argument("--val-report", default=None, help="write the arm's figures on the validation cache here")
+    ap.add_argument("--snapshots", type=int, nargs="*", default=[],
+                    help="also keep <out>/step-N.pt at these steps (a snapshot ensemble)")
     args = ap.parse_args(argv)
     with open(args.config, encoding="utf-8") as f:
         cfg = json.load(f)["train"]
@@ -275,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
                         "step": step, "history": history, "trainSeconds": seconds, "hparams": hparams,
                         "inputSpec": spec, "arm": arm, "crop": crop}, last + ".tmp")
             os.replace(last + ".tmp", last)
+            if step in args.snapshots:
+                shutil.copyfile(last, os.path.join(args.out, f"step-{step}.pt"))
     print(f"done: {step} steps, {seconds / 60:.1f} min", flush=True)
     if args.val_report:
         from v4_figures import figures
