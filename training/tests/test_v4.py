@@ -153,3 +153,31 @@ def test_figures_match_hand_computed_auc_and_per_source_ece():
     assert f["selecting_figure"] == 0.5
     # NIH: confidences .8, .6, .6 (right, right, wrong) -> bins 12 (.8) and 9 (.6, .6): 1/3*.2 + 2/3*|.5-.6|
     assert f["per_source"][v4_figures.NIH]["ece"] == pytest.approx(0.2 / 3 + 2 / 3 * 0.1)
+
+
+def test_student_distils_from_a_teacher_and_its_onnx_matches_onnxruntime_node(tmp_path):
+    import distill_v4
+    import export
+    import train_v3
+
+    films = np.concatenate([real_films(8), real_films(8)[:, ::-1]])[:15]  # 5 films per (source, label) cell
+    part = {"images": np.ascontiguousarray(films), "masks": np.ones_like(films), "y": np.arange(15) % 3,
+            "sources": np.asarray(["nih-chestxray14"] * 15)}
+    teacher = train_v3.build_arm("mobilenet", imagenet=False).to(memory_format=torch.channels_last).eval()
+    result = distill_v4.distil(teacher, train_v4.input_spec("mobilenet", "dilated"), "dilated", part,
+                               str(tmp_path / "run"), steps=2, batch_size=4)
+    ck = torch.load(result["checkpoint"])
+    assert ck["step"] == 2 and ck["arm"] == "pepx" and ck["inputSpec"]["channels"] == 1
+    assert ck["inputSpec"]["crop"]["outsideLungs"] == {"dilation": train_v4.DILATED_PX}
+    assert np.isfinite(ck["history"][-1]["loss"])
+    student = train_v3.build_arm("pepx")
+    student.load_state_dict(ck["model"])
+    student.eval()
+    onnx_path = str(tmp_path / "student.onnx")
+    spec = ck["inputSpec"]
+    export.export_onnx(student, onnx_path, spec)
+    x, _ = train_v4.clean_batch(films[:3], np.ones_like(films[:3]), "dilated")
+    diffs = export.verify(student, onnx_path, train_v3.to_input(x, spec).contiguous())
+    assert diffs["probabilities"] < 1e-4
+    assert diffs["logits"] < 1e-3
+    assert diffs["camMeanVsLogits"] < 1e-4
