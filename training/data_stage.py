@@ -18,20 +18,19 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import read_split  # noqa: E402
+
 TRAINING_DIR = os.path.dirname(os.path.abspath(__file__))
 PARTS = ("train", "calib", "val")
 COLUMNS = ("file", "label", "patient_id", "group_id", "source")
 
 
 def read_rows(csv_path: str) -> list[dict]:
-    base = os.path.dirname(os.path.abspath(csv_path))
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    """read_split's rows (absolute `path`), with `group_id` falling back to the patient."""
+    rows = read_split(csv_path)
     for r in rows:
-        r["abspath"] = os.path.normpath(os.path.join(base, r["file"]))
-        r.setdefault("group_id", r.get("patient_id", ""))
-        if not r.get("group_id"):
-            r["group_id"] = r["patient_id"]
+        r["group_id"] = r.get("group_id") or r["patient_id"]
     return rows
 
 
@@ -68,7 +67,7 @@ def build(config: dict, manifest: str | None, out_dir: str) -> dict[str, int]:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(COLUMNS)
             for r in rows:
-                w.writerow([os.path.relpath(r["abspath"], out_dir)] + [r[c] for c in COLUMNS[1:]])
+                w.writerow([os.path.relpath(r["path"], out_dir)] + [r[c] for c in COLUMNS[1:]])
         counts[p] = len(rows)
     return counts
 
