@@ -6,7 +6,8 @@
 
 From split files (config `data.from_splits`: part -> existing split CSV): each part keeps the rows whose source
 is in `data.sources` (all when absent). From a manifest (columns file,label,patient_id,group_id,source,view,
-split,licence,original_path; `split` in train/calib/val): the same source filter, rows by their `split`.
+split,licence,original_path; `file` may be absolute): the same source filter, rows by their `split`, which
+`covidnet dataset build` names train / val / test: train -> train, val -> calib, test -> val (MANIFEST_PARTS).
 Paths are rewritten relative to the output folder, so `covidnet evaluate --manifest <out>/val.csv` finds
 the images. Patients never cross parts (checked; an error names the first shared patient).
 """
@@ -34,15 +35,21 @@ def read_rows(csv_path: str) -> list[dict]:
     return rows
 
 
+# `covidnet dataset build` names its parts train / val (tuning, calibration) / test (held out); ours are
+# train / calib / val (validation chooses among arms). Its `val` is our calibration part, its `test` our validation.
+MANIFEST_PARTS = {"train": "train", "val": "calib", "test": "val", "calib": "calib"}
+
+
 def parts_from_manifest(manifest: str) -> dict[str, list[dict]]:
     rows = read_rows(manifest)
     missing = [c for c in ("file", "label", "patient_id", "source", "split") if c not in rows[0]] if rows else ["file"]
     if missing:
         raise SystemExit(f"{manifest}: missing column(s) {', '.join(missing)}")
-    unknown = sorted({r["split"] for r in rows} - set(PARTS) - {"test", "holdout", ""})
+    unknown = sorted({r["split"] for r in rows} - set(MANIFEST_PARTS) - {""})
     if unknown:
-        raise SystemExit(f"{manifest}: unknown split value(s) {', '.join(unknown)} (expected {', '.join(PARTS)})")
-    return {p: [r for r in rows if r["split"] == p] for p in PARTS}
+        raise SystemExit(f"{manifest}: unknown split value(s) {', '.join(unknown)} "
+                         f"(expected {', '.join(sorted(MANIFEST_PARTS))})")
+    return {p: [r for r in rows if MANIFEST_PARTS.get(r["split"]) == p] for p in PARTS}
 
 
 def build(config: dict, manifest: str | None, out_dir: str) -> dict[str, int]:
