@@ -5,6 +5,7 @@
  */
 import { CodedError } from '../shared/errors';
 import { UsageError, fromModule, type CliCommand, type CliIo } from './command';
+import { datasetCommand } from './commands/dataset';
 import * as evaluate from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
@@ -43,6 +44,7 @@ export const COMMANDS: CliCommand[] = [
     'query/retrieve studies from a PACS (C-FIND, C-MOVE) and send results back (C-STORE)',
     pacs,
   ),
+  datasetCommand,
 ];
 
 function overview(): string {
