@@ -111,7 +111,6 @@ const area = (film: Film) => film.width * film.height;
 function resolveCopies(
   films: readonly Film[],
   pairs: readonly DuplicatePair[],
-  sourceOrder: readonly string[],
 ): { reasonOf: Map<number, string>; keptOf: Map<number, number> } {
   const uf = new UnionFind();
   for (const { a, b } of pairs) uf.union(String(a), String(b));
@@ -124,10 +123,7 @@ function resolveCopies(
       sets.set(root, list);
     }
   }
-  const rank = (film: Film) => {
-    const i = sourceOrder.indexOf(film.source);
-    return i < 0 ? sourceOrder.length : i;
-  };
+  const rank = (film: Film) => film.order ?? 0;
   const reasonOf = new Map<number, string>();
   const keptOf = new Map<number, number>();
   for (const members of sets.values()) {
@@ -219,8 +215,8 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   const keep = options.keepSplit ? await readKeptSplit(options.keepSplit) : undefined;
   const candidates: Candidate[] = [];
   const sourceSummary: { name: string; kind: string; folder: string; candidates: number }[] = [];
-  for (const spec of options.sources) {
-    const read = await readSource(spec);
+  for (const [order, spec] of options.sources.entries()) {
+    const read = (await readSource(spec)).map((c) => ({ ...c, order }));
     progress(
       `read ${spec.name} (${spec.kind}): ${read.length} candidates, ${read.filter((c) => c.exclusion === null).length} pass the rules`,
     );
@@ -275,7 +271,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
 
   const pairs = findDuplicatePairs(films);
   progress(`duplicates: ${pairs.length} pairs among ${films.length} films`);
-  const { reasonOf, keptOf } = resolveCopies(films, pairs, names);
+  const { reasonOf, keptOf } = resolveCopies(films, pairs);
   const groups = groupFilms(
     films,
     pairs.map((p) => [p.a, p.b] as [number, number]),

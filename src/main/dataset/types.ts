@@ -48,6 +48,8 @@ export interface Candidate {
   view: string | null;
   licence: string;
   exclusion: string | null;
+  /** Position of its `--source` on the command line (set by the builder; copies prefer the first). */
+  order?: number;
 }
 
 /** A candidate that passed the metadata rules and was decoded and hashed. */
