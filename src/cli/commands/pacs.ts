@@ -75,12 +75,23 @@ type Values = ReturnType<
   typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
 >['values'];
 
+/** A date as DICOM writes it (YYYYMMDD); the ISO form a user may type (YYYY-MM-DD) is accepted. */
+function dateOption(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  const dicom = value.trim().replace(/^(\d{4})-(\d{2})-(\d{2})$/, '$1$2$3');
+  if (!DICOM_DATE_PATTERN.test(dicom))
+    throw new UsageError(
+      `${flag} ${value}: expected a date as YYYYMMDD (DICOM's form, e.g. 20240131) or YYYY-MM-DD`,
+    );
+  return dicom;
+}
+
+/** The C-FIND query the options ask for; bad values are a UsageError (exit 2, with the usage). */
 function queryOf(values: Values): PacsStudyQuery {
-  for (const flag of ['from', 'to'] as const) {
-    const value = values[flag];
-    if (value !== undefined && !DICOM_DATE_PATTERN.test(value))
-      throw new UsageError(`--${flag} takes a date as YYYYMMDD`);
-  }
+  const studyDateFrom = dateOption(values.from, '--from');
+  const studyDateTo = dateOption(values.to, '--to');
+  if (studyDateFrom && studyDateTo && studyDateFrom > studyDateTo)
+    throw new UsageError(`--from ${values.from} is after --to ${values.to}`);
   const modalities = values.modality?.split(',').map((m) => m.trim().toUpperCase());
   if (modalities && !modalities.every((m) => m === 'CR' || m === 'DX'))
     throw new UsageError('--modality takes CR, DX or CR,DX');
@@ -88,8 +99,8 @@ function queryOf(values: Values): PacsStudyQuery {
     patientName: values['patient-name'],
     patientId: values['patient-id'],
     accessionNumber: values.accession,
-    studyDateFrom: values.from,
-    studyDateTo: values.to,
+    studyDateFrom,
+    studyDateTo,
     modalities,
   };
 }
@@ -177,8 +188,9 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   if (action === 'query') {
+    const query = queryOf(values);
     try {
-      const studies = await findStudies(peer, queryOf(values));
+      const studies = await findStudies(peer, query);
       if (values.json) console.log(JSON.stringify(studies, null, 2));
       else {
         for (const s of studies)
@@ -229,8 +241,9 @@ export async function run(argv: string[]): Promise<number> {
   const storeDir = storeDirOption(values.store, [values.inbox]);
   let studyUids = values.study ?? [];
   if (studyUids.length === 0) {
+    const query = queryOf(values);
     try {
-      studyUids = (await findStudies(peer, queryOf(values))).map((s) => s.studyInstanceUid);
+      studyUids = (await findStudies(peer, query)).map((s) => s.studyInstanceUid);
     } catch (error) {
       return fail(error);
     }

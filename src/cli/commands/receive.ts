@@ -15,7 +15,7 @@ import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import { createScreeningJobs } from '../../main/app/screening-jobs';
 import { startDicomInbox } from '../../main/app/dicom-inbox';
-import { validAeTitle, type ReceiverEvent } from '../../main/dicom-network';
+import type { ReceiverEvent } from '../../main/dicom-network';
 import type { InferenceEngine } from '../../main/inference';
 import { createOutbox, parsePacsAddress, type PacsResultKind } from '../../main/pacs';
 import { createResultForwarder, type ResultForwarder } from '../../main/pacs/forwarder';
@@ -80,8 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   if (bind !== undefined && isIP(bind) === 0)
     throw new UsageError('--bind takes an IP address (e.g. 0.0.0.0 for every interface)');
   const allowed = allow?.split(',').map((t) => t.trim());
-  if (allowed && (allowed.length === 0 || !allowed.every(validAeTitle)))
-    throw new UsageError('--allow takes a comma-separated list of AE titles');
+  for (const title of allowed ?? []) aeTitleOption(title, '--allow');
 
   const storeDir = storeDirOption(args.values.store, [inbox]);
   let engine: InferenceEngine | null = null;

@@ -85,6 +85,8 @@ export interface ScreeningOutcome {
   job: ScreeningJobSummary;
   /** Rows carried over from an earlier run. */
   resumed: number;
+  /** Files in the folders that are neither images nor named like one (no rows; see sources.ts). */
+  ignored: number;
 }
 
 interface Prepared {
@@ -146,6 +148,7 @@ class RateMeter {
 async function prepare(item: ScreeningItem, pool: DecodePool): Promise<Prepared> {
   const started = performance.now();
   if (item.kind === 'error') return { item, started, film: null, error: item.error };
+  if (item.kind === 'skipped') return { item, started, film: null, error: item.reason };
   try {
     // Multi-frame files: frame 0 is screened.
     const image = await pool.decodeForModel(item.path);
@@ -257,6 +260,12 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
    */
   const scoreRow = async (prepared: Prepared): Promise<ScreeningRow> => {
     const base = { path: prepared.item.path, frame: 0, modelId: manifest.id };
+    if (prepared.item.kind === 'skipped') {
+      return {
+        ...errorRow(base, prepared.item.reason, performance.now() - prepared.started),
+        status: 'skipped',
+      };
+    }
     if (!prepared.film) {
       return errorRow(
         base,
@@ -361,7 +370,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
     await saveJob();
   }
   emit();
-  return { job: summarise(current, true), resumed };
+  return { job: summarise(current, true), resumed, ignored: sources.ignored };
 }
 
 function errorRow(
