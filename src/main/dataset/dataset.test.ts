@@ -5,7 +5,10 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main';
 import { createDecodePool } from '../decode-pool';
+import { SHARED_DATA } from '../inference/test-support';
 import { buildDataset } from './build';
+import { MAX_BITS, MIN_DETAIL_CORRELATION } from './duplicates';
+import { detailCorrelation, fingerprintGray, hammingDistance } from './fingerprint';
 import { headerColumns } from './metadata-csv';
 import { reasonOnly } from './rules';
 import { writeUpstreamLayouts, type Planted } from './test-layouts';
@@ -310,5 +313,35 @@ describe('malformed sources: a clear error, nothing written', () => {
     expect(columns.get('OriginalImage[Width,Height]')).toBe(7);
     expect(columns.get('OriginalImagePixelSpacing[x,y]')).toBe(9);
     expect(columns.get('View Position')).toBe(6);
+  });
+});
+
+describe('what counts as the same picture', () => {
+  const fingerprintOf = async (path: string) => {
+    const image = await pool.decodeForModel(path);
+    return fingerprintGray({ data: image.gray, width: image.width, height: image.height });
+  };
+
+  it('does not take two lung-masked films of different patients for one (alike only in layout)', async () => {
+    const [a, b] = await Promise.all(
+      [
+        'rsna-lungmasked-06bdaf90-df6a-46ae-ac6d-a4afb7937c8d.jpg',
+        'rsna-lungmasked-5982f231-9323-42a4-a437-eea95ef123b3.jpg',
+      ].map((name) => fingerprintOf(join(SHARED_DATA, 'cxr-extra/images', name))),
+    );
+    // Close enough by hash to be compared at all...
+    expect(hammingDistance(a.dhash, b.dhash)).toBeLessThanOrEqual(MAX_BITS);
+    // ...but their lungs differ.
+    expect(detailCorrelation(a, b)).toBeLessThan(MIN_DETAIL_CORRELATION - 0.05);
+  });
+
+  it('takes a re-encoded, resized copy and a negative for the same picture', async () => {
+    const [original, copy, negative] = await Promise.all(
+      [planted.reencoded[0], planted.reencoded[1], planted.inverted[1]].map(fingerprintOf),
+    );
+    expect(detailCorrelation(original, copy)).toBeGreaterThan(MIN_DETAIL_CORRELATION + 0.15);
+    const p2 = await fingerprintOf(planted.inverted[0]);
+    expect(hammingDistance(p2.dhash, negative.dhash, true)).toBeLessThanOrEqual(MAX_BITS);
+    expect(-detailCorrelation(p2, negative)).toBeGreaterThan(0.9);
   });
 });

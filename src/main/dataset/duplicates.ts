@@ -1,17 +1,20 @@
 /**
  * Finding the same picture twice among fingerprinted films, across sources: equal bytes, or
- * difference hashes a few bits apart whose thumbnails correlate (a re-encoded or resized copy),
- * or the same against the negative (a copy stored inverted). Candidates come from a multi-index
- * over 16 bands of 16 bits: two hashes within 15 bits share at least one band exactly.
+ * difference hashes a few bits apart whose local detail correlates (a re-encoded or resized
+ * copy), or the same against the negative (a copy stored inverted). Candidates come from a
+ * multi-index over 16 bands of 16 bits: two hashes within 15 bits share at least one band.
  */
-import { HASH_BITS, hammingDistance, thumbCorrelation } from './fingerprint';
+import { HASH_BITS, detailCorrelation, hammingDistance } from './fingerprint';
 import type { DuplicatePair, Film } from './types';
 
-/** Bits apart at or under which two pictures are the same whatever their correlation. */
-export const SURE_BITS = 10;
-/** Bits apart up to which a pair is the same picture when the thumbnails also correlate. */
+/** Bits apart up to which a pair can be the same picture. */
 export const MAX_BITS = 15;
-export const MIN_CORRELATION = 0.9;
+/**
+ * Detail correlation from which it is. Over the shared data: re-encoded/resized copies >= 0.77,
+ * different lung-masked films up to 0.65 (with hashes only 10 bits apart), different
+ * COVID-19 Radiography Database films up to 0.65.
+ */
+export const MIN_DETAIL_CORRELATION = 0.75;
 /** Bands shared by more films than this carry no information (flat or masked borders). */
 const MAX_BUCKET = 400;
 
@@ -53,8 +56,8 @@ export function findDuplicatePairs(films: readonly Film[]): DuplicatePair[] {
     if (pairs.has(`${a}:${b}`)) return;
     const bits = hammingDistance(films[a].dhash, films[b].dhash, complement);
     if (bits > MAX_BITS) return;
-    const r = thumbCorrelation(films[a].thumb, films[b].thumb) * (complement ? -1 : 1);
-    if (bits <= SURE_BITS || r >= MIN_CORRELATION) {
+    const r = detailCorrelation(films[a], films[b]) * (complement ? -1 : 1);
+    if (r >= MIN_DETAIL_CORRELATION) {
       add({ a, b, kind: complement ? 'inverted' : 'near', hamming: bits, correlation: r });
     }
   };

@@ -1,7 +1,7 @@
 /**
  * Fingerprints of a film for finding the same picture twice: the SHA-256 of its bytes (exact
  * copies), and from the decoded picture squashed to a square (so a copy resized to another aspect
- * still matches) a 256-bit difference hash and a 32 x 32 thumbnail for correlation (re-encoded,
+ * still matches) a 256-bit difference hash and a local-detail image for correlation (re-encoded,
  * resized, or stored as a negative). Decoding goes through the app's decode pool (worker threads).
  */
 import { createHash } from 'node:crypto';
@@ -14,18 +14,73 @@ import type { Candidate, Film } from './types';
 
 export const HASH_BITS = 256;
 const HASH_SIZE = 16;
-const THUMB_SIZE = 32;
+/** Side of the square the picture is squashed to before hashing and for the detail image. */
+const SQUARE = 64;
+/** Half-width of the local mean taken away to leave the detail (ribs, vessels, edges). */
+const DETAIL_RADIUS = 2;
 
 const whole = (image: GrayImage) => ({ x: 0, y: 0, width: image.width, height: image.height });
 
 export interface PictureFingerprint {
   dhash: Uint32Array;
-  thumb: Float32Array;
+  /**
+   * The 64 x 64 square less its 5 x 5 local mean, zero mean, scaled to -127..127. Local detail,
+   * unlike the whole picture, tells apart films that only share a layout (lung-masked films, whose
+   * black surround makes any two look alike).
+   */
+  detail: Int8Array;
+  detailNorm: number;
 }
 
-/** Difference hash and normalised thumbnail of a gray picture (any size, any aspect). */
+function localDetail(square: Float32Array): { detail: Int8Array; detailNorm: number } {
+  const residual = new Float32Array(SQUARE * SQUARE);
+  for (let y = 0; y < SQUARE; y++) {
+    for (let x = 0; x < SQUARE; x++) {
+      let sum = 0;
+      let n = 0;
+      for (
+        let yy = Math.max(0, y - DETAIL_RADIUS);
+        yy <= Math.min(SQUARE - 1, y + DETAIL_RADIUS);
+        yy++
+      ) {
+        for (
+          let xx = Math.max(0, x - DETAIL_RADIUS);
+          xx <= Math.min(SQUARE - 1, x + DETAIL_RADIUS);
+          xx++
+        ) {
+          sum += square[yy * SQUARE + xx];
+          n++;
+        }
+      }
+      residual[y * SQUARE + x] = square[y * SQUARE + x] - sum / n;
+    }
+  }
+  let mean = 0;
+  for (const v of residual) mean += v;
+  mean /= residual.length;
+  let peak = 0;
+  for (let i = 0; i < residual.length; i++) {
+    residual[i] -= mean;
+    peak = Math.max(peak, Math.abs(residual[i]));
+  }
+  const detail = new Int8Array(residual.length);
+  let norm = 0;
+  if (peak > 1e-6) {
+    for (let i = 0; i < residual.length; i++) {
+      detail[i] = Math.round((127 * residual[i]) / peak);
+      norm += detail[i] * detail[i];
+    }
+  }
+  return { detail, detailNorm: Math.sqrt(norm) };
+}
+
+/** Difference hash and local-detail image of a gray picture (any size, any aspect). */
 export function fingerprintGray(image: GrayImage): PictureFingerprint {
-  const square = { data: resizeArea(image, whole(image), 64, 64), width: 64, height: 64 };
+  const square = {
+    data: resizeArea(image, whole(image), SQUARE, SQUARE),
+    width: SQUARE,
+    height: SQUARE,
+  };
   const grid = resizeArea(square, whole(square), HASH_SIZE + 1, HASH_SIZE);
   const dhash = new Uint32Array(HASH_BITS / 32);
   for (let y = 0; y < HASH_SIZE; y++) {
@@ -35,18 +90,7 @@ export function fingerprintGray(image: GrayImage): PictureFingerprint {
       if (grid[row + x + 1] > grid[row + x]) dhash[bit >>> 5] |= 1 << (bit & 31);
     }
   }
-  const thumb = resizeArea(square, whole(square), THUMB_SIZE, THUMB_SIZE);
-  let mean = 0;
-  for (const v of thumb) mean += v;
-  mean /= thumb.length;
-  let norm = 0;
-  for (let i = 0; i < thumb.length; i++) {
-    thumb[i] -= mean;
-    norm += thumb[i] * thumb[i];
-  }
-  norm = Math.sqrt(norm);
-  for (let i = 0; i < thumb.length; i++) thumb[i] = norm > 1e-6 ? thumb[i] / norm : 0;
-  return { dhash, thumb };
+  return { dhash, ...localDetail(square.data) };
 }
 
 function popcount(x: number): number {
@@ -62,11 +106,12 @@ export function hammingDistance(a: Uint32Array, b: Uint32Array, complement = fal
   return bits;
 }
 
-/** Pearson correlation of two normalised thumbnails (-1..1). */
-export function thumbCorrelation(a: Float32Array, b: Float32Array): number {
+/** Correlation of two detail images (-1..1; 0 when either is flat). */
+export function detailCorrelation(a: PictureFingerprint, b: PictureFingerprint): number {
+  if (a.detailNorm === 0 || b.detailNorm === 0) return 0;
   let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
+  for (let i = 0; i < a.detail.length; i++) sum += a.detail[i] * b.detail[i];
+  return sum / (a.detailNorm * b.detailNorm);
 }
 
 export type FingerprintOutcome = { film: Film } | { excluded: Candidate };
@@ -108,7 +153,7 @@ async function fingerprintOne(
       return { excluded: { ...candidate, label: null, exclusion: EXCLUDED.viewNotRecorded } };
     view = fromHeader.view;
   }
-  const { dhash, thumb } = fingerprintGray({
+  const fingerprint = fingerprintGray({
     data: image.gray,
     width: image.width,
     height: image.height,
@@ -121,8 +166,7 @@ async function fingerprintOne(
       width: image.width,
       height: image.height,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      dhash,
-      thumb,
+      ...fingerprint,
     },
   };
 }

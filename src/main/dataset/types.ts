@@ -63,8 +63,9 @@ export interface Film extends Candidate {
   sha256: string;
   /** 256-bit difference hash of the picture squashed to a square (8 x 32 bits). */
   dhash: Uint32Array;
-  /** 32 x 32 thumbnail, zero mean and unit norm (for correlation). */
-  thumb: Float32Array;
+  /** Local detail of the 64 x 64 square (see fingerprint.ts), for correlation. */
+  detail: Int8Array;
+  detailNorm: number;
 }
 
 export type DuplicateKind = 'exact' | 'near' | 'inverted';
@@ -75,7 +76,7 @@ export interface DuplicatePair {
   kind: DuplicateKind;
   /** Bits apart of the 256-bit difference hashes (against the complement for `inverted`). */
   hamming: number;
-  /** Correlation of the 32 x 32 thumbnails (of one against the negative for `inverted`). */
+  /** Correlation of the detail images (of one against the negative for `inverted`). */
   correlation: number;
 }
 
