@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -232,12 +232,18 @@ describe('malformed sources: a clear error, nothing written', () => {
   ): Promise<void> {
     const root = await mkdtemp(join(tmpdir(), 'covidx-bad-'));
     try {
-      const layouts = await writeUpstreamLayouts(join(root, 'sources'));
-      await mutate(layouts.root);
+      // Copies of the good layouts (links stay links), then broken.
+      const sources = planted.sources
+        .filter((s) => kinds.includes(s.kind))
+        .map((s) => ({ ...s, folder: join(root, 'sources', s.kind) }));
+      for (const s of sources) {
+        await cp(join(planted.root, s.kind), s.folder, { recursive: true, verbatimSymlinks: true });
+      }
+      await mutate(join(root, 'sources'));
       const out = join(root, 'out');
       await expect(
         buildDataset({
-          sources: layouts.sources.filter((s) => kinds.includes(s.kind)),
+          sources,
           out,
           seed: 1,
           valFraction: 0.1,

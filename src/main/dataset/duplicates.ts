@@ -50,24 +50,31 @@ export function findDuplicatePairs(films: readonly Film[]): DuplicatePair[] {
     }
   });
 
-  const judge = (i: number, j: number, complement: boolean) => {
-    const a = Math.min(i, j);
-    const b = Math.max(i, j);
-    if (pairs.has(`${a}:${b}`)) return;
-    const bits = hammingDistance(films[a].dhash, films[b].dhash, complement);
-    if (bits > MAX_BITS) return;
-    const r = detailCorrelation(films[a], films[b]) * (complement ? -1 : 1);
-    if (r >= MIN_DETAIL_CORRELATION) {
-      add({ a, b, kind: complement ? 'inverted' : 'near', hamming: bits, correlation: r });
-    }
-  };
-
+  // Each film meets every later film that shares a band once (hash and its complement are
+  // symmetric, so later films are enough); a candidate is judged once however many bands match.
+  const candidates = new Set<number>();
   for (let i = 0; i < films.length; i++) {
     for (const complement of [false, true]) {
+      candidates.clear();
       for (let b = 0; b < BANDS; b++) {
         const list = buckets.get(b * 0x10000 + band(films[i].dhash, b, complement));
         if (!list || list.length > MAX_BUCKET) continue;
-        for (const j of list) if (j !== i) judge(i, j, complement);
+        for (const j of list) if (j > i) candidates.add(j);
+      }
+      for (const j of candidates) {
+        if (films[i].sha256 === films[j].sha256) continue;
+        const bits = hammingDistance(films[i].dhash, films[j].dhash, complement);
+        if (bits > MAX_BITS) continue;
+        const r = detailCorrelation(films[i], films[j]) * (complement ? -1 : 1);
+        if (r >= MIN_DETAIL_CORRELATION) {
+          add({
+            a: i,
+            b: j,
+            kind: complement ? 'inverted' : 'near',
+            hamming: bits,
+            correlation: r,
+          });
+        }
       }
     }
   }
