@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../../main/inference/test-support';
+import { storeFiles } from '../../main/pacs/client';
 import { runCli, spawnCli } from '../test-support';
 
 const CHEST_JPEG = join(CXR_IMAGES, 'cohen-16745_4_1_png.jpg');
@@ -94,6 +95,125 @@ describe('screen on a folder with files that are not what they seem', () => {
     expect(resumed.stdout).toMatch(/^Nothing to resume: job \S+ of these folders .* finished at/);
     expect(await readFile(again, 'utf8')).toBe(await readFile(csv, 'utf8'));
   }, 240_000);
+});
+
+/** A site profile as `validate --save-profile` leaves it, for the test model (threshold 0.01). */
+async function writeSiteProfile(siteDir: string, name: string): Promise<void> {
+  const manifest = JSON.parse(await readFile(join(testModelDir(), 'model.json'), 'utf8')) as {
+    id: string;
+    sha256: string;
+  };
+  await mkdir(join(siteDir, 'profiles'), { recursive: true });
+  const profile = {
+    name,
+    label: 'COVID-19',
+    threshold: 0.01,
+    modelId: manifest.id,
+    modelSha256: manifest.sha256,
+    createdAt: new Date().toISOString(),
+    choice: {},
+    validation: {},
+  };
+  await writeFile(
+    join(siteDir, 'profiles', 'profiles.json'),
+    JSON.stringify({ profiles: [profile], activeProfileName: null }),
+  );
+}
+
+describe('receive --screen', () => {
+  it('logs one line per film and keeps a results CSV, with the site profile named', async () => {
+    const siteDir = join(scratch, 'site');
+    await writeSiteProfile(siteDir, 'Ward test');
+    const store = join(scratch, 'receive-store');
+    const receiver = spawnCli([
+      'receive',
+      '--port',
+      '0',
+      '--ae',
+      'RECEIVER',
+      '--inbox',
+      join(scratch, 'receive-inbox'),
+      '--store',
+      store,
+      '--model',
+      testModelDir(),
+      '--screen',
+      '--site-profile',
+      'Ward test',
+      '--site-dir',
+      siteDir,
+    ]);
+    try {
+      const ready = await receiver.waitFor(
+        /Receiving as RECEIVER on 127\.0\.0\.1:(\d+); inbox .*; results (\S+\.csv)/,
+        120_000,
+      );
+      expect(receiver.stderr()).toContain('Site profile "Ward test" in use');
+      const films = ['nih_cxr_dx_mono2_8bit_explicit_le.dcm', 'ct_small_explicit_le.dcm'];
+      const sent = await storeFiles(
+        {
+          aeTitle: 'RECEIVER',
+          host: '127.0.0.1',
+          port: Number(ready[1]),
+          callingAeTitle: 'MODALITY',
+        },
+        films.map((name) => join(DICOM_DIR, name)),
+      );
+      expect(sent.map((s) => s.message)).toEqual(['stored', 'stored']);
+      const chest = await receiver.waitFor(/^screened (\S+\.dcm): (Call|Uncertain|Unfamiliar).*$/m);
+      const ct = await receiver.waitFor(/^screened (\S+\.dcm): not scored \((.*)\)$/m);
+      expect(ct[2]).toMatch(/Modality is CT/);
+      receiver.kill('SIGTERM');
+      const exit = await receiver.done;
+      expect(exit.code, exit.stderr).toBe(0);
+      expect(exit.stdout).toMatch(/Screening job \S+: 2 screened; results /);
+
+      const records = parse(await readFile(ready[2], 'utf8'), { columns: true }) as Record<
+        string,
+        string
+      >[];
+      expect(records.map((r) => r.path.split('/').pop()).sort()).toEqual([chest[1], ct[1]].sort());
+      const scored = records.find((r) => r.status === 'ok');
+      expect(scored?.site_profile).toMatch(/^Ward test \(COVID-19 >= 0\.01\)$/);
+      expect(records.find((r) => r.status === 'rejected')?.reason).toMatch(/Modality is CT/);
+    } finally {
+      receiver.kill('SIGKILL');
+      await receiver.done;
+    }
+  }, 300_000);
+
+  it('pacs retrieve --screen takes --site-profile too (and refuses it without --screen)', async () => {
+    const siteDir = join(scratch, 'site-retrieve');
+    await writeSiteProfile(siteDir, 'Ward test');
+    await withHttpServer(async (port) => {
+      const args = [
+        'pacs',
+        'retrieve',
+        '--pacs',
+        `PACS@127.0.0.1:${port}`,
+        '--port',
+        '0',
+        '--inbox',
+        join(scratch, 'retrieve-inbox'),
+        '--store',
+        join(scratch, 'retrieve-store'),
+        '--study',
+        '1.2.3.4',
+        '--site-profile',
+        'Ward test',
+        '--site-dir',
+        siteDir,
+      ];
+      const without = await runCli(args);
+      expect(without.code).toBe(2);
+      expect(without.stderr).toMatch(/--site-profile needs --screen/);
+      const run = await runCli([...args, '--screen', '--model', testModelDir()]);
+      expect(run.stderr).toContain('Site profile "Ward test" in use');
+      // The profile was taken; the "PACS" here is a web server, said as such.
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/not speaking DICOM/);
+    });
+  }, 120_000);
 });
 
 describe('segment', () => {

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
-import type { Verdict } from '../../shared/verdict';
+import type { OperatingPoint, Verdict } from '../../shared/verdict';
 import type { GrayImage, InferenceEngine } from '../inference';
 import { decodeForModel } from '../decode-pool';
 import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
@@ -81,6 +81,12 @@ export interface EvaluationOptions {
   /** Reference lung masks (a CSV with `image` and `mask` columns, matched by image file name). */
   lungMasksPath?: string;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A site profile applied to every film's scores (threshold and/or recalibration), so a clinic
+   * can check a profile on films it was not chosen on (`validate --site-profile`). Not applied to
+   * the probes' re-scored crops.
+   */
+  operatingPoint?: OperatingPoint | null;
 }
 
 /** metrics.json: the model's figures, plus the shortcut audit when it was asked for. */
@@ -206,7 +212,10 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     } else {
       try {
         const { gray, header, fileBytes } = prepared;
-        const outcome = await engine.score(gray, header, { heatmap: options.probe });
+        const outcome = await engine.score(gray, header, {
+          heatmap: options.probe,
+          operatingPoint: options.operatingPoint ?? null,
+        });
         const reference = referenceMasks.get(basename(entry.file));
         if (reference && outcome.segmentation && engine.segmenter) {
           const predicted = lungMaskAtImageSize(

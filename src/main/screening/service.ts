@@ -42,6 +42,8 @@ export interface ScreeningOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: ScreeningProgress) => void;
+  /** Each row once it is on disk (e.g. a receiver's log line per film). */
+  onRow?: (row: ScreeningRow) => void;
   /**
    * Files in flight beyond one per decode worker (default 6): decoded films waiting for, or in,
    * the engine. Measured on 2 cores, 6 gave 4-10% more films/s than 2 with the same peak memory.
@@ -347,6 +349,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
       doneCount++;
       if (row.status === 'error') errorCount++;
       rate.tick();
+      options.onRow?.(row);
       emit();
       if (performance.now() - lastSaved > 2000) {
         await saveJob();
