@@ -118,7 +118,7 @@ for M in "$V4" training/runs/v4-student/model; do
   cp "$V1/shortcut_baseline.json" "$M/shortcut_baseline.json"
   npx tsx training/fit_trust.ts --model "$M" --manifest training/splits/v4/calib.csv --equal-source-weight \
     --features-manifest training/splits/v4/train.csv
-  npx tsx training/drift_reference.ts --model "$M" --manifest training/splits/v4/calib.csv   # after fit_trust
+  npx tsx training/drift_reference.ts --model "$M" --manifest training/splits/calib.csv   # after fit_trust; v3's 593 calibration films (developer + cxr-extra), never trained on by v4
   npm run --silent covidnet -- evaluate --model "$M" --manifest training/splits/v4/val.csv --out "$M/evaluation" \
     --probe --lung-masks training/splits/lungs_val.csv
 done
