@@ -1,11 +1,13 @@
 /**
  * `--site-profile <name> [--site-dir <dir>]` for the commands that ask the engine for a verdict
- * (`predict`, `report`, `screen`): the named site profile (saved by `validate --save-profile` or
- * in the app) is passed to the engine as its operating point and said on stderr; without the
- * option the model's own thresholds apply (the command line never picks a profile by itself).
+ * (`predict`, `report`, `screen`, `receive --screen`, `pacs retrieve --screen`, `pacs send`): the
+ * named site profile (saved by `validate --save-profile` or in the app) is passed to the engine
+ * as its operating point and said on stderr; without the option the model's own thresholds apply
+ * (the command line never picks a profile by itself).
  */
 import type { OperatingPoint } from '../shared/verdict';
 import type { InferenceEngine } from '../main/inference';
+import { siteProfileSentence } from '../main/reporting/verdict-wording';
 import { defaultSiteValidationDir, namedOperatingPoint } from '../main/site-validation';
 
 export const SITE_PROFILE_OPTIONS = {
@@ -23,8 +25,6 @@ export async function siteProfileOption(
     id: engine.manifest.id,
     sha256: engine.manifest.sha256,
   });
-  console.error(
-    `Site profile "${point.profileName}" in use: ${point.label} called at or above ${point.threshold.toFixed(3)}`,
-  );
+  console.error(siteProfileSentence(point, undefined, 3));
   return point;
 }

@@ -11,7 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
 import { heatmapFor } from '../../shared/analysis';
-import type { Verdict } from '../../shared/verdict';
+import type { OperatingPoint, Verdict } from '../../shared/verdict';
 import type { GrayImage, InferenceEngine } from '../inference';
 import { decodeForModel } from '../decode-pool';
 import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
@@ -83,6 +83,12 @@ export interface EvaluationOptions {
   /** Reference lung masks (a CSV with `image` and `mask` columns, matched by image file name). */
   lungMasksPath?: string;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A site profile applied to every film's scores (threshold and/or recalibration), so a clinic
+   * can check a profile on films it was not chosen on (`validate --site-profile`). Not applied to
+   * the probes' re-scored crops.
+   */
+  operatingPoint?: OperatingPoint | null;
 }
 
 /** metrics.json: the model's figures, plus the shortcut audit when it was asked for. */
@@ -214,6 +220,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
           { gray, header },
           {
             heatmaps: options.probe === true,
+            operatingPoint: options.operatingPoint ?? null,
             inspect: (stages) => (seen.segmentation = stages.segmentation),
           },
         );

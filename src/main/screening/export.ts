@@ -1,5 +1,6 @@
 /** Screening results as files: triage order, CSV (fixed columns) and JSON. */
 import { stringify } from 'csv-stringify/sync';
+import { withoutPathPrefix } from '../../shared/errors';
 import type { ScreeningRow } from '../../shared/screening';
 import { compareTriageKeys, triageKey } from '../../shared/triage-order';
 import type { Verdict } from '../../shared/verdict';
@@ -20,6 +21,8 @@ export const CSV_COLUMNS = [
   'verdict_label',
   'verdict_reason',
   'site_profile',
+  // Why a row has no result: the chest gate's reason, why a file was skipped, or the error.
+  'reason',
 ] as const;
 
 /** Probability of `label` in a row (null for error rows or a model without that label). */
@@ -50,6 +53,12 @@ export function siteProfileCell(verdict: Verdict | null | undefined): string {
   return point ? `${point.profileName} (${point.label} >= ${point.threshold})` : '';
 }
 
+/** Why a row has no result (empty for scored rows), without the path the row already names. */
+export function reasonCell(row: ScreeningRow): string {
+  if (row.status === 'ok' || !row.errorMessage) return '';
+  return withoutPathPrefix(row.errorMessage, row.path);
+}
+
 function formatProbability(value: number | null): string {
   return value === null ? '' : value.toFixed(6);
 }
@@ -70,6 +79,7 @@ export function rowsToCsv(rows: ScreeningRow[], labels: string[]): string {
     row.verdict?.label ?? '',
     row.verdict?.reason ?? '',
     siteProfileCell(row.verdict),
+    reasonCell(row),
   ]);
   return stringify(records, { header: true, columns: [...CSV_COLUMNS] });
 }
