@@ -33,10 +33,12 @@ import { readReferenceLungMasks, type ReferenceLungMask } from './reference-mask
 import { argmax, computeMetrics, type EvaluationMetrics, type EvaluationSample } from './metrics';
 import { confusionMatrixSvg, reportMarkdown, rocSvg } from './report';
 import {
+  calibrationBySource,
   expectedCalibrationError,
   reliabilitySvg,
   verdictFigures,
   type CalibrationFigures,
+  type SourceCalibration,
   type VerdictFigures,
 } from './calibration';
 import {
@@ -106,6 +108,8 @@ export type EvaluationReport = EvaluationMetrics & {
     /** Whether the model applied a temperature, and which. */
     calibrated: boolean;
     temperature: number | null;
+    /** The same ECE within each source. */
+    per_source: Record<string, SourceCalibration>;
   };
   /** call / uncertain / unfamiliar over scored films, with the accuracy within each. */
   verdicts: VerdictFigures;
@@ -320,6 +324,13 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       ),
       calibrated: engine.manifest.calibration !== undefined,
       temperature: engine.manifest.calibration?.temperature ?? null,
+      per_source: calibrationBySource(
+        samples.map((s) => ({
+          probabilities: s.probabilities,
+          truth: labels.indexOf(s.truth),
+          source: s.source,
+        })),
+      ),
     },
     verdicts: verdictFigures(
       scoredImages
