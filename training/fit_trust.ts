@@ -12,6 +12,9 @@
  *       --manifest training/splits/calib.csv [--manifest CSV2] [--features-manifest CSV3] \
  *       [--components 32] [--target-call-accuracy 0.9] [--note "words for fitted_on"]
  *
+ * --equal-source-weight: the temperature's NLL weighs every source alike (column `source`; each
+ * film 1/n of its source, sources under 10 films pooled), so one big easy source cannot set it.
+ *
  * --manifest films (columns file,label; paths relative to the CSV) fit the temperature, the
  * margin and the feature statistics; --features-manifest films only add to the feature statistics
  * (e.g. the training films themselves, which describe what "familiar" means but would make the
@@ -27,6 +30,7 @@ import { chestHeaderOf } from '../src/main/inference/lungs/gate';
 import { pooledFeatures, softmax } from '../src/main/inference/trust';
 import {
   chooseMargin,
+  equalSourceWeights,
   fitFeatureStatistics,
   fitTemperature,
   quantile,
@@ -36,6 +40,7 @@ import { toErrorInfo } from '../src/shared/errors';
 interface Film {
   path: string;
   truth: number | null;
+  source: string;
   role: 'calibration' | 'features';
 }
 
@@ -56,7 +61,12 @@ function readFilms(csvPath: string, labels: string[], role: Film['role']): { fil
       skipped++;
       continue;
     }
-    films.push({ path: resolve(base, row.file), truth: truth >= 0 ? truth : null, role });
+    films.push({
+      path: resolve(base, row.file),
+      truth: truth >= 0 ? truth : null,
+      source: row.source || 'unknown',
+      role,
+    });
   }
   return { films, skipped };
 }
@@ -92,6 +102,7 @@ async function main(): Promise<void> {
       'unfamiliar-quantile': { type: 'string', default: '0.995' },
       'target-call-accuracy': { type: 'string', default: '0.9' },
       note: { type: 'string', default: '' },
+      'equal-source-weight': { type: 'boolean', default: false },
       cache: { type: 'string' },
     },
   });
@@ -163,7 +174,7 @@ async function main(): Promise<void> {
     writeFileSync(cachePath, JSON.stringify({ sha256: engine.manifest.sha256, films }));
   }
 
-  const calibration: { logits: number[]; truth: number }[] = [];
+  const calibration: { logits: number[]; truth: number; source: string }[] = [];
   const pooled: Float64Array[] = [];
   const confidences: number[] = [];
   let rejected = 0;
@@ -177,14 +188,19 @@ async function main(): Promise<void> {
     }
     pooled.push(m.pooled);
     if (m.segmenterConfidence !== null) confidences.push(m.segmenterConfidence);
-    if (film.role === 'calibration' && film.truth !== null) calibration.push({ logits: m.logits, truth: film.truth });
+    if (film.role === 'calibration' && film.truth !== null) calibration.push({ logits: m.logits, truth: film.truth, source: film.source });
   });
 
   if (calibration.length === 0) throw new Error('no labelled film was scored: nothing to calibrate on');
+  const weights = values['equal-source-weight']
+    ? equalSourceWeights(calibration.map((c) => c.source))
+    : undefined;
   const fit = fitTemperature(
     calibration.map((c) => c.logits),
     calibration.map((c) => c.truth),
+    weights,
   );
+  const weighting = weights ? ' NLL weighted so every source (under 10 films: pooled) counts alike;' : '';
   const calibrated = calibration.map((c) => ({ probabilities: softmax(c.logits, fit.temperature), truth: c.truth }));
   const targetAccuracy = Number(values['target-call-accuracy']);
   const margin = chooseMargin(calibrated, labels, engine.manifest.thresholds, targetAccuracy);
@@ -214,7 +230,7 @@ async function main(): Promise<void> {
     temperature: Number(fit.temperature.toPrecision(6)),
     fitted_on:
       `${calibration.length} labelled films from ${calibrationCsvs} (${skippedLabels} rows without a model label left out),` +
-      ` NLL ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}, by training/fit_trust.ts.${note}`,
+      `${weighting} NLL ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}, by training/fit_trust.ts.${note}`,
   };
   json.verdictRule = {
     margin: margin.margin,

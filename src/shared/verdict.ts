@@ -18,12 +18,33 @@ export interface FamiliarityMeasure {
   minSegmenterConfidence: number | null;
 }
 
-/** A site's own operating point (src/shared/site-profile.ts): replaces one label's threshold. */
+/**
+ * A site recalibration (src/main/site-validation/recalibration.ts): on the model's own (calibrated)
+ * probabilities p, q_c = softmax_c(log p_c / temperature + biases[c]) -- a temperature and a
+ * class-prior shift fitted on the clinic's labelled films; biases[0] is fixed at 0.
+ */
+export interface SiteCalibration {
+  method: 'temperature-and-prior-shift' | 'temperature';
+  temperature: number;
+  /** In label order; all 0 for method 'temperature'. */
+  biases: number[];
+}
+
+/**
+ * A site profile in use (src/shared/site-profile.ts): it may replace one label's threshold, and/or
+ * recalibrate the probabilities. Every output that carries a verdict carries this, so it can say
+ * which profile shaped the result.
+ */
 export interface OperatingPoint {
   /** Name of the site profile this comes from, shown wherever it is in use. */
   profileName: string;
-  label: string;
-  threshold: number;
+  /** The label whose threshold the profile sets; null for a calibration-only profile. */
+  label: string | null;
+  threshold: number | null;
+  /** Applied by the engine after the model's own calibration; outputs then say "site-calibrated (profile ...)". */
+  calibration?: SiteCalibration | null;
+  /** Set when the profile was saved from too few films (--accept-small-n); shown wherever it is named. */
+  smallNWarning?: string | null;
 }
 
 export interface Verdict {
@@ -55,6 +76,11 @@ export interface VerdictRuleInput {
 export const DEFAULT_VERDICT_MARGIN = 0.2;
 
 const fixed = (value: number): string => value.toFixed(2);
+
+/** A threshold as printed wherever it decides: 3 significant digits (0.0126, 0.500, 0.912). */
+export function significant(value: number): string {
+  return Number.isFinite(value) ? value.toPrecision(3) : String(value);
+}
 
 export function isUnfamiliar(measure: FamiliarityMeasure): string | null {
   if (measure.distance !== null && measure.limit !== null && measure.distance > measure.limit) {
@@ -97,20 +123,24 @@ export function decideVerdict(input: VerdictRuleInput): Verdict {
     };
   }
 
-  if (operatingPoint) {
-    const index = labels.indexOf(operatingPoint.label);
-    if (index >= 0 && probabilities[index] >= operatingPoint.threshold) {
+  const siteThreshold =
+    operatingPoint && operatingPoint.label !== null && operatingPoint.threshold !== null
+      ? { label: operatingPoint.label, threshold: operatingPoint.threshold }
+      : null;
+  if (siteThreshold && operatingPoint) {
+    const index = labels.indexOf(siteThreshold.label);
+    if (index >= 0 && probabilities[index] >= siteThreshold.threshold) {
       return {
         ...base,
         kind: 'call',
-        label: operatingPoint.label,
-        reason: `${operatingPoint.label} at ${fixed(probabilities[index])}, at or above the site threshold ${fixed(operatingPoint.threshold)} (profile "${operatingPoint.profileName}").`,
+        label: siteThreshold.label,
+        reason: `${siteThreshold.label} at ${fixed(probabilities[index])}, at or above the site threshold ${significant(siteThreshold.threshold)} (profile "${operatingPoint.profileName}").`,
       };
     }
   }
 
   const label = labels[top];
-  const skipsOperatingLabel = operatingPoint !== null && label === operatingPoint.label;
+  const skipsOperatingLabel = siteThreshold !== null && label === siteThreshold.label;
   const threshold = thresholds[label] ?? 0.5;
   if (!skipsOperatingLabel && probabilities[top] >= threshold && margin >= input.margin) {
     return {
@@ -121,7 +151,7 @@ export function decideVerdict(input: VerdictRuleInput): Verdict {
     };
   }
   const why = skipsOperatingLabel
-    ? `${label} leads at ${fixed(probabilities[top])} but is below the site threshold ${fixed(operatingPoint.threshold)}`
+    ? `${label} leads at ${fixed(probabilities[top])} but is below the site threshold ${significant(siteThreshold.threshold)}`
     : probabilities[top] < threshold
       ? `no class reaches its threshold (top: ${label} at ${fixed(probabilities[top])} < ${fixed(threshold)})`
       : `${label} leads by only ${fixed(margin)} (a call needs ${fixed(input.margin)})`;

@@ -164,7 +164,7 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
       );
     const site = siteProfileSentence(
       verdict.operatingPoint,
-      verdict.operatingPoint ? thresholds[verdict.operatingPoint.label] : undefined,
+      verdict.operatingPoint?.label ? thresholds[verdict.operatingPoint.label] : undefined,
       4,
     );
     if (site) doc.font('Helvetica-Bold').fontSize(9).text(site, { width: columnWidth });

@@ -36,8 +36,17 @@ export function siteProfileSentence(
     significantDigits === undefined
       ? String(value)
       : String(Number(value.toPrecision(significantDigits)));
+  const parts = [
+    ...(point.label !== null && point.threshold !== null
+      ? [
+          `${point.label} called at or above ${shown(point.threshold)}` +
+            `${modelThreshold !== undefined ? ` (the model's own threshold: ${shown(modelThreshold)})` : ''}`,
+        ]
+      : []),
+    ...(point.calibration ? [`site-calibrated (profile "${point.profileName}")`] : []),
+  ];
   return (
-    `Site profile "${point.profileName}" in use: ${point.label} called at or above ${shown(point.threshold)}` +
-    `${modelThreshold !== undefined ? ` (the model's own threshold: ${shown(modelThreshold)})` : ''}.`
+    `Site profile "${point.profileName}" in use: ${parts.join('; ')}.` +
+    (point.smallNWarning ? ` ${point.smallNWarning}` : '')
   );
 }

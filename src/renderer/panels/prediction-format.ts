@@ -133,5 +133,11 @@ export function calibrationWording(calibration: ModelCalibration | null | undefi
 /** The site profile in use, named, with the threshold it sets; null when none is. */
 export function siteProfileSentence(point: OperatingPoint | null | undefined): string | null {
   if (!point) return null;
-  return `Site profile “${point.profileName}”: ${point.label} is called at or above ${formatPercentFine(point.threshold)} (the site’s own threshold).`;
+  const threshold =
+    point.label !== null && point.threshold !== null
+      ? ` ${point.label} is called at or above ${formatPercentFine(point.threshold)} (the site’s own threshold).`
+      : '';
+  const calibrated = point.calibration ? ` Site-calibrated (profile “${point.profileName}”).` : '';
+  const warning = point.smallNWarning ? ` ${point.smallNWarning}` : '';
+  return `Site profile “${point.profileName}”:${threshold}${calibrated}${warning}`;
 }
