@@ -121,21 +121,27 @@ async function writeSiteProfile(siteDir: string, name: string): Promise<void> {
   );
 }
 
+/** `covidnet receive` as RECEIVER on a free port, its inbox and store named after `name`. */
+function spawnReceiver(name: string, extra: string[] = []) {
+  return spawnCli([
+    'receive',
+    '--port',
+    '0',
+    '--ae',
+    'RECEIVER',
+    '--inbox',
+    join(scratch, `${name}-inbox`),
+    '--store',
+    join(scratch, `${name}-store`),
+    ...extra,
+  ]);
+}
+
 describe('receive --screen', () => {
   it('logs one line per film and keeps a results CSV, with the site profile named', async () => {
     const siteDir = join(scratch, 'site');
     await writeSiteProfile(siteDir, 'Ward test');
-    const store = join(scratch, 'receive-store');
-    const receiver = spawnCli([
-      'receive',
-      '--port',
-      '0',
-      '--ae',
-      'RECEIVER',
-      '--inbox',
-      join(scratch, 'receive-inbox'),
-      '--store',
-      store,
+    const receiver = spawnReceiver('receive', [
       '--model',
       testModelDir(),
       '--screen',
@@ -280,17 +286,7 @@ describe('errors a new user meets', () => {
   }, 240_000);
 
   it('a browser pointed at the receiver is named as such in its log', async () => {
-    const receiver = spawnCli([
-      'receive',
-      '--port',
-      '0',
-      '--ae',
-      'RECEIVER',
-      '--inbox',
-      join(scratch, 'inbox-http'),
-      '--store',
-      join(scratch, 'store-http'),
-    ]);
+    const receiver = spawnReceiver('http');
     try {
       const ready = await receiver.waitFor(/Receiving as \S+ on 127\.0\.0\.1:(\d+)/, 180_000);
       await new Promise<void>((done) => {
@@ -370,6 +366,21 @@ describe('--help', () => {
       '--send-heatmap': 'off',
       '--send-pdf': 'off',
       '--outbox': 'pacs-outbox beside the store',
+    },
+    validate: {
+      '--labels': null,
+      '--reader-labels': null,
+      '--readings': "the app's",
+      '--model': 'the newest classifier',
+      '--site-dir': '~/.covidnet-workstation/site-validation',
+      '--target-sensitivity': 'no threshold chosen',
+      '--label': 'COVID-19',
+      '--recalibrate': 'off',
+      '--save-profile': 'not saved',
+      '--accept-small-n': 'such a profile is refused',
+      '--activate': 'saved inactive',
+      '--site-profile': "the model's own thresholds",
+      '--json': 'text',
     },
     pacs: {
       '--pacs': null,
