@@ -5,6 +5,8 @@
  */
 import { CodedError } from '../shared/errors';
 import { UsageError, fromModule, type CliCommand, type CliIo } from './command';
+import { datasetCommand } from './commands/dataset';
+import { driftCommand } from './commands/drift';
 import * as evaluate from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
@@ -33,6 +35,7 @@ export const COMMANDS: CliCommand[] = [
     "site validation: the model on a clinic's own labelled films, with intervals and a site operating point",
     validate,
   ),
+  driftCommand,
   fromModule(
     'receive',
     'DICOM receiver (C-STORE SCP) into an inbox, optionally screening',
@@ -43,6 +46,7 @@ export const COMMANDS: CliCommand[] = [
     'query/retrieve studies from a PACS (C-FIND, C-MOVE) and send results back (C-STORE)',
     pacs,
   ),
+  datasetCommand,
 ];
 
 function overview(): string {

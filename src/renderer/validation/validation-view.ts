@@ -24,6 +24,7 @@ import {
   percent,
   svgDataUrl,
 } from './validation-format';
+import { DriftPanel } from './drift-panel';
 import './validation.css';
 
 export interface ValidationViewEvents {
@@ -191,7 +192,11 @@ export class ValidationView {
           this.inUse,
           this.profiles,
         ]),
-        h('div', { className: 'validation-results panel' }, [this.report, this.operating]),
+        h('div', { className: 'validation-results panel' }, [
+          this.report,
+          this.operating,
+          new DriftPanel().root,
+        ]),
       ],
     );
     window.api.on('siteValidation:progress', ({ done, total }) => {
