@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
 import { fileErrorLine, outputFileOption } from '../arguments';
+import { MODEL_OPTION, optionsHelp, SITE_PROFILE_HELP } from '../help';
 import { CodedError, toErrorInfo } from '../../shared/errors';
 import {
   heatmapFor,
@@ -26,9 +27,34 @@ import {
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import { VERDICT_WORDS } from '../../shared/verdict';
 
-export const usage =
+export const usage = [
   'predict <file> [--heatmap <out.png>] [--heatmap-raw <out.pgm>] [--heatmap-class <label>] ' +
-  '[--frame <n>] [--model <dir>] [--json] [--site-profile <name> [--site-dir <dir>]]';
+    '[--frame <n>] [--model <dir>] [--json] [--site-profile <name> [--site-dir <dir>]]',
+  '',
+  'Classifies one DICOM, PNG or JPEG image: chest gate, lung segmenter, crop, classifier, verdict.',
+  '',
+  optionsHelp([
+    {
+      flag: '--heatmap <out.png>',
+      text: 'write the heatmap over the image as a PNG (its folder must exist)',
+      default: 'none',
+    },
+    {
+      flag: '--heatmap-raw <out.pgm>',
+      text: 'write the raw heatmap evidence as a 16-bit PGM',
+      default: 'none',
+    },
+    {
+      flag: '--heatmap-class <label>',
+      text: 'the class the heatmap explains (--heatmap-label is the same)',
+      default: 'the class with the highest probability',
+    },
+    { flag: '--frame <n>', text: 'the frame of a multi-frame DICOM, from 0', default: '0' },
+    MODEL_OPTION,
+    { flag: '--json', text: 'print the whole result as JSON', default: 'text' },
+    ...SITE_PROFILE_HELP,
+  ]),
+].join('\n');
 
 function formatRejection(file: string, result: RejectedFilm): string {
   return [
