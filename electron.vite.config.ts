@@ -9,9 +9,9 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           // onnxruntime runs in this worker thread, never on the thread answering IPC.
-          'ort-worker': resolve(__dirname, 'src/main/inference/ort-worker.ts'),
+          'ort-worker': resolve(__dirname, 'src/main/platform/inference/ort-worker.ts'),
           // Image decoding for screening and thumbnails runs in a pool of these.
-          'decode-worker': resolve(__dirname, 'src/main/decode-pool/decode-worker.ts'),
+          'decode-worker': resolve(__dirname, 'src/main/platform/decode-pool/decode-worker.ts'),
         },
       },
     },

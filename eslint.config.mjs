@@ -63,7 +63,7 @@ export default tseslint.config(
   },
   {
     files: ['src/main/**/*.ts', 'src/cli/**/*.ts'],
-    ignores: ['src/main/index.ts', 'src/main/electron/**'],
+    ignores: ['src/main/index.ts', 'src/main/app/electron/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -72,7 +72,7 @@ export default tseslint.config(
             {
               name: 'electron',
               message:
-                'Only the bootstrap (src/main/index.ts, src/main/electron/) may import electron.',
+                'Only the bootstrap (src/main/index.ts, src/main/app/electron/) may import electron.',
             },
           ],
           patterns: [{ group: ['**/renderer/**'], message: 'main never imports renderer code.' }],

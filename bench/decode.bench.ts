@@ -15,10 +15,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { decodeStoredFrame } from '../src/main/dicom/decode';
-import { describeDicomImage } from '../src/main/dicom/metadata';
-import { parseDicomBytes } from '../src/main/dicom/parse';
-import { openImage, type DecodeOptions } from '../src/main/imaging/index';
+import { decodeStoredFrame } from '../src/main/platform/dicom/decode';
+import { describeDicomImage } from '../src/main/platform/dicom/metadata';
+import { parseDicomBytes } from '../src/main/platform/dicom/parse';
+import { openImage, type DecodeOptions } from '../src/main/platform/imaging/index';
 
 const DICOM_DIR = resolve(__dirname, '../../shared/data/dicom');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -12,13 +12,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openImage, toModelGray } from '../src/main/imaging';
+import { openImage, toModelGray } from '../src/main/platform/imaging';
 import {
   createInferenceEngine,
   defaultModelDir,
   filmInputOf,
   type InferenceEngine,
-} from '../src/main/inference';
+} from '../src/main/platform/inference';
 
 const execFileAsync = promisify(execFile);
 const REPO = resolve(__dirname, '..');

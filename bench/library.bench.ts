@@ -10,13 +10,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import * as imaging from '../src/main/imaging';
-import { createLibrary } from '../src/main/library/library';
+import * as imaging from '../src/main/platform/imaging';
+import { createLibrary } from '../src/main/features/library/library';
 import {
   LARGER_SHARED_FILES,
   LISTABLE_SHARED_FILES,
   makeDicomArchive,
-} from '../src/main/library/test-support';
+} from '../src/main/features/library/testing/test-support';
 
 const execFileAsync = promisify(execFile);
 const REPO = resolve(__dirname, '..');

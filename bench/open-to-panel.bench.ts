@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestPlatform } from '../e2e/harness/test-platform';
 import { createWorkstation } from '../src/main/app/workstation';
-import { defaultModelDir } from '../src/main/inference';
+import { defaultModelDir } from '../src/main/platform/inference';
 import { heatmapFor } from '../src/shared/analysis';
 
 const DATA = resolve(__dirname, '../../shared/data');

@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDicomInbox } from '../src/main/app/dicom-inbox';
 import { createScreeningJobs } from '../src/main/app/screening-jobs';
-import { HAVE_DCMTK } from '../src/main/dicom-network/test-support';
-import { createInferenceEngine, defaultModelDir } from '../src/main/inference';
-import { findStudies, retrieveStudies, type PacsPeer } from '../src/main/pacs';
-import { HAVE_ORTHANC, freePort, startOrthanc } from '../src/main/pacs/orthanc-test-support';
-import { makeTestStudies } from '../src/main/pacs/test-studies';
+import { HAVE_DCMTK } from '../src/main/platform/dicom-network/testing/test-support';
+import { createInferenceEngine, defaultModelDir } from '../src/main/platform/inference';
+import { findStudies, retrieveStudies, type PacsPeer } from '../src/main/features/pacs';
+import { HAVE_ORTHANC, freePort, startOrthanc } from '../src/main/features/pacs/testing/orthanc';
+import { makeTestStudies } from '../src/main/features/pacs/test-studies';
 
 const STUDIES = 20;
 const AE = 'BENCH';

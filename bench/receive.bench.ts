@@ -18,8 +18,8 @@ import {
   makeInstances,
   storescu,
   writeProfile,
-} from '../src/main/dicom-network/test-support';
-import { createInferenceEngine, defaultModelDir } from '../src/main/inference';
+} from '../src/main/platform/dicom-network/testing/test-support';
+import { createInferenceEngine, defaultModelDir } from '../src/main/platform/inference';
 
 const DICOM = resolve(__dirname, '../../shared/data/dicom');
 const AE = 'BENCH';

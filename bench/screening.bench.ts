@@ -23,11 +23,11 @@ import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { defaultDecodePoolSize } from '../src/main/decode-pool';
-import { openImage, toModelGray } from '../src/main/imaging';
-import { createInferenceEngine, defaultModelDir } from '../src/main/inference';
-import { preprocessLungCrop } from '../src/main/inference/lungs/lung-crop';
-import { runScreening } from '../src/main/screening';
+import { defaultDecodePoolSize } from '../src/main/platform/decode-pool';
+import { openImage, toModelGray } from '../src/main/platform/imaging';
+import { createInferenceEngine, defaultModelDir } from '../src/main/platform/inference';
+import { preprocessLungCrop } from '../src/main/platform/inference/lungs/lung-crop';
+import { runScreening } from '../src/main/features/screening';
 
 const execFileAsync = promisify(execFile);
 const REPO = resolve(__dirname, '..');

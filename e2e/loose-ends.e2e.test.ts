@@ -13,9 +13,9 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../src/shared/prediction';
-import { buildDicom, imagePixelElements } from '../src/main/dicom/test-dicom-writer';
-import { parseDicomBytes } from '../src/main/dicom/parse';
-import { hasTool, readPnm } from '../src/main/dicom/test-support';
+import { buildDicom, imagePixelElements } from '../src/main/platform/dicom/test-dicom-writer';
+import { parseDicomBytes } from '../src/main/platform/dicom/parse';
+import { hasTool, readPnm } from '../src/main/platform/dicom/testing/test-support';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 import type { PageDocument, PageWindow } from './harness/page-dom';
 

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../src/shared/prediction';
 import type { LungOutlineGrid } from '../src/shared/analysis';
-import { listModelFolders } from '../src/main/resources';
+import { listModelFolders } from '../src/main/base/resources';
 import { lungOutlineSegments, type OutlineSegment } from '../src/shared/lung-outline';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 import { openAndAnalyse as openAndAnalyseIn } from './harness/open-and-analyse';

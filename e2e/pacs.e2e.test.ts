@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_DCMTK } from '../src/main/dicom-network/test-support';
-import { freePort, startOrthanc, type Orthanc } from '../src/main/pacs/orthanc-test-support';
-import { makeTestStudies, type TestStudy } from '../src/main/pacs/test-studies';
-import { listModelFolders } from '../src/main/resources';
+import { HAVE_DCMTK } from '../src/main/platform/dicom-network/testing/test-support';
+import { freePort, startOrthanc, type Orthanc } from '../src/main/features/pacs/testing/orthanc';
+import { makeTestStudies, type TestStudy } from '../src/main/features/pacs/test-studies';
+import { listModelFolders } from '../src/main/base/resources';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 
 const repoRoot = resolve(__dirname, '..');

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listModelFolders } from '../src/main/resources';
-import { dciodvfyErrors } from '../src/main/reporting/test-support';
+import { listModelFolders } from '../src/main/base/resources';
+import { dciodvfyErrors } from '../src/main/platform/reporting/testing/test-support';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 
 const DX_MONO2 = resolve(

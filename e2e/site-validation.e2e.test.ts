@@ -12,9 +12,9 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJournal } from '../src/main/reader-readings';
+import { readJournal } from '../src/main/features/reader-readings';
 import type { OperatingPoint } from '../src/shared/verdict';
-import { listModelFolders } from '../src/main/resources';
+import { listModelFolders } from '../src/main/base/resources';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 
 const repoRoot = resolve(__dirname, '..');

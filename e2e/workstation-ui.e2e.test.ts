@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listModelFolders } from '../src/main/resources';
+import { listModelFolders } from '../src/main/base/resources';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 import type { PageDocument, PageElement, PageImageData, PageWindow } from './harness/page-dom';
 

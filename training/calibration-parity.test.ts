@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectedCalibrationError } from '../src/main/evaluation/calibration';
-import { calibratedProbabilities } from '../src/main/inference/trust';
+import { expectedCalibrationError } from '../src/main/features/evaluation/calibration';
+import { calibratedProbabilities } from '../src/main/platform/inference/trust';
 
 const repo = resolve(__dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'calibration-parity-'));

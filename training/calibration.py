@@ -1,4 +1,4 @@
-"""Temperature calibration as the app applies it (src/main/inference/trust.ts `calibratedProbabilities`):
+"""Temperature calibration as the app applies it (src/main/platform/inference/trust.ts `calibratedProbabilities`):
 probabilities = softmax(logits / T), float64, max-subtracted. Used by the Python-side checks of the v3
 arms (source probe, calibration figures) so Python and the app report the same probabilities.
 

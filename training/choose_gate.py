@@ -28,7 +28,7 @@ GATE = {
 
 
 def verdict(m: dict) -> str | None:
-    """Python mirror of maskVerdict (src/main/inference/lungs/gate.ts), for the report only."""
+    """Python mirror of maskVerdict (src/main/platform/inference/lungs/gate.ts), for the report only."""
     if m["components"] < 2:
         return "fewer than two lung fields"
     if not m["sideBySide"]:

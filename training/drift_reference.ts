@@ -17,8 +17,8 @@ import {
   driftReferenceJson,
   observeFiles,
   type DriftReferenceFile,
-} from '../src/main/drift';
-import { createInferenceEngine } from '../src/main/inference';
+} from '../src/main/features/drift';
+import { createInferenceEngine } from '../src/main/platform/inference';
 
 const REPO_ROOT = resolve(__dirname, '..');
 

@@ -24,22 +24,22 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { decodeForModel } from '../src/main/decode-pool';
+import { decodeForModel } from '../src/main/platform/decode-pool';
 import {
   createInferenceEngine,
   type InferenceEngine,
   type ModelTensor,
-} from '../src/main/inference';
-import { chestHeaderOf } from '../src/main/inference/lungs/gate';
-import type { Segmentation } from '../src/main/inference/lungs/segmenter';
-import { pooledFeatures, softmax } from '../src/main/inference/trust';
+} from '../src/main/platform/inference';
+import { chestHeaderOf } from '../src/main/platform/inference/lungs/gate';
+import type { Segmentation } from '../src/main/platform/inference/lungs/segmenter';
+import { pooledFeatures, softmax } from '../src/main/platform/inference/trust';
 import {
   chooseMargin,
   equalSourceWeights,
   fitFeatureStatistics,
   fitTemperature,
   quantile,
-} from '../src/main/inference/trust-fit';
+} from '../src/main/platform/inference/trust-fit';
 import { toErrorInfo } from '../src/shared/errors';
 
 interface Film {

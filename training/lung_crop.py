@@ -1,5 +1,5 @@
 """Reference `lung-box-square` crop (src/shared/model-manifest.ts defines it; the TypeScript app's
-src/main/inference/lungs/lung-crop.ts is parity-tested against this file).
+src/main/platform/inference/lungs/lung-crop.ts is parity-tested against this file).
 
 The lung mask is the app's post-processed segmenter mask on the segmenter grid (gw x gh cells laid
 over the whole image), as written by `npm run covidnet -- lung-masks` (PNG, 255 = lung).

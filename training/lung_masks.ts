@@ -13,14 +13,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
-import { decodeForModel } from '../src/main/decode-pool';
-import { createLungSegmenter } from '../src/main/inference/engine';
+import { decodeForModel } from '../src/main/platform/decode-pool';
+import { createLungSegmenter } from '../src/main/platform/inference/engine';
 import {
   chestHeaderOf,
   headerVerdict,
   maskVerdict,
   measureLungMask,
-} from '../src/main/inference/lungs/gate';
+} from '../src/main/platform/inference/lungs/gate';
 import { toErrorInfo } from '../src/shared/errors';
 
 async function main(): Promise<void> {

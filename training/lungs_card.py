@@ -158,7 +158,7 @@ def seg_card(manifest: dict, v2: dict) -> str:
 
 - id `{manifest['id']}` ({manifest['kind']}), version {manifest['version']}; input: the whole film, gray, `area`-resized to 256x256; output P(lung) per cell.
 - U-Net, {prov['architecture']['params']:,} parameters (stride-2 stem, widths 16/32/64/128, bottleneck 160, bilinear upsampling), trained from scratch by `training/segmenter.py` on CPU: Adam, BCE + soft Dice, cosine decay, {prov['epochs']} epochs, last epoch kept. Augmentation: framing crops, borders, rotation, zoom, flips, gamma/contrast/brightness, blur, noise, and random "white-out" of the lungs so dense opacities still segment.
-- Post-processing (TypeScript, `src/main/inference/lungs/postprocess.ts`): threshold {manifest['postprocess']['threshold']}, keep the two largest components above {manifest['postprocess']['minComponentFraction'] * 100:.1f}% of the grid, split a region spanning both lungs at the mediastinum, fill holes.
+- Post-processing (TypeScript, `src/main/platform/inference/lungs/postprocess.ts`): threshold {manifest['postprocess']['threshold']}, keep the two largest components above {manifest['postprocess']['minComponentFraction'] * 100:.1f}% of the grid, split a region spanning both lungs at the mediastinum, fill holes.
 - Data: 339 human-drawn lung masks (V7 Labs, CC BY 4.0) on shared Cohen and Hannover COVID-19 films; split by patient consistently with the classifier (a mask whose patient is in `training/splits/val.csv` is a validation mask). **Every mask is a COVID-19 film**: no NIH, normal or non-COVID pneumonia film has a mask.
 - Bundled training run: 17 epochs under a 40-epoch cosine schedule, then resumed with the schedule shortened to 24 epochs (session time); `training/reproduce.sh` trains 24 epochs in one go.
 
@@ -188,7 +188,7 @@ Limits (in `model.json` `gate`, chosen by `training/choose_gate.py` on the share
 
 {chr(10).join(acc)}
 
-Chest films turned away: {rejected}. Every shared non-chest DICOM file (CT, MR, US, NM, extremity CR, cervical-spine DICOMDIR CRs, secondary captures) is turned away (`src/main/inference/lungs/gate-shared-data.test.ts`). The confidence limit (mean P(lung) >= {manifest['gate']['minMeanProbability']}) is what separates the secondary captures; its margin is thin (the lowest chest film is at 0.855, a shared OT capture at 0.862).
+Chest films turned away: {rejected}. Every shared non-chest DICOM file (CT, MR, US, NM, extremity CR, cervical-spine DICOMDIR CRs, secondary captures) is turned away (`src/main/platform/inference/lungs/gate-shared-data.test.ts`). The confidence limit (mean P(lung) >= {manifest['gate']['minMeanProbability']}) is what separates the secondary captures; its margin is thin (the lowest chest film is at 0.855, a shared OT capture at 0.862).
 """
 
 

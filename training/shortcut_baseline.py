@@ -7,7 +7,7 @@ hospitals and paper figures), so this baseline measures how much of a CNN's scor
 shortcut could explain (DeGrave et al., Nature Machine Intelligence 2021).
 
 The features are defined here and re-implemented in TypeScript
-(`src/main/evaluation/shortcut-features.ts`); a test checks both agree on real files.
+(`src/main/features/evaluation/shortcut-features.ts`); a test checks both agree on real files.
 
   python3 training/shortcut_baseline.py --train training/splits/train.csv \
       --out resources/models/<id>/shortcut_baseline.json

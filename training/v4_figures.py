@@ -1,7 +1,7 @@
 """The protocol's figures of an arm on a cached part (training/PROTOCOL.md), in Python, for choosing arms.
 
 The selecting figure is the WORST within-source figure: min(NIH normal-vs-pneumonia AUC, Cohen COVID-19-vs-other
-AUC), the same definitions as the app's `evaluate` (src/main/evaluation/lung-probes.ts withinSourceFigures).
+AUC), the same definitions as the app's `evaluate` (src/main/features/evaluation/lung-probes.ts withinSourceFigures).
 Per source: n, accuracy, ECE (training/calibration.py: the app's 15 bins of the top-class probability).
 """
 from __future__ import annotations

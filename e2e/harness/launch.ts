@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createWorkstation, type Workstation } from '../../src/main/app/workstation';
-import { createDirectTransport } from '../../src/main/ipc/direct-transport';
-import { registerIpcHandlers } from '../../src/main/ipc/register';
+import { createDirectTransport } from '../../src/main/base/ipc/direct-transport';
+import { registerIpcHandlers } from '../../src/main/base/ipc/register';
 import {
   DISPATCH_FUNCTION,
   INVOKE_BINDING,

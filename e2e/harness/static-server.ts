@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
-import { SECURITY_RESPONSE_HEADERS } from '../../src/main/electron/security-options';
+import { SECURITY_RESPONSE_HEADERS } from '../../src/main/app/electron/security-options';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

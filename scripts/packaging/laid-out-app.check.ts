@@ -9,15 +9,15 @@ import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { extractFile, listPackage, statFile } from '@electron/asar';
 import { describe, expect, inject, it } from 'vitest';
-import { openImage, toModelGray } from '../../src/main/imaging';
+import { openImage, toModelGray } from '../../src/main/platform/imaging';
 import {
   createInferenceEngine,
   defaultModelDir,
   loadModelManifest,
   type ModelTensor,
-} from '../../src/main/inference';
-import { listModelFolders, locateResources, samplesDir } from '../../src/main/resources';
-import { softmax } from '../../src/main/inference/trust';
+} from '../../src/main/platform/inference';
+import { listModelFolders, locateResources, samplesDir } from '../../src/main/base/resources';
+import { softmax } from '../../src/main/platform/inference/trust';
 import { REPO_ROOT } from './electron-builder-run';
 
 const layout = inject('packagedApp');

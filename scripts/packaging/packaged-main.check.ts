@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { extractAll, listPackage } from '@electron/asar';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { IPC_CHANNEL_NAMES } from '../../src/shared/ipc/channels';
-import { SECURE_WEB_PREFERENCES } from '../../src/main/electron/security-options';
-import { defaultModelDir, loadModelManifest } from '../../src/main/inference';
+import { SECURE_WEB_PREFERENCES } from '../../src/main/app/electron/security-options';
+import { defaultModelDir, loadModelManifest } from '../../src/main/platform/inference';
 import { REPO_ROOT } from './electron-builder-run';
 
 const layout = inject('packagedApp');
@@ -28,7 +28,10 @@ const appRoot = join(resourcesPath, 'app.asar');
 const asarEntries = new Set(
   listPackage(join(layout.resourcesDir, 'app.asar'), { isPack: false }).map((p) => p.slice(1)),
 );
-const NETWORK_TRAP = join(REPO_ROOT, 'src/main/screening/network-trap.test-preload.cjs');
+const NETWORK_TRAP = join(
+  REPO_ROOT,
+  'src/main/features/screening/testing/network-trap.test-preload.cjs',
+);
 const SAMPLE = 'nih_cxr_dx_mono2_8bit_jpeg_lossless_sv1.dcm';
 
 interface StartRecord {

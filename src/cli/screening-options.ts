@@ -9,8 +9,12 @@ import { toErrorInfo } from '../shared/errors';
 import { aeTitleProblem } from '../shared/dicom-receiver';
 import { RESEARCH_NOTICE } from '../shared/notice';
 import type { ScreeningProgress } from '../shared/screening';
-import { createInferenceEngine, defaultModelDir, type InferenceEngine } from '../main/inference';
-import { defaultStoreDir } from '../main/screening';
+import {
+  createInferenceEngine,
+  defaultModelDir,
+  type InferenceEngine,
+} from '../main/platform/inference';
+import { defaultStoreDir } from '../main/features/screening';
 
 /** parseArgs options every screening command takes. */
 export const SCREENING_OPTIONS = {

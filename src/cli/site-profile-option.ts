@@ -6,9 +6,9 @@
  * (the command line never picks a profile by itself).
  */
 import type { OperatingPoint } from '../shared/verdict';
-import type { InferenceEngine } from '../main/inference';
-import { siteProfileSentence } from '../main/reporting/verdict-wording';
-import { defaultSiteValidationDir, namedOperatingPoint } from '../main/site-validation';
+import type { InferenceEngine } from '../main/platform/inference';
+import { siteProfileSentence } from '../main/platform/reporting/verdict-wording';
+import { defaultSiteValidationDir, namedOperatingPoint } from '../main/features/site-validation';
 
 export const SITE_PROFILE_OPTIONS = {
   'site-profile': { type: 'string' },

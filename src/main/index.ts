@@ -7,15 +7,15 @@ import { pathToFileURL } from 'node:url';
 import { app, ipcMain, Menu, session, type BrowserWindow } from 'electron';
 import type { Platform } from './app/platform';
 import { createWorkstation, type Workstation } from './app/workstation';
-import { registerIpcHandlers } from './ipc/register';
-import type { SenderPolicy } from './ipc/sender-policy';
-import { guardAllWebContents, hardenSession } from './electron/hardening';
-import { createElectronIpcTransport } from './electron/ipc-transport';
-import { LaunchQueue, launchPathsFrom, launchPathsFromArgv } from './electron/launch-args';
-import { buildApplicationMenu } from './electron/menu';
-import { createElectronPlatform } from './electron/platform';
-import { devServerUrlFrom } from './electron/security-options';
-import { createMainWindow } from './electron/window';
+import { registerIpcHandlers } from './base/ipc/register';
+import type { SenderPolicy } from './base/ipc/sender-policy';
+import { guardAllWebContents, hardenSession } from './app/electron/hardening';
+import { createElectronIpcTransport } from './app/electron/ipc-transport';
+import { LaunchQueue, launchPathsFrom, launchPathsFromArgv } from './app/electron/launch-args';
+import { buildApplicationMenu } from './app/electron/menu';
+import { createElectronPlatform } from './app/electron/platform';
+import { devServerUrlFrom } from './app/electron/security-options';
+import { createMainWindow } from './app/electron/window';
 
 // Every renderer runs sandboxed, whatever a window's own preferences say.
 app.enableSandbox();

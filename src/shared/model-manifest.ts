@@ -23,7 +23,7 @@ export type CropRule =
 /**
  * Crop to the lungs found by the pipeline's segmenter (its mask is a grid of the segmenter's input
  * size laid over the whole image). Defined exactly so that `training/lung_crop.py` and
- * `src/main/inference/lungs/lung-crop.ts` agree bit for bit:
+ * `src/main/platform/inference/lungs/lung-crop.ts` agree bit for bit:
  * 1. lung box in mask cells [bx0, bx1) x [by0, by1) -> source pixels
  *    x0 = floor(bx0*W/gw), x1 = ceil(bx1*W/gw) (same for y with H, gh);
  * 2. square: side = ceil(max(x1-x0, y1-y0) * (1 + 2*margin)), sx = floor((x0+x1-side)/2),
@@ -207,7 +207,7 @@ export interface ModelManifest {
   verdictRule?: ModelVerdictRule;
 }
 
-/** Post-processing of the segmenter's P(lung) grid (src/main/inference/lungs/postprocess.ts). */
+/** Post-processing of the segmenter's P(lung) grid (src/main/platform/inference/lungs/postprocess.ts). */
 export interface LungPostprocessSpec {
   threshold: number;
   /** Components smaller than this share of the grid are dropped before keeping the two largest. */

@@ -1,6 +1,6 @@
 /**
  * A reader's own reading of a study, recorded in the viewer beside the AI opinion. Stored in the
- * app's user data (src/main/reader-readings), never in the source file; exportable as CSV and
+ * app's user data (src/main/features/reader-readings), never in the source file; exportable as CSV and
  * usable as the reference labels of a site validation (`validate --reader-labels`).
  */
 import type { VerdictKind } from './verdict';

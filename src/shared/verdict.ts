@@ -19,7 +19,7 @@ export interface FamiliarityMeasure {
 }
 
 /**
- * A site recalibration (src/main/site-validation/recalibration.ts): on the model's own (calibrated)
+ * A site recalibration (src/main/features/site-validation/recalibration.ts): on the model's own (calibrated)
  * probabilities p, q_c = softmax_c(log p_c / temperature + biases[c]) -- a temperature and a
  * class-prior shift fitted on the clinic's labelled films; biases[0] is fixed at 0.
  */

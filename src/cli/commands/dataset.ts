@@ -1,7 +1,7 @@
 /**
  * `dataset build --source <kind>[:<name>]=<folder> ... --out <dir> [--seed N] [--val-fraction F]
  * [--test-fraction F] [--keep-split <manifest.csv>]`: a COVIDx-style, patient-level,
- * de-duplicated training set with a datasheet (src/main/dataset).
+ * de-duplicated training set with a datasheet (src/main/features/dataset).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +11,7 @@ import {
   buildDataset,
   type DatasetSourceKind,
   type SourceSpec,
-} from '../../main/dataset';
+} from '../../main/features/dataset';
 import { UsageError, type CliCommand } from '../command';
 
 const USAGE = [
@@ -32,7 +32,7 @@ const USAGE = [
   '  manifest   a prebuilt manifest.csv (file,label[,patient_id|group_id,source,view,license])',
   '',
   'Defaults: --seed 42, --val-fraction 0.1, --test-fraction 0.1. --keep-split keeps every patient',
-  'of an earlier manifest in the part it was in. Rules: src/main/dataset/RULES.md.',
+  'of an earlier manifest in the part it was in. Rules: src/main/features/dataset/RULES.md.',
 ].join('\n');
 
 export function parseSourceSpec(text: string): SourceSpec {

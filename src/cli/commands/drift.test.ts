@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeForModel } from '../../main/decode-pool';
-import { encodeGrayPng } from '../../main/inference/heatmap-image';
-import { REPO_ROOT } from '../../main/inference/test-support';
+import { decodeForModel } from '../../main/platform/decode-pool';
+import { encodeGrayPng } from '../../main/platform/inference/heatmap-image';
+import { REPO_ROOT } from '../../main/platform/inference/testing/test-support';
 import type { DriftReport } from '../../shared/drift';
-import { runCli } from '../test-support';
+import { runCli } from '../testing/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'covidnet-drift-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

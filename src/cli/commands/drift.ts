@@ -9,8 +9,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DriftReport, DriftSignal } from '../../shared/drift';
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import { compareWithReference, observeFolders, readDriftReference } from '../../main/drift';
-import { createInferenceEngine, defaultModelDir } from '../../main/inference';
+import {
+  compareWithReference,
+  observeFolders,
+  readDriftReference,
+} from '../../main/features/drift';
+import { createInferenceEngine, defaultModelDir } from '../../main/platform/inference';
 import { UsageError, type CliCommand } from '../command';
 
 const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`);

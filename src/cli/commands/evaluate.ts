@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
-import { runEvaluation } from '../../main/evaluation';
+import { runEvaluation } from '../../main/features/evaluation';
 import {
   loadShortcutBaseline,
   type ShortcutBaseline,
-} from '../../main/evaluation/shortcut/baseline';
-import { createInferenceEngine, defaultModelDir } from '../../main/inference';
+} from '../../main/features/evaluation/shortcut/baseline';
+import { createInferenceEngine, defaultModelDir } from '../../main/platform/inference';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const usage =

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import type { DecodedFrame } from '../../shared/imaging';
-import { openImage, renderDisplay8 } from '../../main/imaging/index';
+import { openImage, renderDisplay8 } from '../../main/platform/imaging/index';
 import { UsageError, type CliCommand } from '../command';
 
 export function pgm(width: number, height: number, maxval: number, data: Uint8Array): Uint8Array {

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openImage } from '../../main/imaging/index';
-import { dicomPath, pilGray, readPnm, withTempDir } from '../../main/dicom/test-support';
+import { openImage } from '../../main/platform/imaging/index';
+import {
+  dicomPath,
+  pilGray,
+  readPnm,
+  withTempDir,
+} from '../../main/platform/dicom/testing/test-support';
 import { runCli } from '../main';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {

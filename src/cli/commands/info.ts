@@ -1,6 +1,6 @@
 /** `info <file>`: metadata as JSON (DICOM, PNG, JPEG), or the referenced files of a DICOMDIR. */
 import { parseArgs } from 'node:util';
-import { openImage, readDicomdir, sniffSourceKind } from '../../main/imaging/index';
+import { openImage, readDicomdir, sniffSourceKind } from '../../main/platform/imaging/index';
 import { UsageError, type CliCommand } from '../command';
 
 export const infoCommand: CliCommand = {

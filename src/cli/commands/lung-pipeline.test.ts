@@ -9,9 +9,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CXR_IMAGES, DICOM_DIR, REPO_ROOT } from '../../main/inference/test-support';
-import { writeSubsetManifest } from '../../main/evaluation/test-support';
-import { runCli } from '../test-support';
+import {
+  CXR_IMAGES,
+  DICOM_DIR,
+  REPO_ROOT,
+} from '../../main/platform/inference/testing/test-support';
+import { writeSubsetManifest } from '../../main/features/evaluation/testing/test-support';
+import { runCli } from '../testing/test-support';
 
 const FILM = join(DICOM_DIR, 'wg04_rg1_chest_cr_mono1_15bit_rle.dcm'); // 1841 wide x 1955 high
 const PORTRAIT = join(CXR_IMAGES, 'cohen-16745_4_1_png.jpg');

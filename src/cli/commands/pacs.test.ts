@@ -10,11 +10,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_DCMTK, storescu } from '../../main/dicom-network/test-support';
-import { freePort, startOrthanc, type Orthanc } from '../../main/pacs/orthanc-test-support';
-import { makeTestStudies, type TestStudy } from '../../main/pacs/test-studies';
-import { dciodvfyErrors } from '../../main/reporting/test-support';
-import { runCli, spawnCli, type CliProcess } from '../test-support';
+import { HAVE_DCMTK, storescu } from '../../main/platform/dicom-network/testing/test-support';
+import { freePort, startOrthanc, type Orthanc } from '../../main/features/pacs/testing/orthanc';
+import { makeTestStudies, type TestStudy } from '../../main/features/pacs/test-studies';
+import { dciodvfyErrors } from '../../main/platform/reporting/testing/test-support';
+import { runCli, spawnCli, type CliProcess } from '../testing/test-support';
 
 interface OrthancSeries {
   MainDicomTags: { Modality: string };

@@ -26,14 +26,14 @@ import {
   STORE_OPTION,
   type OptionHelp,
 } from '../help';
-import { DEFAULT_BIND_ADDRESS } from '../../main/dicom-network';
+import { DEFAULT_BIND_ADDRESS } from '../../main/platform/dicom-network';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import type { OperatingPoint } from '../../shared/verdict';
 import { toErrorInfo } from '../../shared/errors';
 import { DICOM_DATE_PATTERN, type PacsStudyQuery } from '../../shared/pacs';
 import { startDicomInbox } from '../../main/app/dicom-inbox';
 import { createScreeningJobs } from '../../main/app/screening-jobs';
-import type { InferenceEngine } from '../../main/inference';
+import type { InferenceEngine } from '../../main/platform/inference';
 import {
   createOutbox,
   echo,
@@ -43,8 +43,8 @@ import {
   retrieveStudies,
   type PacsPeer,
   type PacsResultKind,
-} from '../../main/pacs';
-import { workstationDevice } from '../../main/reporting';
+} from '../../main/features/pacs';
+import { workstationDevice } from '../../main/platform/reporting';
 import {
   aeTitleOption,
   loadEngineOption,

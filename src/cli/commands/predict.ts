@@ -17,13 +17,13 @@ import {
   type RejectedFilm,
   type ScoredFilm,
 } from '../../shared/analysis';
-import { openImage, renderDisplay8 } from '../../main/imaging';
-import { createInferenceEngine, defaultModelDir, filmInputOf } from '../../main/inference';
+import { openImage, renderDisplay8 } from '../../main/platform/imaging';
+import { createInferenceEngine, defaultModelDir, filmInputOf } from '../../main/platform/inference';
 import {
   encodePng,
   heatmapEvidencePgm,
   renderHeatmapOverlay,
-} from '../../main/inference/heatmap-image';
+} from '../../main/platform/inference/heatmap-image';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import { VERDICT_WORDS } from '../../shared/verdict';
 

@@ -16,7 +16,7 @@ import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import type { ScreeningRow } from '../../shared/screening';
 import { VERDICT_WORDS, type OperatingPoint } from '../../shared/verdict';
-import { jobDir, reasonCell } from '../../main/screening';
+import { jobDir, reasonCell } from '../../main/features/screening';
 import { outputFileOption } from '../arguments';
 import {
   MODEL_OPTION,
@@ -29,11 +29,11 @@ import {
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { createScreeningJobs } from '../../main/app/screening-jobs';
 import { startDicomInbox } from '../../main/app/dicom-inbox';
-import { DEFAULT_BIND_ADDRESS, type ReceiverEvent } from '../../main/dicom-network';
-import type { InferenceEngine } from '../../main/inference';
-import { createOutbox, parsePacsAddress, type PacsResultKind } from '../../main/pacs';
-import { createResultForwarder, type ResultForwarder } from '../../main/pacs/forwarder';
-import { workstationDevice } from '../../main/reporting';
+import { DEFAULT_BIND_ADDRESS, type ReceiverEvent } from '../../main/platform/dicom-network';
+import type { InferenceEngine } from '../../main/platform/inference';
+import { createOutbox, parsePacsAddress, type PacsResultKind } from '../../main/features/pacs';
+import { createResultForwarder, type ResultForwarder } from '../../main/features/pacs/forwarder';
+import { workstationDevice } from '../../main/platform/reporting';
 import {
   aeTitleOption,
   loadEngineOption,

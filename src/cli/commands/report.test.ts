@@ -8,13 +8,13 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CXR_IMAGES, DICOM_DIR } from '../../main/inference/test-support';
+import { CXR_IMAGES, DICOM_DIR } from '../../main/platform/inference/testing/test-support';
 import {
   dciodvfyErrors,
   dcmdumpValues,
   srFloatingPointValues,
-} from '../../main/reporting/test-support';
-import { runCli } from '../test-support';
+} from '../../main/platform/reporting/testing/test-support';
+import { runCli } from '../testing/test-support';
 
 let scratch: string;
 let trapLog: string;

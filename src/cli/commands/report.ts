@@ -9,9 +9,9 @@ import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option'
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import { createInferenceEngine, defaultModelDir } from '../../main/inference';
-import { analyseFile, writeReports, type ReportTargets } from '../../main/report-files';
-import { isRejected, workstationDevice, type SuppliedSubject } from '../../main/reporting';
+import { createInferenceEngine, defaultModelDir } from '../../main/platform/inference';
+import { analyseFile, writeReports, type ReportTargets } from '../../main/platform/report-files';
+import { isRejected, workstationDevice, type SuppliedSubject } from '../../main/platform/reporting';
 
 /** `npm run covidnet` sets it from package.json; a direct `tsx` run reports "development". */
 export function cliSoftwareVersion(): string {

@@ -11,10 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../../main/inference/test-support';
-import { storeFiles } from '../../main/pacs/client';
+import {
+  CXR_IMAGES,
+  DICOM_DIR,
+  testModelDir,
+} from '../../main/platform/inference/testing/test-support';
+import { storeFiles } from '../../main/features/pacs/client';
 import { runCli as runCliInProcess } from '../main';
-import { runCli, spawnCli } from '../test-support';
+import { runCli, spawnCli } from '../testing/test-support';
 
 const CHEST_JPEG = join(CXR_IMAGES, 'cohen-16745_4_1_png.jpg');
 let scratch: string;

@@ -12,9 +12,13 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScreeningRow } from '../../shared/screening';
-import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../../main/inference/test-support';
-import { ScreeningSources, walkFiles } from '../../main/screening';
-import { spawnCli } from '../test-support';
+import {
+  CXR_IMAGES,
+  DICOM_DIR,
+  testModelDir,
+} from '../../main/platform/inference/testing/test-support';
+import { ScreeningSources, walkFiles } from '../../main/features/screening';
+import { spawnCli } from '../testing/test-support';
 
 let scratch: string;
 let trapLog: string;

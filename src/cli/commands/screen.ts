@@ -23,9 +23,9 @@ import {
   rowsToCsv,
   rowsToJson,
   runScreening,
-} from '../../main/screening';
-import { writeReportsForRows } from '../../main/report-files';
-import { workstationDevice } from '../../main/reporting';
+} from '../../main/features/screening';
+import { writeReportsForRows } from '../../main/platform/report-files';
+import { workstationDevice } from '../../main/platform/reporting';
 import { cliSoftwareVersion } from './report';
 import {
   loadEngineOption,

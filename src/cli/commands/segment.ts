@@ -7,17 +7,17 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CodedError } from '../../shared/errors';
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import { openImage, toModelGray } from '../../main/imaging';
-import { createInferenceEngine, defaultModelDir } from '../../main/inference';
-import { encodeGrayPng } from '../../main/inference/heatmap-image';
+import { openImage, toModelGray } from '../../main/platform/imaging';
+import { createInferenceEngine, defaultModelDir } from '../../main/platform/inference';
+import { encodeGrayPng } from '../../main/platform/inference/heatmap-image';
 import {
   chestHeaderOf,
   headerVerdict,
   maskVerdict,
   measureLungMask,
-} from '../../main/inference/lungs/gate';
-import { lungSquare } from '../../main/inference/lungs/lung-crop';
-import { lungBoxCells, lungMaskAtImageSize } from '../../main/inference/lungs/postprocess';
+} from '../../main/platform/inference/lungs/gate';
+import { lungSquare } from '../../main/platform/inference/lungs/lung-crop';
+import { lungBoxCells, lungMaskAtImageSize } from '../../main/platform/inference/lungs/postprocess';
 import { UsageError, type CliCommand } from '../command';
 import { outputFileOption } from '../arguments';
 

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../main/inference/test-support';
+import { REPO_ROOT } from '../../main/platform/inference/testing/test-support';
 import type { SiteRecalibration, SiteValidationReport } from '../../shared/site-profile';
-import { runCli } from '../test-support';
+import { runCli } from '../testing/test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'covidnet-recalibrate-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

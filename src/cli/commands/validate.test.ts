@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../main/inference/test-support';
-import { newReading, openReadingJournal } from '../../main/reader-readings';
+import { REPO_ROOT } from '../../main/platform/inference/testing/test-support';
+import { newReading, openReadingJournal } from '../../main/features/reader-readings';
 import type { SiteOperatingPointChoice, SiteValidationReport } from '../../shared/site-profile';
 import type { Verdict } from '../../shared/verdict';
 

@@ -22,8 +22,8 @@ import type {
   SiteOperatingPointChoice,
   SiteProfile,
 } from '../../shared/site-profile';
-import { createInferenceEngine, defaultModelDir } from '../../main/inference';
-import { defaultReadingsDir, openReadingJournal } from '../../main/reader-readings';
+import { createInferenceEngine, defaultModelDir } from '../../main/platform/inference';
+import { defaultReadingsDir, openReadingJournal } from '../../main/features/reader-readings';
 import {
   chooseOperatingPoint,
   defaultSiteValidationDir,
@@ -36,7 +36,7 @@ import {
   runSiteValidation,
   siteValidationLines,
   type FilmLabel,
-} from '../../main/site-validation';
+} from '../../main/features/site-validation';
 
 export const usage = [
   'validate <folder...> (--labels <csv> | --reader-labels [--readings <dir>]) [options]',

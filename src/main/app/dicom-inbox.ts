@@ -1,5 +1,5 @@
 /**
- * The DICOM inbox: a receiver (src/main/dicom-network) that stores instances in a folder and,
+ * The DICOM inbox: a receiver (src/main/platform/dicom-network) that stores instances in a folder and,
  * with screening on, a screening job over that folder that follows it (the same service, store
  * and resume as a folder batch). The network side never touches the store: each stored path is
  * handed to the job's feed. One job per inbox folder and model: a restart continues it, and its
@@ -12,8 +12,8 @@ import {
   type DicomReceiver,
   type ReceiverEvent,
   type ReceiverOptions,
-} from '../dicom-network';
-import { jobKey, listJobManifests } from '../screening';
+} from '../platform/dicom-network';
+import { jobKey, listJobManifests } from '../features/screening';
 import type { ScreeningJobs } from './screening-jobs';
 
 /** An unbounded async queue of paths: `push` never waits, iteration ends after `end`. */

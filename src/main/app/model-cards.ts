@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CodedError } from '../../shared/errors';
 import { MODEL_ID_PATTERN } from '../../shared/model-id';
-import { loadModelManifest, loadSegmenterManifest } from '../inference/manifest';
+import { loadModelManifest, loadSegmenterManifest } from '../platform/inference/manifest';
 
 export interface ModelCard {
   modelId: string;

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heatmapFor } from '../../shared/analysis';
 import { createTestPlatform } from '../../../e2e/harness/test-platform';
-import * as imaging from '../imaging';
-import { createInferenceEngine } from '../inference';
-import { DICOM_DIR, scored, testModelDir } from '../inference/test-support';
-import type { LibraryImaging } from '../library/library';
+import * as imaging from '../platform/imaging';
+import { createInferenceEngine } from '../platform/inference';
+import { DICOM_DIR, scored, testModelDir } from '../platform/inference/testing/test-support';
+import type { LibraryImaging } from '../features/library/library';
 import { createWorkstation } from './workstation';
 
 const FILM = join(DICOM_DIR, 'nih_cxr_dx_mono2_8bit_explicit_le.dcm');

@@ -1,6 +1,6 @@
 /**
  * What the workstation needs from its host: dialogs, pushing events to the renderer, and a few
- * facts. Electron implements it in src/main/electron/platform.ts; tests and the e2e harness
+ * facts. Electron implements it in src/main/app/electron/platform.ts; tests and the e2e harness
  * implement it with scripted answers.
  */
 import type { IpcEvents } from '../../shared/ipc/contract';

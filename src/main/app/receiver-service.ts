@@ -6,7 +6,7 @@
 import { toErrorInfo } from '../../shared/errors';
 import type { ReceiverSettings, ReceiverStatus } from '../../shared/dicom-receiver';
 import type { ScreeningProgress } from '../../shared/screening';
-import type { ReceiverEvent } from '../dicom-network';
+import type { ReceiverEvent } from '../platform/dicom-network';
 import { startDicomInbox, type DicomInbox } from './dicom-inbox';
 import type { ScreeningJobs } from './screening-jobs';
 

@@ -11,10 +11,19 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcChannel, IpcEvents, IpcRequest } from '../../shared/ipc/contract';
 import type { ScreeningProgress } from '../../shared/screening';
-import { CXR_IMAGES, DICOM_DIR, scored, testModelDir } from '../inference/test-support';
-import { createDirectTransport } from '../ipc/direct-transport';
-import { registerIpcHandlers } from '../ipc/register';
-import { dciodvfyErrors, dcmdumpValues, srFloatingPointValues } from '../reporting/test-support';
+import {
+  CXR_IMAGES,
+  DICOM_DIR,
+  scored,
+  testModelDir,
+} from '../platform/inference/testing/test-support';
+import { createDirectTransport } from '../base/ipc/direct-transport';
+import { registerIpcHandlers } from '../base/ipc/register';
+import {
+  dciodvfyErrors,
+  dcmdumpValues,
+  srFloatingPointValues,
+} from '../platform/reporting/testing/test-support';
 import type { Platform } from './platform';
 import { createWorkstation } from './workstation';
 

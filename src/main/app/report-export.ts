@@ -12,16 +12,16 @@ import type {
 } from '../../shared/report-export';
 import type { OperatingPoint } from '../../shared/verdict';
 import type { FilmAnalysis } from '../../shared/analysis';
-import type { InferenceEngine } from '../inference';
-import type { OpenFilm } from '../library/open-film';
+import type { InferenceEngine } from '../platform/inference';
+import type { OpenFilm } from '../features/library/open-film';
 import {
   reportableKinds,
   reportedFilm,
   reportTargetsInFolder,
   writeReports,
   writeReportsForRows,
-} from '../report-files';
-import { workstationDevice, type ReportKind } from '../reporting';
+} from '../platform/report-files';
+import { workstationDevice, type ReportKind } from '../platform/reporting';
 import type { Platform } from './platform';
 import type { ScreeningJobs } from './screening-jobs';
 

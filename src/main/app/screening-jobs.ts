@@ -6,8 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { CodedError } from '../../shared/errors';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../../shared/screening';
 import type { OperatingPoint } from '../../shared/verdict';
-import type { DecodePool } from '../decode-pool';
-import type { InferenceEngine } from '../inference';
+import type { DecodePool } from '../platform/decode-pool';
+import type { InferenceEngine } from '../platform/inference';
 import {
   listJobManifests,
   readAllRows,
@@ -18,7 +18,7 @@ import {
   sortForTriage,
   summarise,
   type JobManifest,
-} from '../screening';
+} from '../features/screening';
 
 export interface ScreeningJobs {
   start(

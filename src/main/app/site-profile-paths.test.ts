@@ -21,10 +21,14 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcChannel, IpcEvents, IpcReply, IpcRequest } from '../../shared/ipc/contract';
 import type { ScreeningProgress } from '../../shared/screening';
-import { DICOM_DIR, REPO_ROOT, testModelDir } from '../inference/test-support';
-import { createDirectTransport } from '../ipc/direct-transport';
-import { registerIpcHandlers } from '../ipc/register';
-import { dciodvfyErrors, pixelmedSrErrors, runTool } from '../reporting/test-support';
+import { DICOM_DIR, REPO_ROOT, testModelDir } from '../platform/inference/testing/test-support';
+import { createDirectTransport } from '../base/ipc/direct-transport';
+import { registerIpcHandlers } from '../base/ipc/register';
+import {
+  dciodvfyErrors,
+  pixelmedSrErrors,
+  runTool,
+} from '../platform/reporting/testing/test-support';
 import type { Platform } from './platform';
 import { createWorkstation, type Workstation } from './workstation';
 

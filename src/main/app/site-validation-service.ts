@@ -10,17 +10,17 @@ import { CodedError } from '../../shared/errors';
 import type { IpcChannel } from '../../shared/ipc/contract';
 import type { siteValidationContract } from '../../shared/ipc/site-validation-contract';
 import type { OperatingPoint } from '../../shared/verdict';
-import type { InferenceEngine } from '../inference';
-import type { IpcHandlers } from '../ipc/register';
-import type { Library } from '../library/library';
-import { newOpaqueId } from '../library/library';
+import type { InferenceEngine } from '../platform/inference';
+import type { IpcHandlers } from '../base/ipc/register';
+import type { Library } from '../features/library/library';
+import { newOpaqueId } from '../features/library/library';
 import {
   latestPerStudy,
   newReading,
   openReadingJournal,
   readingsCsv,
   type ReadingJournal,
-} from '../reader-readings';
+} from '../features/reader-readings';
 import {
   chooseOperatingPoint,
   openSiteProfileStore,
@@ -29,7 +29,7 @@ import {
   readingsAsLabels,
   runSiteValidation,
   type SiteProfileStore,
-} from '../site-validation';
+} from '../features/site-validation';
 import type { Platform } from './platform';
 
 type SiteValidationChannel = keyof typeof siteValidationContract & IpcChannel;

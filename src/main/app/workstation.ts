@@ -8,21 +8,25 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
 import type { AppInfo } from '../../shared/ipc/contract';
 import type { ExecutionProviderName } from '../../shared/prediction';
-import * as imaging from '../imaging';
-import { createInferenceEngine, defaultModelDir, type InferenceEngine } from '../inference';
-import type { IpcHandlers } from '../ipc/register';
-import { createDecodePool } from '../decode-pool';
-import { createLibrary, type Library, type LibraryImaging } from '../library/library';
+import * as imaging from '../platform/imaging';
+import {
+  createInferenceEngine,
+  defaultModelDir,
+  type InferenceEngine,
+} from '../platform/inference';
+import type { IpcHandlers } from '../base/ipc/register';
+import { createDecodePool } from '../platform/decode-pool';
+import { createLibrary, type Library, type LibraryImaging } from '../features/library/library';
 import type { FileFilter, Platform } from './platform';
 import { createReceiverService } from './receiver-service';
-import { driftOfRecentFilms } from '../drift';
+import { driftOfRecentFilms } from '../features/drift';
 import { createSiteValidationService } from './site-validation-service';
-import { createPacsService } from '../pacs';
-import { workstationDevice } from '../reporting';
+import { createPacsService } from '../features/pacs';
+import { workstationDevice } from '../platform/reporting';
 import { exportImageReports, exportScreeningReports } from './report-export';
 import { createScreeningJobs, type ScreeningJobs } from './screening-jobs';
 import { readModelCardById } from './model-cards';
-import { listModelFolders, modelFoldersIn } from '../resources';
+import { listModelFolders, modelFoldersIn } from '../base/resources';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 
 export const APP_NAME = 'COVID-Net CXR Workstation';

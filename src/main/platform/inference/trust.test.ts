@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelFeatureStatistics, ModelManifest } from '../../../shared/model-manifest';
+import { decideVerdict, type FamiliarityMeasure } from '../../../shared/verdict';
+import {
+  calibratedProbabilities,
+  featureDistance,
+  pooledFeatures,
+  softmax,
+  trustedScores,
+} from './trust';
+
+const LABELS = ['normal', 'pneumonia', 'COVID-19'];
+const FAMILIAR: FamiliarityMeasure = {
+  distance: 0.9,
+  limit: 2,
+  segmenterConfidence: 0.9,
+  minSegmenterConfidence: 0.5,
+};
+
+/** The fields of a manifest the trust computations read. */
+function manifestWith(extra: Partial<ModelManifest>): ModelManifest {
+  return {
+    labels: LABELS,
+    thresholds: { normal: 0.5, pneumonia: 0.5, 'COVID-19': 0.5 },
+    outputs: { probabilities: 'probabilities', logits: 'logits', features: 'features' },
+    ...extra,
+  } as ModelManifest;
+}
+
+describe('temperature scaling', () => {
+  it('is softmax(logits / T), worked by hand', () => {
+    // logits (2, 0, 0), T = 2: exp(1) / (exp(1) + 2) = 2.71828 / 4.71828 = 0.576117
+    const p = softmax([2, 0, 0], 2);
+    expect(p[0]).toBeCloseTo(0.576117, 6);
+    expect(p[1]).toBeCloseTo(0.211942, 6);
+    expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 12);
+    // T = 1 is the plain softmax, and large logits do not overflow.
+    expect(softmax([1000, 0])[0]).toBeCloseTo(1, 12);
+  });
+
+  it('uses the logits when calibrated, the graph probabilities when not', () => {
+    const outputs = { probabilities: [0.1, 0.2, 0.7, 0.3, 0.3, 0.4], logits: [0, 1, 3, 3, 0, 0] };
+    const calibration = { method: 'temperature' as const, temperature: 1.5, fitted_on: 'test' };
+    expect(calibratedProbabilities(undefined, outputs, 3, 1)).toEqual([0.3, 0.3, 0.4]);
+    expect(calibratedProbabilities(calibration, outputs, 3, 1)).toEqual(softmax([3, 0, 0], 1.5));
+    expect(() => calibratedProbabilities(calibration, { probabilities: [1] }, 3)).toThrow(/logits/);
+  });
+});
+
+describe('feature familiarity', () => {
+  it('pools [N, K, h, w] by channel and image', () => {
+    // 2 images, K = 2, 2x1 maps.
+    const features = [1, 3, 10, 20, 5, 7, -1, 1];
+    expect(Array.from(pooledFeatures(features, 2, 0, 2))).toEqual([2, 15]);
+    expect(Array.from(pooledFeatures(features, 2, 1, 2))).toEqual([6, 0]);
+  });
+
+  it('is the PCA-Mahalanobis distance of the manifest formula, worked by hand', () => {
+    const stats: ModelFeatureStatistics = {
+      method: 'pca-mahalanobis',
+      pooledFrom: 'features-global-average',
+      dimension: 2,
+      mean: [1, 1],
+      components: [[1, 0]],
+      variances: [4],
+      residualVariance: 0.25,
+      distanceQuantiles: [],
+      unfamiliarAbove: 3,
+      fitted_on: 'hand',
+    };
+    // x - m = (2, 1): p = 2 -> 4/4 = 1; residual (0, 1) -> 1/0.25 = 4; sqrt(5)/sqrt(2)
+    expect(featureDistance([3, 2], stats)).toBeCloseTo(Math.sqrt(5 / 2), 12);
+    expect(featureDistance([1, 1], stats)).toBe(0);
+  });
+});
+
+describe('the verdict on hand-made logits', () => {
+  const calibrated = manifestWith({
+    calibration: { method: 'temperature', temperature: 2, fitted_on: 'hand' },
+    verdictRule: { margin: 0.2, chosenOn: 'hand' },
+  });
+
+  it('calls a clear leader, after the temperature', () => {
+    // softmax((4, 0, 0) / 2) = (0.7870, 0.1065, 0.1065): 0.68 ahead -> call
+    const scores = trustedScores(
+      calibrated,
+      { logits: [4, 0, 0], probabilities: [0, 0, 0] },
+      0.9,
+      null,
+    );
+    expect(scores.probabilities[0]).toBeCloseTo(0.78699, 4);
+    expect(scores.verdict.kind).toBe('call');
+    expect(scores.verdict.label).toBe('normal');
+    expect(scores.calibration?.temperature).toBe(2);
+  });
+
+  it('is uncertain when the temperature brings the leader within the margin', () => {
+    // Raw softmax of (1, 0.2, -2) leads by 0.37; at T = 2 the margin is 0.17 < 0.2.
+    const raw = softmax([1, 0.2, -2]);
+    expect(raw[0] - raw[1]).toBeGreaterThan(0.2);
+    const scores = trustedScores(
+      calibrated,
+      { logits: [1, 0.2, -2], probabilities: raw },
+      0.9,
+      null,
+    );
+    expect(scores.verdict.kind).toBe('uncertain');
+    expect(scores.verdict.margin).toBeLessThan(0.2);
+    expect(scores.verdict.reason).toMatch(/leads by only/);
+    // The same logits on an uncalibrated model (graph probabilities) are a call.
+    const uncalibrated = trustedScores(manifestWith({}), { probabilities: raw }, 0.9, null);
+    expect(uncalibrated.verdict.kind).toBe('call');
+    expect(uncalibrated.calibration).toBeNull();
+  });
+
+  it('is uncertain when no class reaches its threshold', () => {
+    const verdict = decideVerdict({
+      labels: LABELS,
+      probabilities: softmax([0.4, 0.2, 0]),
+      thresholds: { normal: 0.5, pneumonia: 0.5, 'COVID-19': 0.5 },
+      margin: 0,
+      familiarity: FAMILIAR,
+    });
+    expect(verdict.kind).toBe('uncertain');
+    expect(verdict.reason).toMatch(/no class reaches its threshold/);
+  });
+
+  it('is unfamiliar far from the training features or with a low segmenter confidence', () => {
+    const stats: ModelFeatureStatistics = {
+      method: 'pca-mahalanobis',
+      pooledFrom: 'features-global-average',
+      dimension: 1,
+      mean: [0],
+      components: [[1]],
+      variances: [1],
+      residualVariance: 1,
+      distanceQuantiles: [],
+      unfamiliarAbove: 3,
+      minSegmenterConfidence: 0.6,
+      fitted_on: 'hand',
+    };
+    const model = manifestWith({ featureStatistics: stats });
+    const confident = { probabilities: [0.98, 0.01, 0.01] };
+    // features: [N=1, K=1, 1, 1]
+    const near = trustedScores(model, { ...confident, features: [2] }, 0.9, null);
+    expect(near.verdict.kind).toBe('call');
+    expect(near.verdict.familiarity.distance).toBe(2);
+    const far = trustedScores(model, { ...confident, features: [5] }, 0.9, null);
+    expect(far.verdict.kind).toBe('unfamiliar');
+    expect(far.verdict.reason).toMatch(/feature distance 5\.00 > 3\.00/);
+    const faint = trustedScores(model, { ...confident, features: [0] }, 0.4, null);
+    expect(faint.verdict.kind).toBe('unfamiliar');
+    expect(faint.verdict.reason).toMatch(/low confidence/);
+  });
+
+  it('applies a site operating point and names it', () => {
+    const point = { profileName: 'Clinic A', label: 'COVID-19', threshold: 0.3 };
+    const scores = trustedScores(
+      manifestWith({}),
+      { probabilities: [0.5, 0.15, 0.35] },
+      0.9,
+      point,
+    );
+    expect(scores.verdict.kind).toBe('call');
+    expect(scores.verdict.label).toBe('COVID-19');
+    expect(scores.verdict.operatingPoint).toEqual(point);
+    expect(scores.verdict.reason).toMatch(/Clinic A/);
+  });
+});
