@@ -1,5 +1,5 @@
 /** The '?' overlay listing every keyboard shortcut and mouse action. */
-import { h } from './dom';
+import { h } from '../base/dom';
 import { SHORTCUTS } from './shortcuts';
 
 const MOUSE_ACTIONS: [string, string][] = [

@@ -1,6 +1,6 @@
 /**
  * The verdict, the calibration and the site profile in the plain words the SR and the PDF use
- * (the UI words the same facts in src/renderer/panels/prediction-format.ts).
+ * (the UI words the same facts in src/renderer/views/panels/prediction-format.ts).
  */
 import type { ModelCalibration } from '../../../shared/model-manifest';
 import { VERDICT_WORDS, type OperatingPoint, type Verdict } from '../../../shared/verdict';
