@@ -6,6 +6,8 @@
  */
 
 export const MODEL_MANIFEST_SCHEMA = 'covidnet-workstation/model-manifest@1' as const;
+/** The manifest's file name inside a model folder. */
+export const MANIFEST_FILE_NAME = 'model.json';
 
 /**
  * Crop applied to the (grayscale) source image before resizing, in source pixel coordinates.

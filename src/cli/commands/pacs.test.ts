@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_DCMTK, storescu } from '../../main/platform/dicom-network/testing/test-support';
 import { freePort, startOrthanc, type Orthanc } from '../../main/features/pacs/testing/orthanc';
-import { makeTestStudies, type TestStudy } from '../../main/features/pacs/test-studies';
+import { makeTestStudies, type TestStudy } from '../../main/features/pacs/testing/test-studies';
 import { dciodvfyErrors } from '../../main/platform/reporting/testing/test-support';
 import { runCli, spawnCli, type CliProcess } from '../testing/test-support';
 

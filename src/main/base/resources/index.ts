@@ -15,7 +15,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CodedError } from '../../../shared/errors';
-import { MANIFEST_FILE_NAME } from '../../platform/inference/manifest';
+import { MANIFEST_FILE_NAME } from '../../../shared/model-manifest';
 
 export const MODELS_FOLDER = 'models';
 export const SAMPLES_FOLDER = 'samples';

@@ -11,7 +11,7 @@ import { MAX_BITS, MIN_DETAIL_CORRELATION } from './duplicates';
 import { detailCorrelation, fingerprintGray, hammingDistance } from './fingerprint';
 import { headerColumns } from './metadata-csv';
 import { reasonOnly } from './rules';
-import { writeUpstreamLayouts, type Planted } from './test-layouts';
+import { writeUpstreamLayouts, type Planted } from './testing/test-layouts';
 import type { ManifestRow } from './types';
 
 const pool = createDecodePool({ size: 2 });

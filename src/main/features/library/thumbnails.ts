@@ -3,7 +3,7 @@
  * decode pool's workers so the thread answering IPC never decodes, and kept in a small cache.
  */
 import type { Thumbnail } from '../../../shared/ipc/contract';
-import type { GrayRaster } from './downscale';
+import type { GrayRaster } from '../../platform/imaging/downscale';
 import { LruCache } from './lru-cache';
 
 /** Decodes frame 0 of a file and fits it into maxSize x maxSize (a worker pool's `thumbnail`). */

@@ -27,7 +27,7 @@ import { createOutbox } from './outbox';
 import { freePort, startOrthanc, type Orthanc } from './testing/orthanc';
 import { retrieveStudies, type RetrievedStudy } from './retrieve';
 import { queueFilmResults } from './send';
-import { datasetOf, makeTestStudies, type TestStudy } from './test-studies';
+import { datasetOf, makeTestStudies, type TestStudy } from './testing/test-studies';
 
 const OUR_AE = 'COVIDNET';
 const STUDY_COUNT = 20;

@@ -6,9 +6,9 @@
 import { toErrorInfo, type CodedErrorInfo } from '../../../shared/errors';
 import type { ImageMetadata } from '../../../shared/imaging';
 import { openImage, renderDisplay8, toModelGray } from '../imaging';
-import { downscaleGray, type GrayRaster } from '../../features/library/downscale';
+import { downscaleGray, type GrayRaster } from '../imaging/downscale';
 
-export type { GrayRaster } from '../../features/library/downscale';
+export type { GrayRaster } from '../imaging/downscale';
 
 /** Frame 0 of a file as `toModelGray` makes it (0..255, bone bright), with what a gate reads. */
 export interface ModelGrayImage extends Pick<

@@ -11,12 +11,13 @@ import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { z } from 'zod';
 import { CodedError } from '../../../shared/errors';
 import {
+  MANIFEST_FILE_NAME,
   MODEL_MANIFEST_SCHEMA,
   type ModelManifest,
   type SegmenterManifest,
 } from '../../../shared/model-manifest';
 
-export const MANIFEST_FILE_NAME = 'model.json';
+export { MANIFEST_FILE_NAME };
 
 const cropRuleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }),

@@ -7,11 +7,11 @@
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as jpeg from 'jpeg-js';
-import { buildDicom, imagePixelElements } from '../../platform/dicom/test-dicom-writer';
-import { encodeGrayPng } from '../../platform/inference/heatmap-image';
-import { resizeArea } from '../../platform/inference/preprocess';
-import { SHARED_DATA } from '../../platform/inference/testing/test-support';
-import type { SourceSpec } from './types';
+import { buildDicom, imagePixelElements } from '../../../platform/dicom/test-dicom-writer';
+import { encodeGrayPng } from '../../../platform/inference/heatmap-image';
+import { resizeArea } from '../../../platform/inference/preprocess';
+import { SHARED_DATA } from '../../../platform/inference/testing/test-support';
+import type { SourceSpec } from '../types';
 
 const CXR = join(SHARED_DATA, 'cxr/images');
 const EXTRA = join(SHARED_DATA, 'cxr-extra/images');

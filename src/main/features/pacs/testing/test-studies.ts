@@ -5,8 +5,8 @@
  */
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { DICOM_DIR } from '../../platform/inference/testing/test-support';
-import { dumpValues, run } from '../../platform/dicom-network/testing/test-support';
+import { DICOM_DIR } from '../../../platform/inference/testing/test-support';
+import { dumpValues, run } from '../../../platform/dicom-network/testing/test-support';
 
 /** Chest films with File Meta, small enough to screen quickly on two cores. */
 export const CHEST_SOURCES: readonly string[] = [
