@@ -1,7 +1,9 @@
 // Lint rules include the layering rules from docs/architecture.md: shared imports nothing outside
 // itself, main-side modules never import electron (only the bootstrap does), the renderer never
-// imports Node built-ins.
+// imports Node built-ins, and inside src/main and src/renderer no module imports a layer above
+// its own (scripts/eslint/layers.mjs).
 import js from '@eslint/js';
+import layers from './scripts/eslint/layers.mjs';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
@@ -44,6 +46,11 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-explicit-any': 'error',
     },
+  },
+  {
+    files: ['src/main/**/*.ts', 'src/renderer/**/*.ts'],
+    plugins: { local: layers },
+    rules: { 'local/layers': 'error' },
   },
   {
     files: ['src/shared/**/*.ts'],
