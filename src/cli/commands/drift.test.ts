@@ -88,8 +88,9 @@ describe('covidnet drift', () => {
     const report = await drift(folders.shared);
     console.log(summary('shared', report));
     expect(report.recent.films).toBe(FILMS);
-    expect(report.reference.source).toBe('training/splits/calib.csv');
-    expect(report.reference.films).toBe(593);
+    // The model's calibration split, whichever bundled model is the default.
+    expect(report.reference.source).toMatch(/^training\/splits\/.*calib\.csv$/);
+    expect(report.reference.films).toBeGreaterThan(100);
     expect(report.verdict).toBe('similar');
     for (const signal of report.signals) {
       expect(signal.pValue).not.toBeNull();
