@@ -25,8 +25,13 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { decodeForModel } from '../src/main/decode-pool';
-import { createInferenceEngine, type InferenceEngine } from '../src/main/inference';
+import {
+  createInferenceEngine,
+  type InferenceEngine,
+  type ModelTensor,
+} from '../src/main/inference';
 import { chestHeaderOf } from '../src/main/inference/lungs/gate';
+import type { Segmentation } from '../src/main/inference/lungs/segmenter';
 import { pooledFeatures, softmax } from '../src/main/inference/trust';
 import {
   chooseMargin,
@@ -79,16 +84,25 @@ async function measure(engine: InferenceEngine, path: string, K: number): Promis
   if (!logitsName || !featuresName) throw new Error('the model needs logits and features outputs');
   const image = await decodeForModel(path);
   const gray = { data: image.gray, width: image.width, height: image.height };
-  const outcome = await engine.score(gray, chestHeaderOf(image));
+  const seen: { tensor: ModelTensor | null; segmentation: Segmentation | null } = {
+    tensor: null,
+    segmentation: null,
+  };
+  const outcome = await engine.analyse(
+    { gray, header: chestHeaderOf(image) },
+    { heatmaps: false, inspect: (stages) => Object.assign(seen, stages) },
+  );
   if (outcome.status === 'rejected') return outcome.gate.reason ?? 'rejected by the chest gate';
-  const { outputs } = await engine.runBatch(outcome.tensor.data, outcome.tensor.dims, [
+  const { tensor, segmentation } = seen;
+  if (!tensor) throw new Error(`${path}: scored without a model input`);
+  const { outputs } = await engine.runBatch(tensor.data, tensor.dims, [
     logitsName,
     featuresName,
   ]);
   return {
     logits: Array.from(outputs[logitsName].subarray(0, manifest.labels.length)),
     pooled: pooledFeatures(outputs[featuresName], K),
-    segmenterConfidence: outcome.segmentation?.mask.meanProbability ?? null,
+    segmenterConfidence: segmentation?.mask.meanProbability ?? null,
   };
 }
 

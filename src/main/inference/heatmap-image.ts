@@ -4,7 +4,7 @@
  * lands exactly on the region the model saw; pixels outside the crop stay plain gray.
  */
 import { PNG } from 'pngjs';
-import type { HeatmapGrid } from '../../shared/prediction';
+import type { HeatmapGrid } from '../../shared/analysis';
 
 /** Inferno (matplotlib, perceptually uniform), 9 stops; interpolated linearly in between. */
 const INFERNO_STOPS: [number, number, number][] = [

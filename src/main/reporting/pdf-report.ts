@@ -6,6 +6,7 @@
  * Standard PDF fonts only (no font files to ship).
  */
 import PDFDocument from 'pdfkit';
+import { heatmapFor } from '../../shared/analysis';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import type { VerdictKind } from '../../shared/verdict';
 import { encodePng } from '../inference/heatmap-image';
@@ -197,13 +198,14 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
         );
       doc.x = column;
     });
-    if (outcome.heatmap) {
+    const heatmap = heatmapFor(outcome);
+    if (heatmap) {
       doc
         .moveDown(0.6)
         .fontSize(9)
         .text(
-          `Heatmap: where the model found evidence for ${outcome.heatmap.label} ` +
-            `(${outcome.heatmap.method}); brighter = more evidence.`,
+          `Heatmap: where the model found evidence for ${heatmap.label} ` +
+            `(${heatmap.method}); brighter = more evidence.`,
           column,
           doc.y,
           { width: columnWidth },

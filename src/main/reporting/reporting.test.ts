@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import type { RejectedFilm, ScoredFilm } from '../../shared/analysis';
 import {
   decideVerdict,
   VERDICT_WORDS,
@@ -276,7 +276,7 @@ describe('a JPEG film (no patient or study in the file)', () => {
 describe('the verdict, the calibration and the site profile in the SR and the PDF', () => {
   const sourcePath = join(DICOM_DIR, CHEST_FILMS[0]);
   let analysed: AnalysedFile;
-  let scored: PredictionResult;
+  let scored: ScoredFilm;
   const familiar: FamiliarityMeasure = {
     distance: 1.2,
     limit: 2.5,
@@ -294,7 +294,7 @@ describe('the verdict, the calibration and the site profile in the SR and the PD
   function withTrust(
     margin: number,
     options: { point?: OperatingPoint; familiarity?: FamiliarityMeasure; calibrated?: boolean },
-  ): PredictionResult {
+  ): ScoredFilm {
     const verdict = decideVerdict({
       labels: scored.labels,
       probabilities: scored.probabilities,
@@ -313,7 +313,7 @@ describe('the verdict, the calibration and the site profile in the SR and the PD
     return { ...scored, verdict, calibration };
   }
 
-  async function reportsOf(outcome: PredictionResult, name: string) {
+  async function reportsOf(outcome: ScoredFilm, name: string) {
     const set = await buildReports({ ...analysed.input, outcome }, analysed.film, ['sr', 'pdf']);
     const sr = join(scratch, `${name}.sr.dcm`);
     const pdf = join(scratch, `${name}.pdf`);

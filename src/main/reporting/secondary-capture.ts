@@ -3,6 +3,7 @@
  * in, a legend and the research notice burned into a band below it) in its own series of the
  * source study, and, for PNG/JPEG inputs, the film itself as the instance the SR refers to.
  */
+import { heatmapFor } from '../../shared/analysis';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import { inferno, renderHeatmapOverlay } from '../inference/heatmap-image';
 import { forEachTextPixel, GLYPH_ADVANCE, GLYPH_HEIGHT, textWidth, wrapText } from './bitmap-font';
@@ -57,9 +58,8 @@ function figureLines(input: ReportInput): string[] {
       ` (${calibrated ? 'calibrated' : 'uncalibrated'})`,
     `Model: ${model}`,
   ];
-  if (outcome.heatmap) {
-    lines.push(`Heatmap: evidence for ${outcome.heatmap.label} (${outcome.heatmap.method})`);
-  }
+  const heatmap = heatmapFor(outcome);
+  if (heatmap) lines.push(`Heatmap: evidence for ${heatmap.label} (${heatmap.method})`);
   return lines;
 }
 
@@ -74,7 +74,7 @@ export function composeHeatmapFigure(input: ReportInput, film: DisplayFilm): Rgb
   const margin = 4 * scale;
   const maxChars = Math.max(8, Math.floor((width - 2 * margin) / (GLYPH_ADVANCE * scale)));
   const outcome = input.outcome;
-  const heatmap = isRejected(outcome) ? undefined : outcome.heatmap;
+  const heatmap = heatmapFor(outcome);
   const textLines = figureLines(input).flatMap((line) => wrapText(line, maxChars));
   const noticeLines = wrapText(RESEARCH_NOTICE, maxChars);
   const legendRows = heatmap ? 1 : 0;

@@ -10,7 +10,7 @@
  * The content tree is built as plain data sets: dcmjs' TID 1501 helper throws on valid input.
  */
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import type { RejectedFilm, ScoredFilm } from '../../shared/analysis';
 import { CODES, LOCAL_SCHEME, findingFor, toCodeItem, type CodedConcept } from './codes';
 import type { VerdictKind } from '../../shared/verdict';
 import {
@@ -98,17 +98,14 @@ function observerContext(input: ReportInput): ContentItem[] {
   ];
 }
 
-function algorithmIdentification(outcome: PredictionResult | RejectedFilm): ContentItem[] {
+function algorithmIdentification(outcome: ScoredFilm | RejectedFilm): ContentItem[] {
   return [
     textItem('HAS CONCEPT MOD', CODES.algorithmName, `${outcome.modelName} (${outcome.modelId})`),
     textItem('HAS CONCEPT MOD', CODES.algorithmVersion, outcome.modelVersion),
   ];
 }
 
-function measurementGroups(
-  prediction: PredictionResult,
-  image: SourceImageReference,
-): ContentItem[] {
+function measurementGroups(prediction: ScoredFilm, image: SourceImageReference): ContentItem[] {
   return prediction.labels.map((label, i) => {
     const tracking = `${image.sopInstanceUid}/${image.frameNumber ?? 1}/${prediction.modelId}/${label}`;
     return container(CODES.measurementGroup, [
@@ -134,7 +131,7 @@ const VERDICT_CODES: Record<VerdictKind, CodedConcept> = {
 };
 
 /** The verdict as a coded value plus its reason, the calibration, and the site profile in use. */
-function trustEvaluations(input: ReportInput, prediction: PredictionResult): ContentItem[] {
+function trustEvaluations(input: ReportInput, prediction: ScoredFilm): ContentItem[] {
   const { verdict } = prediction;
   const items: ContentItem[] = [
     codeItem('CONTAINS', CODES.aiVerdict, VERDICT_CODES[verdict.kind]),
@@ -151,7 +148,7 @@ function trustEvaluations(input: ReportInput, prediction: PredictionResult): Con
   return items;
 }
 
-function predictionEvaluations(input: ReportInput, prediction: PredictionResult): ContentItem[] {
+function predictionEvaluations(input: ReportInput, prediction: ScoredFilm): ContentItem[] {
   const above = prediction.thresholdStatus === 'above-threshold';
   return [
     codeItem('CONTAINS', CODES.predictedClass, findingFor(prediction.predictedLabel)),

@@ -1,6 +1,6 @@
 /** Wording for the prediction panel (DOM-free). */
 import type { ModelCalibration } from '../../shared/model-manifest';
-import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import type { RejectedFilm, ScoredFilm } from '../../shared/analysis';
 import { VERDICT_WORDS, type OperatingPoint, type Verdict } from '../../shared/verdict';
 
 export function formatPercent(probability: number): string {
@@ -13,14 +13,14 @@ export function formatPercentFine(probability: number): string {
   return `${(probability * 100).toFixed(1)}%`;
 }
 
-export function thresholdSentence(result: PredictionResult): string {
+export function thresholdSentence(result: ScoredFilm): string {
   const threshold = formatPercent(result.threshold);
   return result.thresholdStatus === 'above-threshold'
     ? `Above the model's decision threshold (${threshold}).`
     : `Below the model's decision threshold (${threshold}): no confident finding.`;
 }
 
-export function timingSentence(result: PredictionResult): string {
+export function timingSentence(result: ScoredFilm): string {
   const t = result.timing;
   const parts = [
     `decode ${Math.round(t.decodeMs)}`,
