@@ -6,6 +6,7 @@
  */
 import type { OperatingPoint } from '../shared/verdict';
 import type { InferenceEngine } from '../main/inference';
+import { siteProfileSentence } from '../main/reporting/verdict-wording';
 import { defaultSiteValidationDir, namedOperatingPoint } from '../main/site-validation';
 
 export const SITE_PROFILE_OPTIONS = {
@@ -23,8 +24,6 @@ export async function siteProfileOption(
     id: engine.manifest.id,
     sha256: engine.manifest.sha256,
   });
-  console.error(
-    `Site profile "${point.profileName}" in use: ${point.label} called at or above ${point.threshold.toFixed(3)}`,
-  );
+  console.error(siteProfileSentence(point));
   return point;
 }

@@ -5,7 +5,12 @@
  */
 import type { CodedErrorInfo } from '../../shared/errors';
 import type { AnalysisResult, PredictionResult, RejectedFilm } from '../../shared/prediction';
-import type { Verdict } from '../../shared/verdict';
+import {
+  heatmapCaption,
+  LEADING_NAME,
+  resultStatement,
+  type ResultStatement,
+} from '../../shared/result-statement';
 import { clear, h } from '../app/dom';
 import { colorForValue, TRANSPARENT_BELOW } from '../viewer/heatmap-colors';
 import { describeError } from './error-messages';
@@ -14,9 +19,7 @@ import {
   formatPercent,
   providerName,
   rejectionSentences,
-  siteProfileSentence,
   timingSentence,
-  verdictWording,
 } from './prediction-format';
 
 export interface PredictionPanelEvents {
@@ -242,40 +245,42 @@ export class PredictionPanel {
   }
 
   private showScored(result: PredictionResult, caution: string | null): void {
-    const { verdict } = result;
-    // Only a confident call gets the bold class label; otherwise the leading class is named
-    // quietly, so a coin toss never looks like a finding. A site profile may call a class other
-    // than the one with the highest probability: the call is shown, the highest is named below.
-    const called = verdict.kind === 'call' ? verdict.label : null;
-    const confident = called !== null;
-    const shownLabel = called ?? result.predictedLabel;
+    const statement = resultStatement(result);
+    // Only a call gets the bold class; otherwise the highest class is the secondary figure,
+    // named as such, so a coin toss never looks like a finding. A site profile may call a class
+    // other than the highest: the call is shown, the highest is named below it.
+    const confident = statement.statedClass !== null;
+    const shownLabel = statement.statedClass ?? statement.leading?.label ?? '';
     const shownProbability = result.probabilities[result.labels.indexOf(shownLabel)] ?? 0;
-    const predicted = h(
-      'div',
-      {
-        className: `predicted ${result.thresholdStatus} ${confident ? 'confident' : 'not-confident'}`,
-        attrs: { 'data-testid': 'predicted-label', 'data-confident': String(confident) },
-      },
-      [
-        h('span', {
-          className: 'predicted-label',
-          text: confident ? shownLabel : `Leading: ${shownLabel}`,
-        }),
-        h('span', {
-          className: 'predicted-probability',
-          text: formatPercent(shownProbability),
-        }),
-      ],
-    );
+    const predicted = confident
+      ? h(
+          'div',
+          {
+            className: 'predicted confident',
+            attrs: { 'data-testid': 'predicted-label', 'data-confident': 'true' },
+          },
+          [
+            h('span', { className: 'predicted-label', text: shownLabel }),
+            h('span', { className: 'predicted-probability', text: formatPercent(shownProbability) }),
+          ],
+        )
+      : '';
+    const leading = statement.leading;
     const highestNote =
-      shownLabel !== result.predictedLabel
+      leading && (!confident || leading.label !== shownLabel)
         ? h('p', {
-            className: 'threshold',
-            text: `Highest probability: ${result.predictedLabel} ${formatPercent(result.predictedProbability)}.`,
+            className: 'threshold leading-figure',
+            text: `${LEADING_NAME}: ${leading.label} ${formatPercent(leading.probability)}.`,
+            attrs: {
+              'data-testid': confident ? 'highest-probability' : 'predicted-label',
+              'data-confident': 'false',
+            },
           })
         : '';
-    const calibration = calibrationWording(result.calibration);
-    const siteProfile = siteProfileSentence(verdict.operatingPoint);
+    const calibration = calibrationWording(result.calibration, result.verdict.operatingPoint);
+    const siteLines = [statement.siteProfile, ...statement.warnings].filter(
+      (line): line is string => Boolean(line),
+    );
     const bars = h('ul', {
       className: 'prob-bars',
       attrs: { 'aria-label': 'Class probabilities' },
@@ -318,8 +323,15 @@ export class PredictionPanel {
     });
     this.result.append(
       caution ? h('p', { className: 'caution', text: caution, attrs: { role: 'note' } }) : '',
-      // The verdict's reason says how the top class stands against its threshold and margin.
-      verdictBlock(verdict),
+      // The verdict first; its reason says what decided it.
+      statementBlock(statement),
+      siteLines.length
+        ? h(
+            'div',
+            { className: 'site-profile', attrs: { 'data-testid': 'site-profile', role: 'note' } },
+            siteLines.map((line) => h('p', { text: line })),
+          )
+        : '',
       predicted,
       highestNote,
       h('p', {
@@ -329,22 +341,11 @@ export class PredictionPanel {
         attrs: { 'data-testid': 'calibration' },
       }),
       bars,
-      siteProfile
-        ? h('p', {
-            className: 'site-profile',
-            text: siteProfile,
-            attrs: { 'data-testid': 'site-profile', role: 'note' },
-          })
-        : '',
       h('dl', { className: 'facts' }, [
         h('dt', { text: 'Model' }),
         h('dd', { text: `${result.modelName} ${result.modelVersion}` }),
         h('dt', { text: 'Calibration' }),
-        h('dd', {
-          className: 'small',
-          text: calibration.detail,
-          title: calibration.fittedOn ?? '',
-        }),
+        h('dd', { className: 'small', text: calibration.detail }),
         h('dt', { text: 'Runs on' }),
         h('dd', { text: providerName(result.executionProvider) }),
         h('dt', { text: 'Time' }),
@@ -360,24 +361,23 @@ export class PredictionPanel {
     const heatmapLabel = result.heatmap?.label ?? result.predictedLabel;
     this.labelSelect.value = heatmapLabel;
     this.heatmapNote.textContent = result.heatmap
-      ? `${result.heatmap.method === 'occlusion' ? 'Occlusion' : 'Class-activation'} map for “${result.heatmap.label}”: where the model found evidence. It is not a lesion outline.`
+      ? heatmapCaption(result.heatmap)
       : 'This model gave no heatmap.';
   }
 }
 
-/** The verdict in plain words, styled by kind so a call, a coin toss and an odd film differ. */
-function verdictBlock(verdict: Verdict): HTMLElement {
-  const wording = verdictWording(verdict);
+/** The result statement in plain words, styled by kind so a call, a coin toss and an odd film differ. */
+function statementBlock(statement: ResultStatement): HTMLElement {
   return h(
     'div',
     {
-      className: `verdict verdict-${verdict.kind}`,
-      attrs: { 'data-testid': 'verdict', 'data-kind': verdict.kind, role: 'note' },
+      className: `verdict verdict-${statement.kind}`,
+      attrs: { 'data-testid': 'verdict', 'data-kind': statement.kind, role: 'note' },
     },
     [
-      h('p', { className: 'verdict-headline', text: wording.headline }),
-      h('p', { className: 'verdict-reason', text: wording.reason }),
-      h('p', { className: 'verdict-advice muted small', text: wording.advice }),
+      h('p', { className: 'verdict-headline', text: statement.headline }),
+      h('p', { className: 'verdict-reason', text: statement.reason }),
+      h('p', { className: 'verdict-advice muted small', text: statement.advice }),
     ],
   );
 }
