@@ -158,10 +158,17 @@ describe.skipIf(!modelAvailable)('reader readings and site validation', () => {
     await page.click('[data-testid="choose-threshold"]');
     await expect
       .poll(() => page.textContent('[data-testid="chosen-threshold"]'), { timeout: 10_000 })
-      .toMatch(/^COVID-19 threshold 0\.\d{3} \(95% bootstrap interval/);
+      .toMatch(/^COVID-19 threshold 0\.\d{1,4} \(95% bootstrap interval/);
     await page.fill('[data-testid="profile-name"]', 'Our ED test');
+    // Too few films: the app asks before saving, and saves only on an explicit yes.
+    const confirmations: string[] = [];
+    page.once('dialog', (dialog) => {
+      confirmations.push(dialog.message());
+      void dialog.accept();
+    });
     await page.click('[data-testid="save-profile"]');
     await page.waitForSelector('[data-testid="profile-option-Our ED test"]');
+    expect(confirmations[0]).toMatch(/rests on only \d+ COVID-19 film.*Save it anyway\?/s);
     // Saved, not used: nothing is chosen silently.
     expect(await page.textContent('[data-testid="profile-in-use"]')).toMatch(
       /^No site profile in use/,

@@ -1,6 +1,7 @@
 """Precompute, once, every v3 film's lung square (wider than the app's, so training can jitter it).
 
   python3 training/crops_v3.py   -> training/cache/crops-v3/{train_v3,calib,val_v3}.npz
+  python3 training/crops_v3.py --splits training/splits/v4 --parts train calib val --out training/cache/crops-v4
 
 Per film: the lung square of the app's own mask (training/lung_masks.ts) with margin CACHE_MARGIN,
 area-resized to CACHE_SIZE (uint8), and the undilated lung mask on the same grid. Training then
@@ -46,11 +47,12 @@ def square_crop(path: str, mask_png: str) -> tuple[np.ndarray, np.ndarray] | Non
     return np.clip(np.rint(img), 0, 255).astype(np.uint8), lungs.astype(np.uint8)
 
 
-def build_part(name: str, masks_dir: str = MASKS_DIR, out_dir: str = CACHE_DIR) -> str:
+def build_part(name: str, masks_dir: str = MASKS_DIR, out_dir: str = CACHE_DIR,
+               splits_dir: str = os.path.join(TRAINING_DIR, "splits")) -> str:
     out = os.path.join(out_dir, f"{name}.npz")
     if os.path.exists(out):
         return out
-    rows = read_split(os.path.join(TRAINING_DIR, "splits", f"{name}.csv"))
+    rows = read_split(os.path.join(splits_dir, f"{name}.csv"))
     images, masks, kept, skipped = [], [], [], []
     t0 = time.time()
     for i, r in enumerate(rows):
@@ -76,10 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--masks", default=MASKS_DIR)
     ap.add_argument("--out", default=CACHE_DIR)
+    ap.add_argument("--splits", default=os.path.join(TRAINING_DIR, "splits"), help="folder of <part>.csv")
+    ap.add_argument("--parts", nargs="+", default=list(PARTS))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    for name in PARTS:
-        build_part(name, args.masks, args.out)
+    for name in args.parts:
+        build_part(name, args.masks, args.out, args.splits)
     return 0
 
 

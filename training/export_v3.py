@@ -1,7 +1,12 @@
-"""Export a v3 arm (training/train_v3.py checkpoint) to ONNX and write its model folder's model.json.
+"""Export a v3 / v4 arm (training/train_v3.py or train_v4.py checkpoint) to ONNX and write model.json.
 
   python3 training/export_v3.py --checkpoint training/runs/v3-mobilenet/last.pt \
       --out resources/models/covidnet-cxr-lungs-v3 --id covidnet-cxr-lungs-v3
+  python3 training/export_v3.py --config training/configs/v4.json --checkpoint training/runs/v4-long/last.pt \
+      --out resources/models/covidnet-cxr-lungs-v4
+
+With --config, the id, version, name, training-data and split words and the parity films come from the
+config's `export` block (one config per bundled model); without it, v3's words below.
 
 Thresholds are 0.5 (not tuned). Calibration (temperature) and the feature statistics for "unfamiliar"
 are fitted afterwards through the app's own pipeline on training/splits/calib.csv (training/fit_trust.ts),
@@ -48,15 +53,41 @@ ARMS = {
 }
 
 
+V3_WORDS = {
+    "version": "3.0.0",
+    "parityFrom": "splits/val_v3.csv",
+    "parityFilms": [["normal", "nih-chestxray14"], ["pneumonia", "rsna-lungmasked"], ["COVID-19", "c19rdb-covid"]],
+    "trainingData": ("shared/data/cxr developer set (training patients of the v2 split) + shared/data/cxr-extra "
+                     "(RSNA pneumonia-challenge films lung-masked by a third party; RSNA normal and COVID-19 "
+                     "Radiography Database films, 224 px), training groups only"),
+    "trainingDataLicence": ("mixed, partly research-only / non-commercial (Cohen per-image licences, Figure1 and "
+                            "Actualmed research only, Hannover CC BY 3.0, NIH unrestricted, RSNA challenge terms, "
+                            "COVID-19 Radiography Database Kaggle terms / BIMCV CC BY 4.0). Only the trained "
+                            "weights ship."),
+    "split": ("training/splits/{train_v3,calib,val_v3}.csv (training/split_v3.py): v2's patient split unchanged, "
+              "cxr-extra by group_id (5% validation groups, 4% calibration groups), seed 20261"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--id", required=True)
-    ap.add_argument("--version", default="3.0.0")
+    ap.add_argument("--config", default=None, help="a model config (training/configs/*.json) with an export block")
+    ap.add_argument("--id", default=None)
+    ap.add_argument("--version", default=None)
     ap.add_argument("--masks", default=os.path.join(TRAINING_DIR, "cache", "lungmasks"))
     ap.add_argument("--command", default="bash training/reproduce.sh")
     args = ap.parse_args(argv)
+    config = {}
+    if args.config:
+        with open(args.config, encoding="utf-8") as f:
+            config = json.load(f)
+    words = {**V3_WORDS, **config.get("export", {})}
+    model_id = args.id or config.get("id")
+    if not model_id:
+        raise SystemExit("--id or a --config with an id is required")
+    version = args.version or words["version"]
     torch.set_num_threads(2)
     ck = torch.load(args.checkpoint, map_location="cpu")
     arm, spec, hp = ck["arm"], ck["inputSpec"], ck["hparams"]
@@ -66,9 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "model.onnx")
     export_onnx(model, onnx_path, spec)
-    rows = read_split(os.path.join(TRAINING_DIR, "splits", "val_v3.csv"))
-    picked = [next(r for r in rows if r["label"] == lab and r["source"] == src)
-              for lab, src in (("normal", "nih-chestxray14"), ("pneumonia", "rsna-lungmasked"), ("COVID-19", "c19rdb-covid"))]
+    rows = read_split(os.path.join(TRAINING_DIR, words["parityFrom"]))
+    picked = [next(r for r in rows if r["label"] == lab and r["source"] == src) for lab, src in words["parityFilms"]]
     x = torch.cat([lung_crop_tensor(load_gray(r["path"]),
                                     load_mask(os.path.join(args.masks, os.path.basename(r["file"]) + ".png")), spec)
                    for r in picked])
@@ -76,13 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     print("onnxruntime-node vs PyTorch:", json.dumps(diffs))
     if diffs["probabilities"] >= 1e-4:
         raise SystemExit("parity check failed")
-    about = ARMS[arm]
+    about = {**ARMS[arm], **{k: words[k] for k in ("name", "trainedBy") if k in words}}
     manifest = {
         "schema": SCHEMA,
         "kind": "classifier",
-        "id": args.id,
+        "id": model_id,
         "name": about["name"],
-        "version": args.version,
+        "version": version,
         "file": "model.onnx",
         "sha256": sha256(onnx_path),
         "opset": OPSET,
@@ -96,18 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         "pipeline": {"segmenter": SEGMENTER_ID},
         "provenance": {
             "trainedBy": about["trainedBy"],
-            "trainingData": ("shared/data/cxr developer set (training patients of the v2 split) + shared/data/cxr-extra "
-                             "(RSNA pneumonia-challenge films lung-masked by a third party; RSNA normal and COVID-19 "
-                             "Radiography Database films, 224 px), training groups only"
+            "trainingData": (words["trainingData"]
                              + (f", without {', '.join(hp['exclude_source'])}" if hp.get("exclude_source") else "")
                              + "; lung crops from the app's own segmenter masks"),
-            "trainingDataLicence": ("mixed, partly research-only / non-commercial (Cohen per-image licences, Figure1 and "
-                                    "Actualmed research only, Hannover CC BY 3.0, NIH unrestricted, RSNA challenge terms, "
-                                    "COVID-19 Radiography Database Kaggle terms / BIMCV CC BY 4.0). Only the trained "
-                                    "weights ship."),
+            "trainingDataLicence": words["trainingDataLicence"],
             "command": args.command,
-            "split": ("training/splits/{train_v3,calib,val_v3}.csv (training/split_v3.py): v2's patient split unchanged, "
-                      "cxr-extra by group_id (5% validation groups, 4% calibration groups), seed 20261"),
+            "split": words["split"],
             "seed": hp["seed"],
             "createdAt": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "architecture": {"family": about["family"], "arm": arm, "params": count_params(model),

@@ -19,6 +19,9 @@
  *       [--components 32] [--signal max-probability] [--target-error-reduction 0.6] \
  *       [--min-coverage 0.35] [--min-source-films 20] [--cache FILE] [--note "words for fitted_on"]
  *
+ * --equal-source-weight: the temperature's NLL weighs every source alike (column `source`; each
+ * film 1/n of its source, sources under 10 films pooled), so one big easy source cannot set it.
+ *
  * --manifest films (columns file,label[,source]; paths relative to the CSV) fit the temperature,
  * the call limit and the feature statistics; --features-manifest films only add to the feature
  * statistics (e.g. the training films themselves, which describe what "familiar" means but would
@@ -30,7 +33,12 @@ import { parseArgs } from 'node:util';
 import { createInferenceEngine } from '../src/main/inference';
 import { fitCallLimit, ruleSignalValue } from '../src/main/inference/failure-detection';
 import { softmax } from '../src/main/inference/trust';
-import { fitFeatureStatistics, fitTemperature, quantile } from '../src/main/inference/trust-fit';
+import {
+  equalSourceWeights,
+  fitFeatureStatistics,
+  fitTemperature,
+  quantile,
+} from '../src/main/inference/trust-fit';
 import type { VerdictSignal } from '../src/shared/model-manifest';
 import { measureFilms, readFilms, type Film } from './trust-measure';
 
@@ -42,6 +50,7 @@ async function main(): Promise<void> {
       'features-manifest': { type: 'string', multiple: true },
       components: { type: 'string', default: '32' },
       'unfamiliar-quantile': { type: 'string', default: '0.995' },
+      'equal-source-weight': { type: 'boolean', default: false },
       signal: { type: 'string', default: 'max-probability' },
       'target-error-reduction': { type: 'string', default: '0.6' },
       'min-coverage': { type: 'string', default: '0.35' },
@@ -94,10 +103,15 @@ async function main(): Promise<void> {
   });
 
   if (calibration.length === 0) throw new Error('no labelled film was scored: nothing to calibrate on');
+  const weights = values['equal-source-weight']
+    ? equalSourceWeights(calibration.map((c) => c.source))
+    : undefined;
   const fit = fitTemperature(
     calibration.map((c) => c.logits),
     calibration.map((c) => c.truth),
+    weights,
   );
+  const weighting = weights ? ' NLL weighted so every source (under 10 films: pooled) counts alike;' : '';
   const calibrated = calibration.map((c) => ({ probabilities: softmax(c.logits, fit.temperature), truth: c.truth }));
   const accuracyAll = calibrated.filter((c) => c.probabilities.indexOf(Math.max(...c.probabilities)) === c.truth).length / calibrated.length;
   const signal = values.signal as VerdictSignal;
@@ -146,7 +160,7 @@ async function main(): Promise<void> {
     temperature: Number(fit.temperature.toPrecision(6)),
     fitted_on:
       `${calibration.length} labelled films from ${calibrationCsvs} (${skippedLabels} rows without a model label left out),` +
-      ` NLL ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}, by training/fit_trust.ts.${note}`,
+      `${weighting} NLL ${fit.nllBefore.toFixed(4)} -> ${fit.nllAfter.toFixed(4)}, by training/fit_trust.ts.${note}`,
   };
   json.verdictRule = {
     margin: signal === 'margin' ? limitValue : 0,

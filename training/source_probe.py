@@ -3,6 +3,8 @@ label -- the look a model could use instead of the lungs. Lower is better; chanc
 
   python3 training/source_probe.py --checkpoint training/runs/v3-mobilenet/last.pt --json out.json
   python3 training/source_probe.py --imagenet --crop v2 --json before.json   (ImageNet features, v2 crops)
+  python3 training/source_probe.py --checkpoint training/runs/v4-long/last.pt --v4 --json after.json
+      (v4: the developer films of training/cache/crops-v4 {calib,val}, the checkpoint's own crop rule)
 
 Films: the calibration and validation parts (never trained on). Per label, sources with >= MIN_FILMS
 films; features -> standardised -> top-32 PCA -> multinomial logistic regression (L2), 5-fold
@@ -48,7 +50,12 @@ def pooled(model: torch.nn.Module, part: dict, spec: dict, crop: str, batch: int
     out = []
     for i in range(0, len(part["images"]), batch):
         imgs, masks = part["images"][i:i + batch], part["masks"][i:i + batch]
-        x = v2_style_batch(imgs, masks) if crop == "v2" else v3.clean_batch(imgs, masks)[0]
+        if crop == "v2":
+            x = v2_style_batch(imgs, masks)
+        elif crop in V4_CROPS:
+            x = V4_CROPS[crop](imgs, masks)
+        else:
+            x = v3.clean_batch(imgs, masks)[0]
         x = v3.to_input(x, spec).contiguous(memory_format=torch.channels_last)
         out.append(model.features(x).mean(dim=(2, 3)).numpy())
     return np.concatenate(out)
@@ -87,8 +94,22 @@ def logistic_cv_balanced_accuracy(x: np.ndarray, y: np.ndarray, seed: int = 0) -
     return float(np.mean([(predictions[y == c] == c).mean() for c in range(k)]))
 
 
-def probe(model: torch.nn.Module, spec: dict, crop: str) -> dict:
-    parts = [v3.load_part(name) for name in ("calib", "val_v3")]
+def v4_crop(rule: str):
+    import train_v4
+
+    return lambda imgs, masks: train_v4.clean_batch(imgs, masks, rule)[0]
+
+
+V4_CROPS = {f"v4-{rule}": v4_crop(rule) for rule in ("tight", "dilated", "box")}
+
+
+def probe(model: torch.nn.Module, spec: dict, crop: str, v4: bool = False) -> dict:
+    if v4:
+        import train_v4
+
+        parts = [train_v4.load_part(name) for name in ("calib", "val")]
+    else:
+        parts = [v3.load_part(name) for name in ("calib", "val_v3")]
     films = {k: np.concatenate([p[k] for p in parts]) for k in ("images", "masks", "sources", "y")}
     feats = pooled(model, films, spec, crop)
     report = {}
@@ -110,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint")
     ap.add_argument("--imagenet", action="store_true", help="the ImageNet MobileNetV2 before any training")
-    ap.add_argument("--crop", choices=["v2", "v3"], default="v3")
+    ap.add_argument("--crop", choices=["v2", "v3", *V4_CROPS], default=None,
+                    help="default: v3, or with --v4 the checkpoint's own crop rule")
+    ap.add_argument("--v4", action="store_true", help="the v4 films (training/cache/crops-v4 calib + val)")
     ap.add_argument("--json", required=True)
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
@@ -122,8 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         arm, model = ck["arm"], v3.build_arm(ck["arm"], imagenet=False)
         model.load_state_dict(ck["model"])
         what = f"{args.checkpoint} (step {ck['step']})"
+        if args.v4 and args.crop is None:
+            args.crop = f"v4-{ck['crop']}"
+    crop = args.crop or "v3"
     model = model.to(memory_format=torch.channels_last)
-    report = {"model": what, "crop": args.crop, "probe": probe(model, v3.input_spec(arm), args.crop)}
+    report = {"model": what, "crop": crop, "films": "v4 calib + val" if args.v4 else "calib + val_v3",
+              "probe": probe(model, v3.input_spec(arm), crop, args.v4)}
     with open(args.json, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)
     print(json.dumps(report, indent=2))

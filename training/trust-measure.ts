@@ -16,7 +16,7 @@ import { toErrorInfo } from '../src/shared/errors';
 export interface Film {
   path: string;
   truth: number | null;
-  /** The CSV's `source` column ('' when it has none). */
+  /** The CSV's `source` column ('unknown' when it has none). */
   source: string;
   role: 'calibration' | 'features';
 }
@@ -42,7 +42,7 @@ export function readFilms(csvPath: string, labels: string[], role: Film['role'])
       skipped++;
       continue;
     }
-    films.push({ path: resolve(base, row.file), truth: truth >= 0 ? truth : null, source: row.source ?? '', role });
+    films.push({ path: resolve(base, row.file), truth: truth >= 0 ? truth : null, source: row.source || 'unknown', role });
   }
   return { films, skipped };
 }

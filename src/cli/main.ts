@@ -5,6 +5,7 @@
  */
 import { CodedError } from '../shared/errors';
 import { UsageError, fromModule, type CliCommand, type CliIo } from './command';
+import { driftCommand } from './commands/drift';
 import * as evaluate from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
@@ -33,6 +34,7 @@ export const COMMANDS: CliCommand[] = [
     "site validation: the model on a clinic's own labelled films, with intervals and a site operating point",
     validate,
   ),
+  driftCommand,
   fromModule(
     'receive',
     'DICOM receiver (C-STORE SCP) into an inbox, optionally screening',

@@ -6,7 +6,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { UsageError } from './command';
 import { toErrorInfo } from '../shared/errors';
-import { AE_TITLE_PATTERN } from '../shared/dicom-receiver';
+import { aeTitleProblem } from '../shared/dicom-receiver';
 import { RESEARCH_NOTICE } from '../shared/notice';
 import type { ScreeningProgress } from '../shared/screening';
 import { createInferenceEngine, defaultModelDir, type InferenceEngine } from '../main/inference';
@@ -56,8 +56,9 @@ export function portOption(value: string | undefined, flag: string, allowZero = 
 }
 
 export function aeTitleOption(value: string | undefined, flag: string): string {
-  if (!value || !AE_TITLE_PATTERN.test(value))
-    throw new UsageError(`expected ${flag} <AE title, 1-16 characters>`);
+  if (value === undefined) throw new UsageError(`expected ${flag} <AE title, 1-16 characters>`);
+  const problem = aeTitleProblem(value);
+  if (problem) throw new UsageError(`${flag}: ${problem}`);
   return value;
 }
 

@@ -29,3 +29,13 @@ export interface ReceiverStatus {
 
 /** AE titles: 1-16 characters of printable ASCII without backslash, not all spaces. */
 export const AE_TITLE_PATTERN = /^(?! *$)[\x20-\x5b\x5d-\x7e]{1,16}$/;
+
+/** Why `title` cannot be an AE title, in words (null when it can), e.g. for a 21-character one. */
+export function aeTitleProblem(title: string): string | null {
+  if (AE_TITLE_PATTERN.test(title)) return null;
+  const quoted = JSON.stringify(title);
+  if (title.trim() === '') return 'an AE title cannot be empty or only spaces';
+  if (title.length > 16)
+    return `AE title ${quoted} is ${title.length} characters; DICOM allows at most 16`;
+  return `AE title ${quoted} may only use printable ASCII characters other than backslash`;
+}

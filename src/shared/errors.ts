@@ -84,3 +84,13 @@ export function toErrorInfo(error: unknown): CodedErrorInfo {
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL_ERROR', message };
 }
+
+/**
+ * `message` without a leading "<path>: " (decoders name the file they read), for outputs that
+ * already say the path beside it, so it is not said twice.
+ */
+export function withoutPathPrefix(message: string, ...paths: string[]): string {
+  for (const path of paths)
+    if (message.startsWith(`${path}: `)) return message.slice(path.length + 2);
+  return message;
+}

@@ -3,8 +3,12 @@ import type { ErrorCode } from './errors';
 import type { ExecutionProviderName } from './prediction';
 import type { Verdict } from './verdict';
 
-/** `rejected`: the chest gate turned the film away (errorCode says why); no probabilities. */
-export type ScreeningRowStatus = 'ok' | 'error' | 'rejected';
+/**
+ * `rejected`: the chest gate turned the film away (errorCode says why); no probabilities.
+ * `skipped`: the file is named like an image but is not one (errorMessage says what it is).
+ * `error`: an image that could not be read or scored.
+ */
+export type ScreeningRowStatus = 'ok' | 'error' | 'rejected' | 'skipped';
 
 export interface ScreeningRow {
   /** Path of the source file (as given/walked on this machine). */

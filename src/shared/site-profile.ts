@@ -8,7 +8,7 @@
  * be switched off. Nothing is chosen silently: a profile is applied only after the user made it
  * active, and only to the model it was chosen on.
  */
-import type { OperatingPoint } from './verdict';
+import type { OperatingPoint, SiteCalibration } from './verdict';
 
 /** A proportion or AUC with its 95% interval, how many films it rests on, and a warning. */
 export interface Estimate {
@@ -89,6 +89,19 @@ export interface SiteValidationReport {
     /** Accuracy of `call` verdicts only. */
     callAccuracy: Estimate;
   } | null;
+  /**
+   * The saved site profile applied to every film of this run (`validate --site-profile`), so the
+   * figures are the profile's on these films; null: the model alone.
+   */
+  siteProfile?: {
+    name: string;
+    label: string | null;
+    threshold: number | null;
+    calibrated: boolean;
+    smallNWarning: string | null;
+  } | null;
+  /** `validate --recalibrate`: the site recalibration fitted on this run's films (not saved). */
+  recalibration?: SiteRecalibration | null;
   plots: SitePlot[];
   /** What the run folder holds (evaluate's files and this report). */
   files: string[];
@@ -117,23 +130,58 @@ export interface SiteOperatingPointChoice {
   warnings: string[];
 }
 
+/** A figure with its 95% interval (percentile bootstrap over films, shifted by the bootstrap's bias). */
+export interface FigureWithInterval {
+  value: number;
+  low: number | null;
+  high: number | null;
+}
+
+/**
+ * A site recalibration fitted on a validation run's films: the parameters (fitted on all `n`
+ * films) and ECE / NLL before and after, the "after" cross-fitted over `folds` folds.
+ */
+export interface SiteRecalibration {
+  method: SiteCalibration['method'];
+  parameters: SiteCalibration;
+  n: number;
+  folds: number;
+  eceBefore: FigureWithInterval;
+  eceAfter: FigureWithInterval;
+  nllBefore: FigureWithInterval;
+  nllAfter: FigureWithInterval;
+  interval: 'bootstrap';
+}
+
+/** Fewer labelled films than this of a class a profile involves: saved only when accepted. */
+export const MIN_PROFILE_FILMS_PER_CLASS = 30;
+
 export interface SiteProfile {
   /** Shown in the panel, the SR and the PDF; letters, digits, space and . _ - ( ) only. */
   name: string;
-  label: string;
-  threshold: number;
+  /** The label whose threshold the profile sets; null for a calibration-only profile. */
+  label: string | null;
+  threshold: number | null;
   /** The model it was chosen on; it is not applied to any other. */
   modelId: string;
   modelSha256: string;
   createdAt: string;
-  /** The figures that chose it (saved beside it; also copied as <name>/site-validation.json). */
-  choice: SiteOperatingPointChoice;
+  /** The figures that chose the threshold (saved beside it; also copied as <name>/site-validation.json). */
+  choice: SiteOperatingPointChoice | null;
+  /** The site recalibration and its before/after figures; null when the profile has none. */
+  recalibration?: SiteRecalibration | null;
+  /**
+   * Set when it was saved from fewer than MIN_PROFILE_FILMS_PER_CLASS films of a class it
+   * involves (the user accepted that); travels with the profile into every output naming it.
+   */
+  smallNWarning?: string | null;
   validation: {
     runId: string;
     folders: string[];
     labelsSource: LabelsSource;
     scored: number;
-    auc: Estimate;
+    /** AUC of the threshold's label (null for a calibration-only profile). */
+    auc: Estimate | null;
   };
 }
 
@@ -148,5 +196,11 @@ export interface SiteProfilesState {
 export const SITE_PROFILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,47}$/;
 
 export function operatingPointOf(profile: SiteProfile): OperatingPoint {
-  return { profileName: profile.name, label: profile.label, threshold: profile.threshold };
+  return {
+    profileName: profile.name,
+    label: profile.label,
+    threshold: profile.threshold,
+    calibration: profile.recalibration?.parameters ?? null,
+    smallNWarning: profile.smallNWarning ?? null,
+  };
 }

@@ -16,6 +16,9 @@ import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
+import { fileErrorLine } from '../arguments';
+import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
+import type { OperatingPoint } from '../../shared/verdict';
 import { toErrorInfo } from '../../shared/errors';
 import { DICOM_DATE_PATTERN, type PacsStudyQuery } from '../../shared/pacs';
 import { startDicomInbox } from '../../main/app/dicom-inbox';
@@ -51,6 +54,7 @@ export const usage = [
 
 const OPTIONS = {
   ...SCREENING_OPTIONS,
+  ...SITE_PROFILE_OPTIONS,
   pacs: { type: 'string' },
   ae: { type: 'string', default: 'COVIDNET' },
   'patient-name': { type: 'string' },
@@ -75,12 +79,23 @@ type Values = ReturnType<
   typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
 >['values'];
 
+/** A date as DICOM writes it (YYYYMMDD); the ISO form a user may type (YYYY-MM-DD) is accepted. */
+function dateOption(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  const dicom = value.trim().replace(/^(\d{4})-(\d{2})-(\d{2})$/, '$1$2$3');
+  if (!DICOM_DATE_PATTERN.test(dicom))
+    throw new UsageError(
+      `${flag} ${value}: expected a date as YYYYMMDD (DICOM's form, e.g. 20240131) or YYYY-MM-DD`,
+    );
+  return dicom;
+}
+
+/** The C-FIND query the options ask for; bad values are a UsageError (exit 2, with the usage). */
 function queryOf(values: Values): PacsStudyQuery {
-  for (const flag of ['from', 'to'] as const) {
-    const value = values[flag];
-    if (value !== undefined && !DICOM_DATE_PATTERN.test(value))
-      throw new UsageError(`--${flag} takes a date as YYYYMMDD`);
-  }
+  const studyDateFrom = dateOption(values.from, '--from');
+  const studyDateTo = dateOption(values.to, '--to');
+  if (studyDateFrom && studyDateTo && studyDateFrom > studyDateTo)
+    throw new UsageError(`--from ${values.from} is after --to ${values.to}`);
   const modalities = values.modality?.split(',').map((m) => m.trim().toUpperCase());
   if (modalities && !modalities.every((m) => m === 'CR' || m === 'DX'))
     throw new UsageError('--modality takes CR, DX or CR,DX');
@@ -88,8 +103,8 @@ function queryOf(values: Values): PacsStudyQuery {
     patientName: values['patient-name'],
     patientId: values['patient-id'],
     accessionNumber: values.accession,
-    studyDateFrom: values.from,
-    studyDateTo: values.to,
+    studyDateFrom,
+    studyDateTo,
     modalities,
   };
 }
@@ -112,6 +127,7 @@ async function sendResults(
   paths: readonly string[],
   values: Values,
   storeDir: string,
+  operatingPoint: OperatingPoint | null,
 ): Promise<number> {
   const outbox = createOutbox({ dir: outboxDir(values, storeDir) });
   const entryIds: string[] = [];
@@ -126,12 +142,13 @@ async function sendResults(
         path,
         kinds: resultKinds(values),
         device: workstationDevice(cliSoftwareVersion()),
+        operatingPoint,
       });
       entryIds.push(entry.entryId);
     } catch (error) {
       failures++;
       const info = toErrorInfo(error);
-      console.error(`${path}: not reported: ${info.code}: ${info.message}`);
+      console.error(`not reported: ${fileErrorLine(path, info)}`);
     }
   }
   for (const entry of await outbox.sendPending({ entryIds })) {
@@ -177,8 +194,9 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   if (action === 'query') {
+    const query = queryOf(values);
     try {
-      const studies = await findStudies(peer, queryOf(values));
+      const studies = await findStudies(peer, query);
       if (values.json) console.log(JSON.stringify(studies, null, 2));
       else {
         for (const s of studies)
@@ -207,12 +225,19 @@ export async function run(argv: string[]): Promise<number> {
     const engine = await loadEngineOption(values.model);
     if (!engine) return 1;
     try {
+      let operatingPoint: OperatingPoint | null;
+      try {
+        operatingPoint = await siteProfileOption(values, engine);
+      } catch (error) {
+        return fail(error);
+      }
       return await sendResults(
         engine,
         peer,
         positionals.map((p) => resolve(p)),
         values,
         storeDir,
+        operatingPoint,
       );
     } finally {
       await engine.dispose();
@@ -226,11 +251,14 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('--bind takes an IP address (the PACS must reach it for C-MOVE)');
   if (values['send-results'] && !values.screen)
     throw new UsageError('--send-results needs --screen');
+  if (values['site-profile'] !== undefined && !values.screen)
+    throw new UsageError('--site-profile needs --screen (it decides the screening verdicts)');
   const storeDir = storeDirOption(values.store, [values.inbox]);
   let studyUids = values.study ?? [];
   if (studyUids.length === 0) {
+    const query = queryOf(values);
     try {
-      studyUids = (await findStudies(peer, queryOf(values))).map((s) => s.studyInstanceUid);
+      studyUids = (await findStudies(peer, query)).map((s) => s.studyInstanceUid);
     } catch (error) {
       return fail(error);
     }
@@ -241,7 +269,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   const engine = values.screen ? await loadEngineOption(values.model) : null;
   if (values.screen && !engine) return 1;
-  const jobs = engine ? createScreeningJobs({ engine, storeDir }) : null;
+  let operatingPoint: OperatingPoint | null = null;
+  if (engine) {
+    try {
+      operatingPoint = await siteProfileOption(values, engine);
+    } catch (error) {
+      await engine.dispose();
+      return fail(error);
+    }
+  }
+  const jobs = engine
+    ? createScreeningJobs({ engine, storeDir, operatingPoint: async () => operatingPoint })
+    : null;
   const progress = progressPrinter();
   const started = performance.now();
   let inbox;
@@ -296,7 +335,7 @@ export async function run(argv: string[]): Promise<number> {
     progress.end();
     if (summary) console.log(`Screening job ${summary.jobId}: ${summary.done} screened`);
     if (engine && values['send-results'])
-      return await sendResults(engine, peer, files, values, storeDir);
+      return await sendResults(engine, peer, files, values, storeDir, operatingPoint);
     return 0;
   } catch (error) {
     await inbox.stop().catch(() => null);

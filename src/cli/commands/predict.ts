@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
+import { fileErrorLine, outputFileOption } from '../arguments';
 import { CodedError, toErrorInfo } from '../../shared/errors';
 import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
 import { openImage, renderDisplay8 } from '../../main/imaging';
@@ -86,8 +87,12 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('expected one input file and a whole-number --frame');
   }
 
-  const heatmapPath = args.values.heatmap ?? null;
-  const heatmapRawPath = args.values['heatmap-raw'] ?? null;
+  const heatmapPath =
+    args.values.heatmap === undefined ? null : outputFileOption(args.values.heatmap, '--heatmap');
+  const heatmapRawPath =
+    args.values['heatmap-raw'] === undefined
+      ? null
+      : outputFileOption(args.values['heatmap-raw'], '--heatmap-raw');
   let engine;
   try {
     engine = await createInferenceEngine({ modelDir: args.values.model ?? defaultModelDir() });
@@ -166,7 +171,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const info = toErrorInfo(error);
-    console.error(`${file}: ${info.code}: ${info.message}`);
+    console.error(fileErrorLine(file, info));
     return 1;
   } finally {
     await engine.dispose();

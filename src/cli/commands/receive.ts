@@ -8,14 +8,20 @@
  * an on-disk outbox (kept across restarts; failed sends are retried).
  * Runs until SIGINT/SIGTERM (exit 0), 2 for bad arguments, 1 when it cannot start.
  */
+import { rename } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
+import type { ScreeningRow } from '../../shared/screening';
+import { VERDICT_WORDS, type OperatingPoint } from '../../shared/verdict';
+import { jobDir, reasonCell } from '../../main/screening';
+import { outputFileOption } from '../arguments';
+import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { createScreeningJobs } from '../../main/app/screening-jobs';
 import { startDicomInbox } from '../../main/app/dicom-inbox';
-import { validAeTitle, type ReceiverEvent } from '../../main/dicom-network';
+import type { ReceiverEvent } from '../../main/dicom-network';
 import type { InferenceEngine } from '../../main/inference';
 import { createOutbox, parsePacsAddress, type PacsResultKind } from '../../main/pacs';
 import { createResultForwarder, type ResultForwarder } from '../../main/pacs/forwarder';
@@ -47,11 +53,72 @@ function describe(event: ReceiverEvent): string {
   }
 }
 
+/**
+ * One line per screened film for the receiver's log.
+ * TODO(wt-21a): the words come from the one result-statement module once it lands.
+ */
+function filmLine(row: ScreeningRow): string {
+  const what =
+    row.status === 'ok'
+      ? row.verdict
+        ? `${VERDICT_WORDS[row.verdict.kind]}${row.verdict.label ? `: ${row.verdict.label}` : ''}`
+        : 'scored'
+      : `${row.status === 'rejected' ? 'not scored' : row.status} (${reasonCell(row)})`;
+  return `screened ${basename(row.path)}: ${what}`;
+}
+
+/**
+ * The job's results as a CSV (the same as `screen --out`), rewritten atomically after each film
+ * (at most every 2 s while films arrive) and once more at the end, so it is never half-written.
+ */
+class ResultsCsv {
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private pending = false;
+
+  constructor(
+    readonly path: string,
+    private readonly exportTo: (path: string) => Promise<void>,
+  ) {}
+
+  update(): void {
+    this.pending = true;
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, 2000);
+  }
+
+  private flush(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.writing = this.writing
+      .then(async () => {
+        const temporary = `${this.path}.${process.pid}.tmp`;
+        await this.exportTo(temporary);
+        await rename(temporary, this.path);
+      })
+      .catch((error: unknown) =>
+        console.error(`results CSV ${this.path} not written: ${toErrorInfo(error).message}`),
+      );
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = true;
+    this.flush();
+    await this.writing;
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs({
     args: argv,
     options: {
       ...SCREENING_OPTIONS,
+      ...SITE_PROFILE_OPTIONS,
+      out: { type: 'string' },
       port: { type: 'string' },
       ae: { type: 'string' },
       inbox: { type: 'string' },
@@ -77,11 +144,15 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`--send-results-to: ${toErrorInfo(error).message}`);
   }
+  if (!args.values.screen)
+    for (const flag of ['out', 'site-profile'] as const)
+      if (args.values[flag] !== undefined)
+        throw new UsageError(`--${flag} needs --screen (it is about screening results)`);
+  if (args.values.out !== undefined) outputFileOption(args.values.out, '--out');
   if (bind !== undefined && isIP(bind) === 0)
     throw new UsageError('--bind takes an IP address (e.g. 0.0.0.0 for every interface)');
   const allowed = allow?.split(',').map((t) => t.trim());
-  if (allowed && (allowed.length === 0 || !allowed.every(validAeTitle)))
-    throw new UsageError('--allow takes a comma-separated list of AE titles');
+  for (const title of allowed ?? []) aeTitleOption(title, '--allow');
 
   const storeDir = storeDirOption(args.values.store, [inbox]);
   let engine: InferenceEngine | null = null;
@@ -89,7 +160,21 @@ export async function run(argv: string[]): Promise<number> {
     engine = await loadEngineOption(args.values.model);
     if (!engine) return 1;
   }
-  const jobs = engine ? createScreeningJobs({ engine, storeDir }) : null;
+  let operatingPoint: OperatingPoint | null = null;
+  if (engine) {
+    try {
+      operatingPoint = await siteProfileOption(args.values, engine);
+    } catch (error) {
+      await engine.dispose();
+      const info = toErrorInfo(error);
+      console.error(`Cannot receive: ${info.code}: ${info.message}`);
+      return 1;
+    }
+  }
+  const jobs = engine
+    ? createScreeningJobs({ engine, storeDir, operatingPoint: async () => operatingPoint })
+    : null;
+  let resultsCsv: ResultsCsv | null = null;
   let lastProgress = 0;
   let forwarder: ResultForwarder | null = null;
   let jobId: string | null = null;
@@ -102,6 +187,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     forwarder = createResultForwarder({
       engine,
+      operatingPoint,
       outbox,
       peer: { ...destination, callingAeTitle: ae },
       connectionId: 'send-results-to',
@@ -132,6 +218,10 @@ export async function run(argv: string[]): Promise<number> {
               jobs,
               storeDir,
               modelSha256: engine.manifest.sha256,
+              onRow: (row) => {
+                console.error(filmLine(row));
+                resultsCsv?.update();
+              },
               onProgress: (p) => {
                 jobId = p.jobId;
                 forwarder?.poke();
@@ -143,16 +233,29 @@ export async function run(argv: string[]): Promise<number> {
           : undefined,
     });
     const { receiver } = running;
+    if (jobs && running.jobId) {
+      const screeningJobId = running.jobId;
+      resultsCsv = new ResultsCsv(
+        resolve(args.values.out ?? join(jobDir(storeDir, screeningJobId), 'results.csv')),
+        (path) => jobs.exportCsv(screeningJobId, path),
+      );
+      resultsCsv.update();
+    }
     console.log(
       `Receiving as ${receiver.aeTitle} on ${receiver.host}:${receiver.port}; inbox ${running.inbox}` +
-        (running.jobId ? `; screening job ${running.jobId} in ${storeDir}` : ''),
+        (running.jobId ? `; screening job ${running.jobId} in ${storeDir}` : '') +
+        (resultsCsv ? `; results ${resultsCsv.path}` : ''),
     );
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', () => resolveStop());
       process.once('SIGTERM', () => resolveStop());
     });
     const summary = await running.stop();
-    if (summary) console.log(`Screening job ${summary.jobId}: ${summary.done} screened`);
+    await resultsCsv?.close();
+    if (summary)
+      console.log(
+        `Screening job ${summary.jobId}: ${summary.done} screened; results ${resultsCsv?.path ?? ''}`,
+      );
     await forwarder?.finish();
     return 0;
   } catch (error) {

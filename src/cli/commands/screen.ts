@@ -11,8 +11,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
+import { fileErrorLine, outputFileOption } from '../arguments';
 import { toErrorInfo } from '../../shared/errors';
+import type { ScreeningRow } from '../../shared/screening';
 import {
+  jobKey,
+  listJobManifests,
   readAllRows,
   readJobManifest,
   rowsToCsv,
@@ -33,6 +37,43 @@ export const usage =
   'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>] [--reports <dir>] ' +
   '[--site-profile <name> [--site-dir <dir>]]';
 
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * What became of every file, by kind: screened, turned away by the chest gate (a verdict on the
+ * film, not an error), skipped (not an image), errors (images that could not be read or scored),
+ * each with its codes; the progress line's "errors" counts the last kind only, and so does this.
+ */
+export function screeningSummary(
+  rows: readonly ScreeningRow[],
+  outcome: { resumed: number; ignored: number },
+): string[] {
+  const count = (status: ScreeningRow['status']) => rows.filter((r) => r.status === status).length;
+  const parts = [
+    `${count('ok')} screened`,
+    `${count('rejected')} not scored (turned away by the chest gate)`,
+    `${count('skipped')} skipped (not an image)`,
+    plural(count('error'), 'error'),
+  ];
+  const lines = [
+    `  ${plural(rows.length, 'file')}: ${parts.join(', ')}` +
+      (outcome.resumed > 0 ? ` (${outcome.resumed} carried over from the interrupted run)` : ''),
+  ];
+  for (const status of ['rejected', 'skipped', 'error'] as const) {
+    const codes = new Map<string, number>();
+    for (const row of rows)
+      if (row.status === status && row.errorCode)
+        codes.set(row.errorCode, (codes.get(row.errorCode) ?? 0) + 1);
+    for (const [code, n] of [...codes].sort()) lines.push(`    ${status} ${code}: ${n}`);
+  }
+  if (outcome.ignored > 0)
+    lines.push(
+      `  ${plural(outcome.ignored, 'other file')} ignored (not images, nor named like one)`,
+    );
+  if (rows.length === 0) lines.push('  No DICOM, PNG or JPEG file was found in the folders given.');
+  return lines;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs({
     args: argv,
@@ -52,6 +93,8 @@ export async function run(argv: string[]): Promise<number> {
   if (folders.length === 0 || !out) {
     throw new UsageError('expected at least one folder and --out <results.csv>');
   }
+  outputFileOption(out, '--out');
+  if (json !== undefined) outputFileOption(json, '--json');
   for (const folder of folders) {
     const info = await stat(folder).catch(() => null);
     if (!info?.isDirectory()) {
@@ -74,6 +117,25 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
   try {
     const operatingPoint = await siteProfileOption(args.values, engine);
+    if (args.values.resume && job === undefined) {
+      const key = jobKey(folders, engine.manifest.sha256);
+      const sameFolders = (await listJobManifests(storeDir)).filter((j) => j.key === key);
+      const latest = sameFolders[sameFolders.length - 1];
+      if (latest?.state === 'finished') {
+        const rows = await readAllRows(storeDir, latest.jobId);
+        await writeFile(out, rowsToCsv(rows, latest.labels), 'utf8');
+        console.log(
+          [
+            `Nothing to resume: job ${latest.jobId} of these folders with this model finished at ${latest.updatedAt} (${plural(rows.length, 'file')}).`,
+            `  Its results (highest P(COVID-19) first): ${out}`,
+            `  To screen files added since, run with --job ${latest.jobId}; to screen everything again, run without --resume.`,
+          ].join('\n'),
+        );
+        return 0;
+      }
+      if (!latest)
+        console.error('No interrupted job of these folders with this model: starting a new one.');
+    }
     const outcome = await runScreening({
       folders,
       storeDir,
@@ -113,21 +175,13 @@ export async function run(argv: string[]): Promise<number> {
           })
         : null;
     for (const { path, error } of reports?.failed ?? []) {
-      console.error(`  reports of ${path}: ${error.code}: ${error.message}`);
+      console.error(`  reports of ${fileErrorLine(path, error)}`);
     }
     const seconds = (performance.now() - started) / 1000;
-    const ok = rows.filter((r) => r.status === 'ok').length;
-    const errorCounts = new Map<string, number>();
-    for (const row of rows)
-      if (row.errorCode) errorCounts.set(row.errorCode, (errorCounts.get(row.errorCode) ?? 0) + 1);
     console.log(
       [
         `Job ${outcome.job.jobId}: ${outcome.job.state}`,
-        `  ${rows.length} files: ${ok} screened, ${rows.length - ok} errors` +
-          (outcome.resumed > 0
-            ? ` (${outcome.resumed} carried over from the interrupted run)`
-            : ''),
-        ...[...errorCounts].sort().map(([code, n]) => `    ${code}: ${n}`),
+        ...screeningSummary(rows, outcome),
         `  ${seconds.toFixed(1)} s this run; results (highest P(COVID-19) first): ${out}${json ? `, ${json}` : ''}`,
         reports
           ? `  Reports: ${reports.reported} files in ${resolve(args.values.reports ?? '')}` +

@@ -19,6 +19,7 @@ import {
 import { lungSquare } from '../../main/inference/lungs/lung-crop';
 import { lungBoxCells, lungMaskAtImageSize } from '../../main/inference/lungs/postprocess';
 import { UsageError, type CliCommand } from '../command';
+import { outputFileOption } from '../arguments';
 
 export const segmentCommand: CliCommand = {
   name: 'segment',
@@ -47,6 +48,7 @@ export const segmentCommand: CliCommand = {
       throw new UsageError('expected one input file and a whole-number --frame');
     }
     if (!values.out && !values.json) throw new UsageError('give --out <mask.png> and/or --json');
+    if (values.out) outputFileOption(values.out, '--out');
     const [file] = positionals;
     const engine = await createInferenceEngine({ modelDir: values.model ?? defaultModelDir() });
     try {
@@ -83,22 +85,48 @@ export const segmentCommand: CliCommand = {
           ),
         );
       }
+      const byHeader = headerVerdict(chestHeaderOf(image.metadata));
+      const gate = byHeader.accepted ? maskVerdict(mask, segmenter.manifest.gate) : byHeader;
+      const sx = gray.width / mask.width;
+      const sy = gray.height / mask.height;
+      // A box of segmenter cells [x0, x1) x [y0, y1) as the image pixels it covers.
+      const toPixels = (b: { x0: number; y0: number; x1: number; y1: number }) => ({
+        x: Math.floor(b.x0 * sx),
+        y: Math.floor(b.y0 * sy),
+        width: Math.ceil(b.x1 * sx) - Math.floor(b.x0 * sx),
+        height: Math.ceil(b.y1 * sy) - Math.floor(b.y0 * sy),
+      });
+      let lungPixels = 0;
+      for (const v of full) lungPixels += v;
+      const lungs = mask.components.map((c) => ({
+        side:
+          c.centroidX < mask.width / 2
+            ? 'image-left (patient right)'
+            : 'image-right (patient left)',
+        areaPixels: Math.round(c.area * sx * sy),
+        box: toPixels(c),
+      }));
+      if (!values.json) {
+        const percent = (pixels: number) =>
+          `${((100 * pixels) / (gray.width * gray.height)).toFixed(1)}%`;
+        io.out(
+          [
+            RESEARCH_NOTICE,
+            '',
+            `File:       ${file} (frame ${frameIndex}, ${gray.width}x${gray.height})`,
+            `Segmenter:  ${segmenter.manifest.id} ${segmenter.manifest.version}`,
+            `Mask:       ${values.out} (255 inside the lungs, 0 outside; the image's own size)`,
+            `Lungs:      ${lungs.length} field${lungs.length === 1 ? '' : 's'}, ${percent(lungPixels)} of the image` +
+              (lungs.length > 0
+                ? ` (${lungs.map((l) => `${l.side} ${percent(l.areaPixels)}`).join(', ')})`
+                : ''),
+            `Chest gate: ${gate.accepted ? 'accepted (a frontal chest X-ray)' : `turned away: ${gate.reason}`}`,
+          ].join('\n'),
+        );
+      }
       if (values.json) {
-        const byHeader = headerVerdict(chestHeaderOf(image.metadata));
-        const gate = byHeader.accepted ? maskVerdict(mask, segmenter.manifest.gate) : byHeader;
         const box = lungBoxCells(mask);
-        // A box of segmenter cells [x0, x1) x [y0, y1) as the image pixels it covers.
-        const toPixels = (b: { x0: number; y0: number; x1: number; y1: number }) => ({
-          x: Math.floor(b.x0 * sx),
-          y: Math.floor(b.y0 * sy),
-          width: Math.ceil(b.x1 * sx) - Math.floor(b.x0 * sx),
-          height: Math.ceil(b.y1 * sy) - Math.floor(b.y0 * sy),
-        });
-        const sx = gray.width / mask.width;
-        const sy = gray.height / mask.height;
         const crop = engine.manifest.input.crop;
-        let lungPixels = 0;
-        for (const v of full) lungPixels += v;
         io.out(
           JSON.stringify(
             {
@@ -110,14 +138,7 @@ export const segmentCommand: CliCommand = {
               segmenter: { id: segmenter.manifest.id, version: segmenter.manifest.version },
               lungPixels,
               lungFraction: lungPixels / (gray.width * gray.height),
-              lungs: mask.components.map((c) => ({
-                side:
-                  c.centroidX < mask.width / 2
-                    ? 'image-left (patient right)'
-                    : 'image-right (patient left)',
-                areaPixels: Math.round(c.area * sx * sy),
-                box: toPixels(c),
-              })),
+              lungs,
               lungBox: box ? toPixels(box) : null,
               crop:
                 crop.kind === 'lung-box-square'

@@ -61,6 +61,24 @@ describe('covidnet validate --reader-labels', () => {
     await journal.close();
 
     const siteDir = join(work, 'site');
+    // From 3 COVID-19 films a profile is refused, unless the small numbers are accepted.
+    const refused = await cli([
+      'validate',
+      films,
+      '--reader-labels',
+      '--readings',
+      readingsDir,
+      '--site-dir',
+      siteDir,
+      '--target-sensitivity',
+      '1',
+      '--save-profile',
+      'CLI site',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Not saved: this profile rests on only 3 COVID-19 films, 2 films that are not COVID-19 .*at least 30 .*--accept-small-n/,
+    );
     const run = await cli([
       'validate',
       films,
@@ -74,6 +92,7 @@ describe('covidnet validate --reader-labels', () => {
       '--save-profile',
       'CLI site',
       '--activate',
+      '--accept-small-n',
       '--json',
     ]);
     expect(run.code, run.stderr).toBe(0);
@@ -82,6 +101,7 @@ describe('covidnet validate --reader-labels', () => {
       runDir: string;
       choice: SiteOperatingPointChoice;
       savedProfile: string;
+      savedProfileWarning: string | null;
     };
     expect(out.report.labelsSource).toEqual({ kind: 'reader-readings', readings: 6 });
     expect(out.report.films).toMatchObject({
@@ -94,6 +114,9 @@ describe('covidnet validate --reader-labels', () => {
     expect(out.choice.sensitivity.value).toBe(1);
     expect(out.choice.sensitivity.warning).toMatch(/too few to conclude/);
     expect(out.savedProfile).toBe('CLI site');
+    expect(out.savedProfileWarning).toMatch(
+      /^Small-n profile: chosen on only 3 COVID-19 films, 2 films that are not COVID-19 \(fewer than 30\)/,
+    );
     const profiles = JSON.parse(
       readFileSync(join(siteDir, 'profiles', 'profiles.json'), 'utf8'),
     ) as {
@@ -132,11 +155,15 @@ describe('covidnet validate --reader-labels', () => {
     expect(predicted.stderr).toContain(
       'Site profile "CLI site" in use: COVID-19 called at or above',
     );
+    // The small-n warning travels with the profile into the output that names it.
+    expect(predicted.stderr).toContain('Small-n profile: chosen on only 3 COVID-19 films');
     const result = JSON.parse(predicted.stdout) as { verdict: Verdict };
     expect(result.verdict.operatingPoint).toEqual({
       profileName: 'CLI site',
       label: 'COVID-19',
       threshold: out.choice.threshold,
+      calibration: null,
+      smallNWarning: out.savedProfileWarning,
     });
     if (result.verdict.kind !== 'unfamiliar') expect(result.verdict.label).toBe('COVID-19');
 

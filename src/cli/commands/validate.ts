@@ -1,63 +1,63 @@
 /**
- * `validate <folder...> (--labels <csv> | --reader-labels) [--model <dir>] [--out <runs dir>]
- *   [--target-sensitivity <0..1> [--label <class>] [--save-profile <name> [--activate]]]`
+ * `validate <folder...> (--labels <csv> | --reader-labels) [--model <dir>] [--site-dir <dir>]
+ *   [--target-sensitivity <0..1> [--label <class>]] [--recalibrate]
+ *   [--save-profile <name> [--activate] [--accept-small-n]] [--site-profile <name>] [--json]`
  * Site validation: runs the pipeline over the films in the folders, joins their labels (a CSV
  * `path,label`, or the readings recorded in the viewer) and writes what `evaluate` writes plus
  * intervals, n and small-n warnings into a run folder. With --target-sensitivity it shows the
- * threshold of --label (default COVID-19) reaching that sensitivity on these films, and with
- * --save-profile saves it as a named site profile (made active only with --activate).
+ * threshold of --label (default COVID-19) reaching that sensitivity on these films; with
+ * --recalibrate it fits a site temperature and class-prior shift (cross-fitted ECE/NLL before and
+ * after); --save-profile saves either or both as a named site profile (refused from fewer than 30
+ * films of a class it involves unless --accept-small-n; made active only with --activate).
+ * --site-profile evaluates with a saved profile applied, to check it on films it was not fitted on.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import type { Estimate, LabelsSource, SiteOperatingPointChoice } from '../../shared/site-profile';
+import type {
+  LabelsSource,
+  SiteOperatingPointChoice,
+  SiteProfile,
+} from '../../shared/site-profile';
 import { createInferenceEngine, defaultModelDir } from '../../main/inference';
 import { defaultReadingsDir, openReadingJournal } from '../../main/reader-readings';
 import {
   chooseOperatingPoint,
   defaultSiteValidationDir,
+  formatChoice,
+  namedOperatingPoint,
   openSiteProfileStore,
   readLabelsCsv,
   readStoredScores,
   readingsAsLabels,
   runSiteValidation,
+  siteValidationLines,
   type FilmLabel,
 } from '../../main/site-validation';
 
-export const usage =
-  'validate <folder...> (--labels <csv> | --reader-labels [--readings <dir>]) [--model <dir>] ' +
-  '[--site-dir <dir>] [--target-sensitivity <0..1> [--label <class>] [--save-profile <name> [--activate]]] [--json]';
+export const usage = [
+  'validate <folder...> (--labels <csv> | --reader-labels [--readings <dir>]) [options]',
+  '',
+  "Site validation: the model on a clinic's own labelled films, every figure with its 95% interval and n.",
+  '',
+  '  --labels <csv>              labels as a CSV with columns path (or file) and label',
+  '  --reader-labels             the readings recorded in the viewer as labels',
+  "  --readings <dir>            readings folder (default: the app's)",
+  '  --model <dir>               model folder (default: the newest bundled classifier)',
+  '  --site-dir <dir>            runs and profiles folder (default ~/.covidnet-workstation/site-validation)',
+  '  --target-sensitivity <0..1> choose the threshold of --label reaching this sensitivity',
+  '  --label <class>             the class of that threshold (default COVID-19)',
+  '  --recalibrate               fit a site temperature and class-prior shift (cross-fitted ECE/NLL before/after)',
+  '  --save-profile <name>       save the threshold and/or recalibration as a named site profile',
+  '  --accept-small-n            save it even from fewer than 30 films of a class it involves',
+  '  --activate                  make the saved profile the one the app uses',
+  '  --site-profile <name>       evaluate with a saved profile applied (check it on other films)',
+  '  --json                      the report as JSON on stdout',
+].join('\n');
 
 const DEFAULT_OPERATING_LABEL = 'COVID-19';
-
-export function formatEstimate(estimate: Estimate, percent = true): string {
-  const show = (v: number | null) =>
-    v === null ? 'n/a' : percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(3);
-  const interval =
-    estimate.low !== null && estimate.high !== null
-      ? ` (95% ${show(estimate.low)}-${show(estimate.high)})`
-      : '';
-  return `${show(estimate.value)}${interval}, n=${estimate.n}${estimate.warning ? `  ! ${estimate.warning}` : ''}`;
-}
-
-export function formatChoice(choice: SiteOperatingPointChoice): string[] {
-  return [
-    `Site operating point for ${choice.label} at a target sensitivity of ${(choice.targetSensitivity * 100).toFixed(0)}%: ` +
-      `threshold ${choice.threshold.toFixed(3)}` +
-      (choice.thresholdInterval
-        ? ` (95% bootstrap ${choice.thresholdInterval.low.toFixed(3)}-${choice.thresholdInterval.high.toFixed(3)})`
-        : '') +
-      ` on ${choice.positives} positives and ${choice.negatives} negatives`,
-    `  sensitivity ${formatEstimate(choice.sensitivity)}`,
-    `  specificity ${formatEstimate(choice.specificity)}`,
-    `  PPV ${formatEstimate(choice.ppv)}`,
-    `  (model threshold ${choice.defaultThreshold.toFixed(2)}: sensitivity ${formatEstimate(choice.atDefault.sensitivity)}; ` +
-      `specificity ${formatEstimate(choice.atDefault.specificity)})`,
-    ...choice.warnings.map((w) => `  ! ${w}`),
-  ];
-}
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs({
@@ -73,6 +73,9 @@ export async function run(argv: string[]): Promise<number> {
       label: { type: 'string' },
       'save-profile': { type: 'string' },
       activate: { type: 'boolean' },
+      recalibrate: { type: 'boolean' },
+      'accept-small-n': { type: 'boolean' },
+      'site-profile': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -87,8 +90,16 @@ export async function run(argv: string[]): Promise<number> {
   if (target !== null && !(target > 0 && target <= 1)) {
     throw new UsageError('--target-sensitivity is a fraction in (0, 1], e.g. 0.9');
   }
-  if (values['save-profile'] !== undefined && target === null) {
-    throw new UsageError('--save-profile needs --target-sensitivity');
+  if (values['save-profile'] !== undefined && target === null && !values.recalibrate) {
+    throw new UsageError('--save-profile needs --target-sensitivity, --recalibrate, or both');
+  }
+  if (values['site-profile'] !== undefined && (values.recalibrate || values['save-profile'])) {
+    throw new UsageError(
+      '--site-profile evaluates a saved profile; a new one (--recalibrate, --save-profile) is fitted on the model alone',
+    );
+  }
+  if (values['accept-small-n'] && values['save-profile'] === undefined) {
+    throw new UsageError('--accept-small-n needs --save-profile');
   }
   if (values.activate && values['save-profile'] === undefined) {
     throw new UsageError('--activate needs --save-profile');
@@ -125,12 +136,21 @@ export async function run(argv: string[]): Promise<number> {
   console.error(RESEARCH_NOTICE);
   const runsDir = join(siteDir, 'runs');
   try {
+    const operatingPoint =
+      values['site-profile'] === undefined
+        ? null
+        : await namedOperatingPoint(siteDir, values['site-profile'], {
+            id: engine.manifest.id,
+            sha256: engine.manifest.sha256,
+          });
     const { report, runDir } = await runSiteValidation({
       folders,
       labels,
       labelsSource,
       engine,
       runsDir,
+      operatingPoint,
+      recalibrate: values.recalibrate === true,
       onProgress: (done, total) => {
         if (done === total || done % 25 === 0)
           process.stderr.write(`validating ${done}/${total}\n`);
@@ -154,17 +174,24 @@ export async function run(argv: string[]): Promise<number> {
         return 1;
       }
     }
-    let savedProfile: string | null = null;
-    if (values['save-profile'] !== undefined && target !== null) {
+    let saved: SiteProfile | null = null;
+    if (values['save-profile'] !== undefined) {
       const store = await openSiteProfileStore(join(siteDir, 'profiles'));
-      const profile = await store.create(
-        { name: values['save-profile'], runId: report.runId, label, targetSensitivity: target },
+      saved = await store.create(
+        {
+          name: values['save-profile'],
+          runId: report.runId,
+          label: target === null ? null : label,
+          targetSensitivity: target,
+          recalibrate: values.recalibrate === true,
+          acceptSmallN: values['accept-small-n'] === true,
+        },
         runsDir,
         { sha256: engine.manifest.sha256, thresholds: engine.manifest.thresholds },
       );
-      savedProfile = profile.name;
-      if (values.activate) await store.setActive(profile.name, engine.manifest.sha256);
+      if (values.activate) await store.setActive(saved.name, engine.manifest.sha256);
     }
+    const savedProfile = saved?.name ?? null;
     if (values.json) {
       console.log(
         JSON.stringify(
@@ -172,7 +199,10 @@ export async function run(argv: string[]): Promise<number> {
             report: { ...report, plots: report.plots.map((p) => p.file) },
             runDir,
             choice,
+            recalibration: report.recalibration ?? null,
+            siteProfile: report.siteProfile ?? null,
             savedProfile,
+            savedProfileWarning: saved?.smallNWarning ?? null,
           },
           null,
           2,
@@ -180,37 +210,14 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 0;
     }
-    const f = report.films;
     console.log(
       [
-        `${f.found} films found, ${f.labelled} with a model-class label; ${f.scored} scored, ` +
-          `${f.rejectedByGate} turned away by the chest gate, ${f.unreadable} unreadable, ${f.unlabelled} unlabelled`,
-        `accuracy ${formatEstimate(report.accuracy)}`,
-        ...report.labels.flatMap((l) => {
-          const c = report.perClass[l];
-          return [
-            `  ${l}:`,
-            `    sensitivity ${formatEstimate(c.sensitivity)}`,
-            `    PPV ${formatEstimate(c.ppv)}`,
-            `    AUC ${formatEstimate(c.auc, false)}`,
-          ];
-        }),
-        `gate rejections ${formatEstimate(report.gateRejections)}`,
-        ...(report.verdicts
-          ? [
-              `uncertain ${formatEstimate(report.verdicts.uncertain)}`,
-              `unfamiliar ${formatEstimate(report.verdicts.unfamiliar)}`,
-              `accuracy of calls ${formatEstimate(report.verdicts.callAccuracy)}`,
-            ]
-          : ['verdicts: this engine gives none']),
-        report.calibration
-          ? `calibration: ${report.calibration.calibrated ? 'calibrated' : 'uncalibrated'} model, ECE ${report.calibration.ece?.toFixed(3) ?? 'n/a'} (n=${report.calibration.n})${report.calibration.warning ? `  ! ${report.calibration.warning}` : ''}`
-          : 'calibration: not reported by evaluate',
-        ...report.warnings.map((w) => `! ${w}`),
+        ...siteValidationLines(report),
         ...(choice ? formatChoice(choice) : []),
         ...(savedProfile
           ? [
               `Saved site profile "${savedProfile}"${values.activate ? ' (active: the engine now uses it)' : ' (not active; pass --activate or switch it on in the app)'}`,
+              ...(saved?.smallNWarning ? [`! ${saved.smallNWarning}`] : []),
             ]
           : []),
         `Wrote ${runDir} (${report.files.join(', ')})`,

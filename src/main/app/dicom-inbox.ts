@@ -6,7 +6,7 @@
  * catch-up walk screens whatever arrived while the job was not running.
  */
 import { resolve } from 'node:path';
-import type { ScreeningJobSummary, ScreeningProgress } from '../../shared/screening';
+import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../../shared/screening';
 import {
   startReceiver,
   type DicomReceiver,
@@ -54,6 +54,8 @@ export interface DicomInboxOptions extends Omit<ReceiverOptions, 'onEvent'> {
     storeDir: string;
     modelSha256: string;
     onProgress?: (progress: ScreeningProgress) => void;
+    /** Each film's row once it is stored (the receiver's log line, its CSV). */
+    onRow?: (row: ScreeningRow) => void;
   };
   onEvent?: (event: ReceiverEvent) => void;
 }
@@ -89,13 +91,14 @@ export async function startDicomInbox(options: DicomInboxOptions): Promise<Dicom
     feed.end();
     return { receiver, inbox, jobId: null, stop: async () => (await receiver.close(), null) };
   }
-  const { jobs, storeDir, modelSha256, onProgress } = options.screening;
+  const { jobs, storeDir, modelSha256, onProgress, onRow } = options.screening;
   let started: { jobId: string; finished: Promise<ScreeningJobSummary> };
   try {
     started = await jobs.start([inbox], {
       resumeJobId: await inboxJobId(storeDir, inbox, modelSha256),
       follow: feed,
       onProgress: (progress) => onProgress?.(progress),
+      onRow,
     });
   } catch (error) {
     await receiver.close();

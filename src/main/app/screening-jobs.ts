@@ -28,6 +28,8 @@ export interface ScreeningJobs {
       onProgress: (progress: ScreeningProgress) => void;
       /** Live folder: new paths to screen after the walk (see ScreeningOptions.follow). */
       follow?: AsyncIterable<string>;
+      /** Each row once it is stored. */
+      onRow?: (row: ScreeningRow) => void;
     },
   ): Promise<{ jobId: string; finished: Promise<ScreeningJobSummary> }>;
   cancel(jobId: string): boolean;
@@ -57,7 +59,7 @@ export function createScreeningJobs(options: {
   }
 
   return {
-    async start(folders, { resumeJobId, onProgress, follow }) {
+    async start(folders, { resumeJobId, onProgress, follow, onRow }) {
       const controller = new AbortController();
       const operatingPoint = (await options.operatingPoint?.()) ?? null;
       return new Promise((resolveStart, rejectStart) => {
@@ -70,6 +72,7 @@ export function createScreeningJobs(options: {
           jobId: resumeJobId,
           follow,
           operatingPoint,
+          onRow,
           signal: controller.signal,
           onProgress: (progress) => {
             if (jobId === null) {

@@ -120,11 +120,12 @@ describe('the active site profile on every path', () => {
       name: PROFILE,
       label: 'COVID-19',
       targetSensitivity: 1,
+      acceptSmallN: true,
     });
     expect(state.activeProfileName).toBeNull();
     const profile = state.profiles[0];
     // 100% sensitivity on films that include this one: its P(COVID-19) reaches the threshold.
-    expect(profile.choice.sensitivity.value).toBe(1);
+    expect(profile.choice?.sensitivity.value).toBe(1);
     expect((await verdictOnScreen()).operatingPoint).toBeNull();
 
     const active = await invoke('siteProfiles:setActive', { name: PROFILE });

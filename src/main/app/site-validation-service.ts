@@ -155,10 +155,10 @@ export function createSiteValidationService(options: {
     },
 
     'siteProfiles:state': async () => (await profileStore()).state(await modelSha256()),
-    'siteProfiles:save': async ({ runId, name, label, targetSensitivity }) => {
+    'siteProfiles:save': async (request) => {
       const engine = await options.engine();
       const store = await profileStore();
-      await store.create({ runId, name, label, targetSensitivity }, runsDir, {
+      await store.create(request, runsDir, {
         sha256: engine.manifest.sha256,
         thresholds: engine.manifest.thresholds,
       });

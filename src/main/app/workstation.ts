@@ -16,6 +16,7 @@ import { createDecodePool } from '../decode-pool';
 import { createLibrary, type Library } from '../library/library';
 import type { FileFilter, Platform } from './platform';
 import { createReceiverService } from './receiver-service';
+import { driftOfRecentFilms } from '../drift';
 import { createSiteValidationService } from './site-validation-service';
 import { createPacsService } from '../pacs';
 import { workstationDevice } from '../reporting';
@@ -256,6 +257,13 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       cancelled: (await requireModel()).screening.cancel(jobId),
     }),
     'screening:listJobs': async () => (await requireModel()).screening.listJobs(),
+    'drift:recent': async () => {
+      const { engine, screening } = await requireModel();
+      return driftOfRecentFilms({
+        jobs: screening,
+        model: { id: engine.manifest.id, sha256: engine.manifest.sha256, dir: engine.modelDir },
+      });
+    },
     'screening:results': async ({ jobId }) => {
       const { labels, rows } = await (await requireModel()).screening.results(jobId);
       return {

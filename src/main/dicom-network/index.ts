@@ -8,3 +8,4 @@ export {
 } from './receiver';
 export { instanceFileName, INCOMING_DIR, type StoredInstance } from './inbox-files';
 export { ACCEPTED_TRANSFER_SYNTAXES } from './transfer-syntaxes';
+export { networkErrorInWords } from './network-errors';

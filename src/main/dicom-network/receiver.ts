@@ -13,6 +13,7 @@ import { finished, Writable } from 'node:stream';
 import { Dataset, Scp, constants, log as dimseLog, responses } from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests } from 'dcmjs-dimse';
 import { AE_TITLE_PATTERN } from '../../shared/dicom-receiver';
+import { networkErrorInWords } from './network-errors';
 import { CodedError } from '../../shared/errors';
 import { InstanceFileWriter, prepareInbox, type StoredInstance } from './inbox-files';
 import {
@@ -255,7 +256,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<DicomRece
     socket.on('close', () => sockets.delete(socket));
     const scp = new InboxScp(socket, context);
     scp.on('networkError', (error: Error) => {
-      context.emit({ type: 'connection-error', message: error.message });
+      context.emit({ type: 'connection-error', message: networkErrorInWords(error.message) });
       socket.destroy();
     });
   });

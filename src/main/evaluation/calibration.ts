@@ -65,6 +65,40 @@ export function expectedCalibrationError(
   return { ece: n > 0 ? ece : null, n, bins: binFigures, max_gap: maxGap };
 }
 
+export interface SourceCalibration {
+  n: number;
+  ece: number | null;
+  /** Top-class accuracy and mean top-class probability: over-confidence is their gap. */
+  accuracy: number | null;
+  mean_confidence: number | null;
+}
+
+/**
+ * ECE per source (same bins as the overall figure): a temperature fitted on one mix of sources can
+ * be right on average and wrong on every source, so each source is judged on its own films.
+ */
+export function calibrationBySource(
+  samples: readonly { probabilities: readonly number[]; truth: number; source: string }[],
+  bins = ECE_BINS,
+): Record<string, SourceCalibration> {
+  const bySource = new Map<string, typeof samples>();
+  for (const s of samples) bySource.set(s.source, [...(bySource.get(s.source) ?? []), s]);
+  const out: Record<string, SourceCalibration> = {};
+  for (const source of [...bySource.keys()].sort()) {
+    const group = bySource.get(source) ?? [];
+    const n = group.length;
+    const tops = group.map((s) => argmax(s.probabilities));
+    out[source] = {
+      n,
+      ece: expectedCalibrationError(group, bins).ece,
+      accuracy: n > 0 ? tops.filter((t, i) => t === group[i].truth).length / n : null,
+      mean_confidence:
+        n > 0 ? group.reduce((sum, s, i) => sum + s.probabilities[tops[i]], 0) / n : null,
+    };
+  }
+  return out;
+}
+
 export interface VerdictFigures {
   n: number;
   /** Accuracy of the top class over every scored film. */

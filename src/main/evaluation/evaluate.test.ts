@@ -143,4 +143,33 @@ describe('evaluate', () => {
     expect(report).toMatch(/## Verdicts/);
     expect(metrics.within_source.rsna_n).toBe(0);
   });
+
+  it('reports ECE within each source, recomputed from predictions.csv, and lists it in report.md', async () => {
+    const predictions = parse(await readFile(join(outDir, 'predictions.csv'), 'utf8'), {
+      columns: true,
+    }) as Record<string, string>[];
+    const scoredRows = predictions.filter((p) => p.status === 'ok');
+    const sources = [...new Set(scoredRows.map((p) => p.source))].sort();
+    expect(sources.length).toBeGreaterThan(1);
+    expect(Object.keys(metrics.calibration.per_source)).toEqual(sources);
+    const report = await readFile(join(outDir, 'report.md'), 'utf8');
+    for (const source of sources) {
+      const rows = scoredRows.filter((p) => p.source === source);
+      const films = rows.map((p) => ({
+        probabilities: CLASSES.map((c) => Number(p[`p_${c}`])),
+        truth: CLASSES.indexOf(p.label),
+      }));
+      const figures = metrics.calibration.per_source[source];
+      expect(figures.n).toBe(rows.length);
+      expect(figures.ece as number).toBeCloseTo(expectedCalibrationError(films).ece as number, 4);
+      const right = rows.filter((p) => p.prediction === p.label).length;
+      expect(figures.accuracy).toBeCloseTo(right / rows.length, 12);
+      const confidence =
+        films.reduce((sum, f) => sum + Math.max(...f.probabilities), 0) / rows.length;
+      expect(figures.mean_confidence as number).toBeCloseTo(confidence, 5);
+      expect(report).toContain(
+        `| ${source} | ${rows.length} | ${(figures.ece as number).toFixed(3)} |`,
+      );
+    }
+  });
 });

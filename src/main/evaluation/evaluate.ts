@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
-import type { Verdict } from '../../shared/verdict';
+import type { OperatingPoint, Verdict } from '../../shared/verdict';
 import type { GrayImage, InferenceEngine } from '../inference';
 import { decodeForModel } from '../decode-pool';
 import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
@@ -31,10 +31,12 @@ import { readReferenceLungMasks, type ReferenceLungMask } from './reference-mask
 import { argmax, computeMetrics, type EvaluationMetrics, type EvaluationSample } from './metrics';
 import { confusionMatrixSvg, reportMarkdown, rocSvg } from './report';
 import {
+  calibrationBySource,
   expectedCalibrationError,
   reliabilitySvg,
   verdictFigures,
   type CalibrationFigures,
+  type SourceCalibration,
   type VerdictFigures,
 } from './calibration';
 import {
@@ -81,6 +83,12 @@ export interface EvaluationOptions {
   /** Reference lung masks (a CSV with `image` and `mask` columns, matched by image file name). */
   lungMasksPath?: string;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A site profile applied to every film's scores (threshold and/or recalibration), so a clinic
+   * can check a profile on films it was not chosen on (`validate --site-profile`). Not applied to
+   * the probes' re-scored crops.
+   */
+  operatingPoint?: OperatingPoint | null;
 }
 
 /** metrics.json: the model's figures, plus the shortcut audit when it was asked for. */
@@ -98,6 +106,8 @@ export type EvaluationReport = EvaluationMetrics & {
     /** Whether the model applied a temperature, and which. */
     calibrated: boolean;
     temperature: number | null;
+    /** The same ECE within each source. */
+    per_source: Record<string, SourceCalibration>;
   };
   /** call / uncertain / unfamiliar over scored films, with the accuracy within each. */
   verdicts: VerdictFigures;
@@ -206,7 +216,10 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     } else {
       try {
         const { gray, header, fileBytes } = prepared;
-        const outcome = await engine.score(gray, header, { heatmap: options.probe });
+        const outcome = await engine.score(gray, header, {
+          heatmap: options.probe,
+          operatingPoint: options.operatingPoint ?? null,
+        });
         const reference = referenceMasks.get(basename(entry.file));
         if (reference && outcome.segmentation && engine.segmenter) {
           const predicted = lungMaskAtImageSize(
@@ -304,6 +317,13 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       ),
       calibrated: engine.manifest.calibration !== undefined,
       temperature: engine.manifest.calibration?.temperature ?? null,
+      per_source: calibrationBySource(
+        samples.map((s) => ({
+          probabilities: s.probabilities,
+          truth: labels.indexOf(s.truth),
+          source: s.source,
+        })),
+      ),
     },
     verdicts: verdictFigures(
       scoredImages

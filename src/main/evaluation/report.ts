@@ -1,7 +1,7 @@
 /** The evaluation report: Markdown tables in the shape of the COVID-Net paper, and SVG figures. */
 import type { ModelManifest } from '../../shared/model-manifest';
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import type { CalibrationFigures, VerdictFigures } from './calibration';
+import type { CalibrationFigures, SourceCalibration, VerdictFigures } from './calibration';
 import { rocCurve, type EvaluationMetrics, type EvaluationSample } from './metrics';
 
 const REPORT_NOTICE =
@@ -29,7 +29,11 @@ function numberFromProvenance(manifest: ModelManifest, key: string): number | nu
 
 export function reportMarkdown(
   metrics: EvaluationMetrics & {
-    calibration?: CalibrationFigures & { calibrated: boolean; temperature: number | null };
+    calibration?: CalibrationFigures & {
+      calibrated: boolean;
+      temperature: number | null;
+      per_source?: Record<string, SourceCalibration>;
+    };
     verdicts?: VerdictFigures;
   },
   manifest: ModelManifest,
@@ -109,7 +113,12 @@ export function reportMarkdown(
 
 function calibrationLines(
   calibration:
-    (CalibrationFigures & { calibrated: boolean; temperature: number | null }) | undefined,
+    | (CalibrationFigures & {
+        calibrated: boolean;
+        temperature: number | null;
+        per_source?: Record<string, SourceCalibration>;
+      })
+    | undefined,
   verdicts: VerdictFigures | undefined,
 ): string[] {
   const lines: string[] = [];
@@ -124,6 +133,20 @@ function calibrationLines(
       '![Reliability diagram](reliability.svg)',
       '',
     );
+    const perSource = Object.entries(calibration.per_source ?? {});
+    if (perSource.length > 0) {
+      lines.push(
+        'Per source (the same bins within each source; confidence above accuracy = over-confident):',
+        '',
+        '| source | n | ECE | accuracy | mean confidence |',
+        '| --- | --- | --- | --- | --- |',
+        ...perSource.map(
+          ([source, f]) =>
+            `| ${source} | ${f.n} | ${fixed(f.ece)} | ${fixed(f.accuracy)} | ${fixed(f.mean_confidence)} |`,
+        ),
+        '',
+      );
+    }
   }
   if (verdicts) {
     const row = (name: string, v: VerdictFigures['call']): string =>

@@ -7,6 +7,32 @@ import { describeThrown } from '../dicom/errors';
 
 const MAX_PIXELS = 2 ** 28;
 
+/** A JPEG ends with the EOI marker (FF D9), possibly followed by a little padding. */
+function jpegHasEnd(bytes: Uint8Array): boolean {
+  for (let i = bytes.length - 2; i >= Math.max(0, bytes.length - 64); i--)
+    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
+  return false;
+}
+
+/** A PNG ends with its IEND chunk (the 8-byte tag and CRC after its zero length). */
+function pngHasEnd(bytes: Uint8Array): boolean {
+  const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 64))).toString('latin1');
+  return tail.includes('IEND');
+}
+
+/**
+ * Why a PNG/JPEG could not be decoded, in words: a file cut short says so (the usual cause: an
+ * interrupted copy or download); otherwise the decoder's own message, without the WASM codecs'
+ * meaningless native exception numbers.
+ */
+function damagedImageMessage(kind: 'PNG' | 'JPEG', bytes: Uint8Array, thrown: unknown): string {
+  const complete = kind === 'PNG' ? pngHasEnd(bytes) : jpegHasEnd(bytes);
+  if (!complete)
+    return `the ${kind} file is truncated: it ends after ${bytes.length} bytes without its end marker (an interrupted copy or download?)`;
+  const detail = typeof thrown === 'number' ? '' : `: ${describeThrown(thrown)}`;
+  return `the ${kind} file is corrupt; its image data could not be decoded${detail}`;
+}
+
 export interface RasterImage {
   metadata: ImageMetadata;
   frame: DecodedFrame;
@@ -71,9 +97,13 @@ export function decodePng(bytes: Uint8Array, source: string): RasterImage {
       skipRescale: true,
     });
   } catch (error) {
-    throw new CodedError('IMAGE_DECODE_ERROR', `${source}: ${describeThrown(error)}`, {
-      cause: error,
-    });
+    throw new CodedError(
+      'IMAGE_DECODE_ERROR',
+      `${source}: ${damagedImageMessage('PNG', bytes, error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   // pngjs always yields RGBA (palette expanded); 16-bit data stays 16-bit with skipRescale.
   const data = png.data as unknown as ArrayLike<number>;
@@ -118,9 +148,14 @@ export async function decodeJpegFile(bytes: Uint8Array, source: string): Promise
         throw new CodedError('IMAGE_DECODE_ERROR', 'JPEG too large');
     });
   } catch (error) {
-    throw new CodedError('IMAGE_DECODE_ERROR', `${source}: ${describeThrown(error)}`, {
-      cause: error,
-    });
+    if (error instanceof CodedError && error.code === 'IMAGE_DECODE_ERROR') throw error;
+    // decodeWithWasm wraps what the codec threw (a number, for libjpeg-turbo) as its cause.
+    const thrown = error instanceof CodedError && error.cause !== undefined ? error.cause : error;
+    throw new CodedError(
+      'IMAGE_DECODE_ERROR',
+      `${source}: ${damagedImageMessage('JPEG', bytes, thrown)}`,
+      { cause: error },
+    );
   }
   const { width, height, componentCount } = result.info;
   const n = width * height;

@@ -3,6 +3,7 @@ import { featureDistance, softmax } from './trust';
 import {
   chooseMargin,
   fitFeatureStatistics,
+  equalSourceWeights,
   fitTemperature,
   meanNll,
   quantile,
@@ -42,6 +43,47 @@ describe('temperature fit', () => {
     // It is the minimum: a step either side is worse.
     expect(meanNll(logits, truth, fit.temperature * 1.05)).toBeGreaterThan(fit.nllAfter);
     expect(meanNll(logits, truth, fit.temperature / 1.05)).toBeGreaterThan(fit.nllAfter);
+  });
+});
+
+describe('temperature fit with every source weighted alike', () => {
+  it('weighs each source (small ones pooled) as one, and equals the fit on a rebalanced set', () => {
+    const sources = [
+      ...Array<string>(30).fill('big'),
+      ...Array<string>(10).fill('small'),
+      'a',
+      'b',
+    ];
+    const w = equalSourceWeights(sources);
+    expect(w[0]).toBeCloseTo(1 / 30, 12);
+    expect(w[30]).toBeCloseTo(1 / 10, 12);
+    expect(w[40]).toBeCloseTo(1 / 2, 12); // 'a' and 'b' (one film each) pooled into one group
+    const rng = generator(5);
+    const logits: number[][] = [];
+    const truth: number[] = [];
+    const source: string[] = [];
+    // 'big': labels drawn at T=1 (900 films); 'small': at T=5 (100 films).
+    for (const [name, count, t] of [
+      ['big', 900, 1],
+      ['small', 100, 5],
+    ] as const) {
+      for (let i = 0; i < count; i++) {
+        const z = [rng.normal() * 4, rng.normal() * 4, rng.normal() * 4];
+        const p = softmax(z, t);
+        const u = rng.uniform();
+        truth.push(u < p[0] ? 0 : u < p[0] + p[1] ? 1 : 2);
+        logits.push(z);
+        source.push(name);
+      }
+    }
+    const plain = fitTemperature(logits, truth).temperature;
+    const weighted = fitTemperature(logits, truth, equalSourceWeights(source)).temperature;
+    // The same fit as repeating every 'small' film 9 times (900 vs 900).
+    const repeat = (xs: number[][] | number[]) =>
+      xs.flatMap((x, i) => Array(source[i] === 'small' ? 9 : 1).fill(x) as unknown[]);
+    const rebalanced = fitTemperature(repeat(logits) as number[][], repeat(truth) as number[]);
+    expect(weighted).toBeCloseTo(rebalanced.temperature, 4);
+    expect(weighted).toBeGreaterThan(plain * 1.2);
   });
 });
 

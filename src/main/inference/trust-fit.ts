@@ -8,14 +8,39 @@ import type { ModelFeatureStatistics } from '../../shared/model-manifest';
 import { decideVerdict, type FamiliarityMeasure } from '../../shared/verdict';
 import { featureDistance, softmax } from './trust';
 
-/** Mean negative log-likelihood of the true classes under softmax(logits / T). */
-export function meanNll(logits: number[][], truth: number[], temperature: number): number {
+/**
+ * Mean negative log-likelihood of the true classes under softmax(logits / T); with `weights`, the
+ * weighted mean (e.g. 1/n of the film's source, so every source counts alike).
+ */
+export function meanNll(
+  logits: number[][],
+  truth: number[],
+  temperature: number,
+  weights?: readonly number[],
+): number {
   let sum = 0;
+  let total = 0;
   logits.forEach((row, i) => {
     const p = softmax(row, temperature)[truth[i]];
-    sum -= Math.log(Math.max(p, 1e-300));
+    const w = weights ? weights[i] : 1;
+    sum -= w * Math.log(Math.max(p, 1e-300));
+    total += w;
   });
-  return sum / logits.length;
+  return sum / total;
+}
+
+/**
+ * Weights that give every source the same total weight (each film 1/n of its source); sources with
+ * fewer than `minFilms` films are pooled into one group first, so two films cannot weigh as much as
+ * a whole hospital.
+ */
+export function equalSourceWeights(sources: readonly string[], minFilms = 10): number[] {
+  const counts = new Map<string, number>();
+  for (const s of sources) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const group = (s: string): string => ((counts.get(s) ?? 0) >= minFilms ? s : '(small sources)');
+  const groups = new Map<string, number>();
+  for (const s of sources) groups.set(group(s), (groups.get(group(s)) ?? 0) + 1);
+  return sources.map((s) => 1 / (groups.get(group(s)) ?? 1));
 }
 
 /**
@@ -25,9 +50,10 @@ export function meanNll(logits: number[][], truth: number[], temperature: number
 export function fitTemperature(
   logits: number[][],
   truth: number[],
+  weights?: readonly number[],
 ): { temperature: number; nllBefore: number; nllAfter: number } {
   if (logits.length === 0) throw new Error('no films to fit a temperature on');
-  const f = (logT: number): number => meanNll(logits, truth, Math.exp(logT));
+  const f = (logT: number): number => meanNll(logits, truth, Math.exp(logT), weights);
   const ratio = (Math.sqrt(5) - 1) / 2;
   let a = Math.log(1 / 20);
   let b = Math.log(20);
@@ -51,7 +77,7 @@ export function fitTemperature(
     }
   }
   const temperature = Math.exp((a + b) / 2);
-  return { temperature, nllBefore: f(0), nllAfter: meanNll(logits, truth, temperature) };
+  return { temperature, nllBefore: f(0), nllAfter: meanNll(logits, truth, temperature, weights) };
 }
 
 /** Eigen-decomposition of a small symmetric matrix by cyclic Jacobi rotations (descending). */

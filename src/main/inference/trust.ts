@@ -13,6 +13,7 @@ import {
   DEFAULT_VERDICT_MARGIN,
   type FamiliarityMeasure,
   type OperatingPoint,
+  type SiteCalibration,
   type Verdict,
 } from '../../shared/verdict';
 
@@ -28,6 +29,27 @@ export function softmax(values: ArrayLike<number>, temperature = 1): number[] {
   }
   for (let i = 0; i < out.length; i++) out[i] /= sum;
   return out;
+}
+
+/** Probabilities are floored here before the log (a graph can round a probability to 0). */
+const MIN_PROBABILITY = 1e-12;
+
+/**
+ * A site profile's recalibration on the model's own (calibrated) probabilities:
+ * q_c = softmax_c(log p_c / temperature + biases[c]) (fitted by site-validation/recalibration.ts).
+ */
+export function applySiteCalibration(
+  probabilities: readonly number[],
+  calibration: SiteCalibration,
+): number[] {
+  return softmax(
+    probabilities.map(
+      (p, c) =>
+        Math.log(Math.max(p, MIN_PROBABILITY)) +
+        (calibration.biases[c] ?? 0) * calibration.temperature,
+    ),
+    calibration.temperature,
+  );
 }
 
 /** The graph outputs the trust computations need for one image. */
@@ -170,7 +192,7 @@ export function trustedScores(
 ): TrustedScores {
   const classes = manifest.labels.length;
   const logitsName = manifest.outputs.logits;
-  const probabilities = calibratedProbabilities(
+  const modelProbabilities = calibratedProbabilities(
     manifest.calibration,
     {
       probabilities: outputs[manifest.outputs.probabilities],
@@ -186,6 +208,11 @@ export function trustedScores(
       ? pooledFeatures(outputs[featuresName], stats.dimension, index, batch)
       : null;
   const familiarity = familiarityOf(manifest, pooled, segmenterConfidence);
+  // A site-calibrated profile is applied here, once, after the model's own temperature.
+  const siteCalibration = operatingPoint?.calibration ?? null;
+  const probabilities = siteCalibration
+    ? applySiteCalibration(modelProbabilities, siteCalibration)
+    : modelProbabilities;
   return {
     probabilities,
     verdict: verdictFor(manifest, probabilities, familiarity, operatingPoint),

@@ -3,7 +3,7 @@
  * (names are refused, so nothing is looked up and what is contacted is plain to see).
  */
 import { isIP } from 'node:net';
-import { AE_TITLE_PATTERN } from '../../shared/dicom-receiver';
+import { aeTitleProblem } from '../../shared/dicom-receiver';
 import { CodedError } from '../../shared/errors';
 import type { PacsConnection } from '../../shared/pacs';
 
@@ -11,8 +11,8 @@ export type PacsAddress = Pick<PacsConnection, 'aeTitle' | 'host' | 'port'>;
 
 /** Why `value` is not a usable PACS address, or null when it is. */
 export function pacsAddressProblem(address: PacsAddress): string | null {
-  if (!AE_TITLE_PATTERN.test(address.aeTitle))
-    return `AE title ${JSON.stringify(address.aeTitle)}: 1-16 characters, no backslash`;
+  const aeProblem = aeTitleProblem(address.aeTitle);
+  if (aeProblem) return aeProblem;
   if (isIP(address.host) === 0)
     return `host ${JSON.stringify(address.host)} must be an IP address (e.g. 127.0.0.1)`;
   if (!Number.isInteger(address.port) || address.port < 1 || address.port > 65535)
@@ -22,7 +22,7 @@ export function pacsAddressProblem(address: PacsAddress): string | null {
 
 /** Parses `AET@host:port` (IPv6 as `AET@[::1]:port`). */
 export function parsePacsAddress(text: string): PacsAddress {
-  const match = /^(.{1,16})@(\[[0-9A-Fa-f:.]+\]|[^:@\s]+):(\d{1,5})$/.exec(text.trim());
+  const match = /^([^@]+)@(\[[0-9A-Fa-f:.]+\]|[^:@\s]+):(\d{1,5})$/.exec(text.trim());
   if (!match)
     throw new CodedError('INVALID_REQUEST', `expected AET@host:port, got ${JSON.stringify(text)}`);
   const address = {

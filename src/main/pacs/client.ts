@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, Dataset, constants, log as dimseLog, requests } from 'dcmjs-dimse';
 import { CodedError, toErrorInfo } from '../../shared/errors';
 import type { PacsEchoResult, PacsStudy, PacsStudyQuery } from '../../shared/pacs';
+import { networkErrorInWords } from '../dicom-network/network-errors';
 import { pacsAddressProblem, type PacsAddress } from './address';
 
 const { CEchoRequest, CFindRequest, CMoveRequest, CStoreRequest } = requests;
@@ -104,7 +105,10 @@ function runAssociation(
       ),
     );
     client.on('networkError', (error: Error) =>
-      fail(`cannot talk to ${peer.aeTitle} at ${peer.host}:${peer.port}: ${error.message}`, error),
+      fail(
+        `cannot talk to ${peer.aeTitle} at ${peer.host}:${peer.port}: ${networkErrorInWords(error.message)}`,
+        error,
+      ),
     );
     let open = true;
     const onAbort = () => {

@@ -13,6 +13,7 @@ import type { ReportDevice } from '../reporting';
 import type { PacsPeer } from './client';
 import type { Outbox } from './outbox';
 import type { PacsResultKind } from './results';
+import type { OperatingPoint } from '../../shared/verdict';
 import { queueFilmResults } from './send';
 
 export interface ResultForwarder {
@@ -29,6 +30,8 @@ export function createResultForwarder(options: {
   connectionId: string;
   kinds: readonly PacsResultKind[];
   device: ReportDevice;
+  /** The site profile the films were screened with (named in the SR and PDF sent). */
+  operatingPoint?: OperatingPoint | null;
   /** The job's rows so far. */
   rows: () => Promise<ScreeningRow[]>;
   retryEveryMs?: number;

@@ -1,5 +1,6 @@
 /** Screening results as files: triage order, CSV (fixed columns) and JSON. */
 import { stringify } from 'csv-stringify/sync';
+import { withoutPathPrefix } from '../../shared/errors';
 import type { ScreeningRow } from '../../shared/screening';
 import { compareTriageKeys, triageKey } from '../../shared/triage-order';
 import { significant, type Verdict } from '../../shared/verdict';
@@ -24,6 +25,8 @@ export const CSV_COLUMNS = [
   'highest_probability_class',
   'verdict_reason',
   'site_profile',
+  // Why a row has no result: the chest gate's reason, why a file was skipped, or the error.
+  'reason',
 ] as const;
 
 /** Probability of `label` in a row (null for error rows or a model without that label). */
@@ -80,6 +83,12 @@ export function resultCell(statement: ResultStatement | null): string {
   return statement.coded.kind === 'class' ? statement.coded.label : statement.coded.kind.replace('-', ' ');
 }
 
+/** Why a row has no result (empty for scored rows), without the path the row already names. */
+export function reasonCell(row: ScreeningRow): string {
+  if (row.status === 'ok' || !row.errorMessage) return '';
+  return withoutPathPrefix(row.errorMessage, row.path);
+}
+
 function formatProbability(value: number | null): string {
   return value === null ? '' : value.toFixed(6);
 }
@@ -100,8 +109,10 @@ export function rowsToCsv(rows: ScreeningRow[], labels: string[]): string {
       row.ms.toFixed(1),
       row.verdict?.kind ?? '',
       statement?.leading?.label ?? (row.status === 'ok' ? (row.prediction ?? '') : ''),
-      statement?.reason ?? '',
+      // The gate's or the error's reason goes in `reason`, once.
+      row.status === 'ok' ? (statement?.reason ?? '') : '',
       siteProfileCell(row.verdict),
+      reasonCell(row),
     ];
   });
   return stringify(records, { header: true, columns: [...CSV_COLUMNS] });

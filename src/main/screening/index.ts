@@ -1,9 +1,17 @@
 export { runScreening } from './service';
 export type { ScreeningOptions, ScreeningOutcome } from './service';
-export { CSV_COLUMNS, probabilityOf, rowsToCsv, rowsToJson, sortForTriage } from './export';
+export {
+  CSV_COLUMNS,
+  probabilityOf,
+  reasonCell,
+  rowsToCsv,
+  rowsToJson,
+  sortForTriage,
+} from './export';
 export {
   defaultStoreDir,
   findResumableJob,
+  jobDir,
   jobKey,
   listJobManifests,
   readAllRows,

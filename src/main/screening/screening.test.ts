@@ -175,7 +175,7 @@ describe('batch screening of the shared DICOM folder and all shared chest X-rays
     expect(progress.some((p) => p.state === 'running' && p.etaSeconds !== null)).toBe(true);
     const csv = rowsToCsv(rows, engine.manifest.labels).trim().split('\n');
     expect(csv[0]).toBe(
-      'path,status,error_code,p_normal,p_pneumonia,p_covid19,result,model_id,execution_provider,ms,verdict,highest_probability_class,verdict_reason,site_profile',
+      'path,status,error_code,p_normal,p_pneumonia,p_covid19,result,model_id,execution_provider,ms,verdict,highest_probability_class,verdict_reason,site_profile,reason',
     );
     expect(csv[0].split(',')).toEqual([...CSV_COLUMNS]);
     expect(csv).toHaveLength(rows.length + 1);

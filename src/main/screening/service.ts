@@ -42,6 +42,8 @@ export interface ScreeningOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: ScreeningProgress) => void;
+  /** Each row once it is on disk (e.g. a receiver's log line per film). */
+  onRow?: (row: ScreeningRow) => void;
   /**
    * Files in flight beyond one per decode worker (default 6): decoded films waiting for, or in,
    * the engine. Measured on 2 cores, 6 gave 4-10% more films/s than 2 with the same peak memory.
@@ -85,6 +87,8 @@ export interface ScreeningOutcome {
   job: ScreeningJobSummary;
   /** Rows carried over from an earlier run. */
   resumed: number;
+  /** Files in the folders that are neither images nor named like one (no rows; see sources.ts). */
+  ignored: number;
 }
 
 interface Prepared {
@@ -146,6 +150,7 @@ class RateMeter {
 async function prepare(item: ScreeningItem, pool: DecodePool): Promise<Prepared> {
   const started = performance.now();
   if (item.kind === 'error') return { item, started, film: null, error: item.error };
+  if (item.kind === 'skipped') return { item, started, film: null, error: item.reason };
   try {
     // Multi-frame files: frame 0 is screened.
     const image = await pool.decodeForModel(item.path);
@@ -257,6 +262,12 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
    */
   const scoreRow = async (prepared: Prepared): Promise<ScreeningRow> => {
     const base = { path: prepared.item.path, frame: 0, modelId: manifest.id };
+    if (prepared.item.kind === 'skipped') {
+      return {
+        ...errorRow(base, prepared.item.reason, performance.now() - prepared.started),
+        status: 'skipped',
+      };
+    }
     if (!prepared.film) {
       return errorRow(
         base,
@@ -338,6 +349,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
       doneCount++;
       if (row.status === 'error') errorCount++;
       rate.tick();
+      options.onRow?.(row);
       emit();
       if (performance.now() - lastSaved > 2000) {
         await saveJob();
@@ -361,7 +373,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
     await saveJob();
   }
   emit();
-  return { job: summarise(current, true), resumed };
+  return { job: summarise(current, true), resumed, ignored: sources.ignored };
 }
 
 function errorRow(

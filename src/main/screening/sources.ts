@@ -3,15 +3,18 @@
  * DICOMDIRs, and yields every screenable file once.
  *
  * Choices: symlinks are followed but each directory is entered once (by real path), so a link
- * loop ends; hidden entries (".*") and OS system folders are skipped; files that are not DICOM,
- * PNG or JPEG are skipped silently (they are not rows); a DICOMDIR is an index, not a row: the
+ * loop ends; hidden entries (".*") and OS system folders are skipped; a file that is not DICOM,
+ * PNG or JPEG but is named like one (.dcm, .png, .jpg, ..., or no extension, as DICOM files often
+ * are, unless it is text) is a skipped row with the reason, so a user sees why it was not
+ * screened; other files (notes, spreadsheets) are ignored and only counted; a DICOMDIR is an index, not a row: the
  * files it references are rows, once, even when the walk finds them too or several DICOMDIRs
  * reference them. A DICOMDIR that cannot be read is an error row.
  */
 import { opendir, realpath, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
 import { readDicomdir, sniffSourceKind } from '../imaging';
+import { readHead } from '../imaging/sniff';
 
 const SYSTEM_FOLDERS = new Set([
   '$RECYCLE.BIN',
@@ -57,7 +60,51 @@ export async function* walkFiles(roots: string[], signal?: AbortSignal): AsyncGe
 
 export type ScreeningItem =
   | { path: string; kind: 'dicom' | 'png' | 'jpeg'; viaDicomdir: string | null }
-  | { path: string; kind: 'error'; error: CodedErrorInfo };
+  | { path: string; kind: 'error'; error: CodedErrorInfo }
+  /** Named like an image but not one: a row saying why it was not screened. */
+  | { path: string; kind: 'skipped'; reason: CodedErrorInfo };
+
+/** Extensions that say "image" (DICOM files often have none at all). */
+const IMAGE_EXTENSIONS = new Set([
+  '',
+  '.dcm',
+  '.dicom',
+  '.dic',
+  '.ima',
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.jfif',
+]);
+
+/**
+ * Why a file that is not an image still gets a (skipped) row, or null when it is ignored: named
+ * like an image (.dcm, .png, .jpg, ...) it gets one whatever it holds; without an extension (as
+ * DICOM files often are) it gets one unless it is text (a README).
+ */
+async function skipReason(path: string): Promise<CodedErrorInfo | null> {
+  const extension = extname(basename(path)).toLowerCase();
+  if (!IMAGE_EXTENSIONS.has(extension)) return null;
+  const head = await readHead(path, 512).catch(() => null);
+  const text =
+    head !== null &&
+    head.length > 0 &&
+    head.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f));
+  if (extension === '' && text) return null;
+  const what =
+    head === null
+      ? 'it could not be read'
+      : head.length === 0
+        ? 'it is empty'
+        : text
+          ? 'it is a text file'
+          : 'its content is none of these';
+  return {
+    code: 'UNSUPPORTED_FORMAT',
+    message: `not a DICOM, PNG or JPEG file, whatever its name says: ${what}`,
+  };
+}
 
 type SourceKindOrDir = Awaited<ReturnType<typeof sniffSourceKind>>;
 
@@ -85,6 +132,8 @@ async function dicomdirEntries(path: string): Promise<string[] | CodedErrorInfo>
 export class ScreeningSources {
   private referenced = new Set<string>();
   private counted = false;
+  /** Files the last count() found that are neither images nor named like one (not rows). */
+  ignored = 0;
 
   constructor(
     private readonly roots: string[],
@@ -95,9 +144,14 @@ export class ScreeningSources {
   async count(): Promise<number> {
     let walkedImages = 0;
     let dicomdirErrors = 0;
+    this.ignored = 0;
     for await (const path of walkFiles(this.roots, this.signal)) {
       const kind = await sniff(path);
-      if (kind === null) continue;
+      if (kind === null) {
+        if (await skipReason(path)) walkedImages++;
+        else this.ignored++;
+        continue;
+      }
       if (kind === 'dicomdir') {
         const entries = await dicomdirEntries(path);
         if (Array.isArray(entries)) for (const e of entries) this.referenced.add(e);
@@ -130,7 +184,11 @@ export class ScreeningSources {
   /** The item for one file that appeared after the walk, or null when it is not an image. */
   async itemOf(path: string): Promise<ScreeningItem | null> {
     const kind = await sniff(path);
-    if (kind === null || kind === 'dicomdir') return null;
+    if (kind === null) {
+      const reason = await skipReason(path);
+      return reason ? { path, kind: 'skipped', reason } : null;
+    }
+    if (kind === 'dicomdir') return null;
     if (typeof kind === 'object') return { path, kind: 'error', error: kind.error };
     return { path, kind, viaDicomdir: null };
   }
@@ -142,7 +200,11 @@ export class ScreeningSources {
     for await (const path of walkFiles(this.roots, this.signal)) {
       if (this.referenced.has(path)) continue;
       const kind = await sniff(path);
-      if (kind === null) continue;
+      if (kind === null) {
+        const reason = await skipReason(path);
+        if (reason) yield { path, kind: 'skipped', reason };
+        continue;
+      }
       if (typeof kind === 'object') {
         yield { path, kind: 'error', error: kind.error };
       } else if (kind === 'dicomdir') {

@@ -19,4 +19,11 @@ export {
   openSiteProfileStore,
 } from './profiles';
 export type { CreateProfileRequest, SiteProfileStore } from './profiles';
+export { smallNShortfalls } from './profiles';
 export { aucEstimate, thresholdForSensitivity, wilsonEstimate } from './statistics';
+export {
+  crossFittedRecalibration,
+  fitSiteCalibration,
+  recalibrationOfScores,
+} from './recalibration';
+export { formatChoice, formatEstimate, formatRecalibration, siteValidationLines } from './summary';

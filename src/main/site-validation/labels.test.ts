@@ -69,6 +69,25 @@ describe('label join', () => {
     expect(join_.labelsWithoutFilm).toBe(0);
   });
 
+  it('matches labels to the model classes without regard to case, and lists labels without a film', async () => {
+    const a = join(scratch, 'films', 'case-a.dcm');
+    const b = join(scratch, 'films', 'case-b.dcm');
+    await copyFile(DICOM_FILM, a);
+    await copyFile(OTHER_FILM, b);
+    await writeFile(
+      join(scratch, 'case.csv'),
+      'path,label\nfilms/case-a.dcm,covid-19\nfilms/case-b.dcm, Normal \nfilms/gone.dcm,normal\n',
+    );
+    const join_ = await joinLabels([a, b], await readLabelsCsv(join(scratch, 'case.csv')), CLASSES);
+    expect(join_.labelled).toEqual([
+      { path: a, label: 'COVID-19' },
+      { path: b, label: 'normal' },
+    ]);
+    // The CSV reader trims cells, so " Normal " arrives as "Normal".
+    expect(join_.caseFolded).toEqual({ 'covid-19': 'COVID-19', Normal: 'normal' });
+    expect(join_.labelsWithoutFilmPaths).toEqual([join(scratch, 'films', 'gone.dcm')]);
+  });
+
   it('refuses a CSV without path and label columns', async () => {
     await writeFile(join(scratch, 'bad.csv'), 'file_name,class\na.png,normal\n');
     await expect(readLabelsCsv(join(scratch, 'bad.csv'))).rejects.toThrow(

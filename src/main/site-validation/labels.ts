@@ -61,6 +61,19 @@ export interface LabelJoin {
   /** Films whose label is no model class (e.g. "other"), by label. */
   excludedByLabel: Record<string, number>;
   labelsWithoutFilm: number;
+  /** The paths those labels name (as given), for the warning. */
+  labelsWithoutFilmPaths: string[];
+  /** Labels written in another case than the model's ("covid-19" for "COVID-19"), by label as written. */
+  caseFolded: Record<string, string>;
+}
+
+/**
+ * The model class a label names, compared without case and surrounding space ("Normal",
+ * "covid-19 " name "normal", "COVID-19"); null when it names none.
+ */
+export function modelClassOf(label: string, modelLabels: readonly string[]): string | null {
+  const key = label.trim().toLowerCase();
+  return modelLabels.find((l) => l.toLowerCase() === key) ?? null;
 }
 
 const realOrResolved = (path: string): Promise<string> => realpath(path).catch(() => resolve(path));
@@ -82,6 +95,8 @@ export async function joinLabels(
     unlabelled: [],
     excludedByLabel: {},
     labelsWithoutFilm: 0,
+    labelsWithoutFilmPaths: [],
+    caseFolded: {},
   };
   for (const film of films) {
     let label = byPath.get(await realOrResolved(film)) ?? null;
@@ -96,9 +111,14 @@ export async function joinLabels(
       continue;
     }
     used.add(label);
-    if (modelLabels.includes(label.label)) join.labelled.push({ path: film, label: label.label });
-    else join.excludedByLabel[label.label] = (join.excludedByLabel[label.label] ?? 0) + 1;
+    const modelClass = modelClassOf(label.label, modelLabels);
+    if (modelClass !== null) {
+      join.labelled.push({ path: film, label: modelClass });
+      if (modelClass !== label.label) join.caseFolded[label.label] = modelClass;
+    } else join.excludedByLabel[label.label] = (join.excludedByLabel[label.label] ?? 0) + 1;
   }
-  join.labelsWithoutFilm = labels.filter((l) => !used.has(l)).length;
+  const withoutFilm = labels.filter((l) => !used.has(l));
+  join.labelsWithoutFilm = withoutFilm.length;
+  join.labelsWithoutFilmPaths = withoutFilm.map((l) => l.path);
   return join;
 }

@@ -11,13 +11,17 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CodedError } from '../../shared/errors';
 import {
+  MIN_PROFILE_FILMS_PER_CLASS,
   SITE_PROFILE_NAME_PATTERN,
   operatingPointOf,
+  type SiteOperatingPointChoice,
   type SiteProfile,
   type SiteProfilesState,
+  type SiteRecalibration,
 } from '../../shared/site-profile';
 import type { OperatingPoint } from '../../shared/verdict';
 import { chooseOperatingPoint } from './operating-point';
+import { recalibrationOfScores } from './recalibration';
 import { REPORT_FILE, readSiteValidationReport, readStoredScores, runDirOf } from './run';
 
 export const PROFILES_FILE = 'profiles.json';
@@ -44,8 +48,45 @@ function profileFolder(name: string): string {
 export interface CreateProfileRequest {
   name: string;
   runId: string;
-  label: string;
-  targetSensitivity: number;
+  /** The label whose threshold reaches `targetSensitivity`; both null for a calibration-only profile. */
+  label: string | null;
+  targetSensitivity: number | null;
+  /** Fit a site recalibration (temperature and prior shift) on the run's films. */
+  recalibrate?: boolean;
+  /** Save even from fewer than 30 films of a class it involves (the warning travels with it). */
+  acceptSmallN?: boolean;
+}
+
+/**
+ * Films per class the profile involves that fall short of MIN_PROFILE_FILMS_PER_CLASS: a
+ * threshold involves its label and the films that are not it; a recalibration every class.
+ */
+export function smallNShortfalls(
+  films: readonly { truth: string }[],
+  labels: readonly string[],
+  involves: { thresholdLabel: string | null; recalibration: boolean },
+): string[] {
+  const count = (label: string) => films.filter((f) => f.truth === label).length;
+  const shortfalls: string[] = [];
+  const involved = involves.recalibration
+    ? [...labels]
+    : involves.thresholdLabel !== null
+      ? [involves.thresholdLabel]
+      : [];
+  for (const label of involved) {
+    const n = count(label);
+    if (n < MIN_PROFILE_FILMS_PER_CLASS)
+      shortfalls.push(`${n} ${label} ${n === 1 ? 'film' : 'films'}`);
+  }
+  if (involves.thresholdLabel !== null && !involves.recalibration) {
+    const others = films.length - count(involves.thresholdLabel);
+    if (others < MIN_PROFILE_FILMS_PER_CLASS) {
+      shortfalls.push(
+        `${others} ${others === 1 ? 'film' : 'films'} that are not ${involves.thresholdLabel}`,
+      );
+    }
+  }
+  return shortfalls;
 }
 
 export interface SiteProfileStore {
@@ -112,7 +153,22 @@ export async function openSiteProfileStore(dir: string): Promise<SiteProfileStor
       }
       if (find(name))
         throw new CodedError('INVALID_REQUEST', `A site profile named "${name}" already exists`);
-      if (!(request.targetSensitivity > 0 && request.targetSensitivity <= 1)) {
+      if ((request.label === null) !== (request.targetSensitivity === null)) {
+        throw new CodedError(
+          'INVALID_REQUEST',
+          'A threshold needs both a label and a target sensitivity',
+        );
+      }
+      if (request.targetSensitivity === null && !request.recalibrate) {
+        throw new CodedError(
+          'INVALID_REQUEST',
+          'A site profile needs a threshold (label and target sensitivity), a recalibration, or both',
+        );
+      }
+      if (
+        request.targetSensitivity !== null &&
+        !(request.targetSensitivity > 0 && request.targetSensitivity <= 1)
+      ) {
         throw new CodedError('INVALID_REQUEST', 'The target sensitivity is a fraction in (0, 1]');
       }
       const scores = await readStoredScores(runsDir, request.runId);
@@ -122,34 +178,65 @@ export async function openSiteProfileStore(dir: string): Promise<SiteProfileStor
           `Run ${request.runId} was made with model ${scores.modelId}; validate again with the model loaded now`,
         );
       }
-      const choice = chooseOperatingPoint(
-        scores.films,
-        scores.labels,
-        request.label,
-        request.targetSensitivity,
-        model.thresholds[request.label] ?? 0.5,
-      );
-      if (choice === null) {
+      if (scores.siteProfile) {
         throw new CodedError(
           'INVALID_REQUEST',
-          `No scored ${request.label} films in run ${request.runId} to choose a threshold on`,
+          `Run ${request.runId} was made with site profile "${scores.siteProfile}" applied; ` +
+            'a profile is chosen on a run with the model alone',
         );
       }
+      const shortfalls = smallNShortfalls(scores.films, scores.labels, {
+        thresholdLabel: request.label,
+        recalibration: request.recalibrate === true,
+      });
+      if (shortfalls.length > 0 && !request.acceptSmallN) {
+        throw new CodedError(
+          'INVALID_REQUEST',
+          `Not saved: this profile rests on only ${shortfalls.join(', ')} in run ${request.runId} ` +
+            `(at least ${MIN_PROFILE_FILMS_PER_CLASS} of each are needed). Validate on more films, ` +
+            'or accept the small numbers explicitly (--accept-small-n); its warning then goes with it.',
+        );
+      }
+      const smallNWarning =
+        shortfalls.length > 0
+          ? `Small-n profile: chosen on only ${shortfalls.join(', ')} (fewer than ${MIN_PROFILE_FILMS_PER_CLASS}); its figures are too uncertain to rely on.`
+          : null;
+      let choice: SiteOperatingPointChoice | null = null;
+      if (request.label !== null && request.targetSensitivity !== null) {
+        choice = chooseOperatingPoint(
+          scores.films,
+          scores.labels,
+          request.label,
+          request.targetSensitivity,
+          model.thresholds[request.label] ?? 0.5,
+        );
+        if (choice === null) {
+          throw new CodedError(
+            'INVALID_REQUEST',
+            `No scored ${request.label} films in run ${request.runId} to choose a threshold on`,
+          );
+        }
+      }
+      const recalibration: SiteRecalibration | null = request.recalibrate
+        ? recalibrationOfScores(scores)
+        : null;
       const report = await readSiteValidationReport(runsDir, request.runId);
       const profile: SiteProfile = {
         name,
-        label: request.label,
-        threshold: choice.threshold,
+        label: choice?.label ?? null,
+        threshold: choice?.threshold ?? null,
         modelId: scores.modelId,
         modelSha256: scores.modelSha256,
         createdAt: new Date().toISOString(),
         choice,
+        recalibration,
+        smallNWarning,
         validation: {
           runId: report.runId,
           folders: report.folders,
           labelsSource: report.labelsSource,
           scored: report.films.scored,
-          auc: report.perClass[request.label].auc,
+          auc: choice ? report.perClass[choice.label].auc : null,
         },
       };
       // The figures that chose it, beside it: the whole validation report and the choice.

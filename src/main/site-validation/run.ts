@@ -19,10 +19,13 @@ import type {
 import { ECE_BINS, runEvaluation, type EvaluatedImage } from '../evaluation';
 import type { EvaluationReport } from '../evaluation/evaluate';
 import type { InferenceEngine } from '../inference';
+import type { OperatingPoint } from '../../shared/verdict';
 import { ScreeningSources } from '../screening';
 import { joinLabels, type FilmLabel } from './labels';
 import type { ScoredFilm } from './operating-point';
 import { aucEstimate, smallNWarning, wilsonEstimate } from './statistics';
+import { recalibrationOfScores } from './recalibration';
+import { siteValidationMarkdown } from './summary';
 
 export const REPORT_FILE = 'site-validation.json';
 export const SCORES_FILE = 'scores.json';
@@ -40,6 +43,10 @@ export interface SiteValidationOptions {
   runsDir: string;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** A saved site profile applied to every film (its threshold and/or recalibration); null: the model alone. */
+  operatingPoint?: OperatingPoint | null;
+  /** Fit a site recalibration on the scored films (cross-fitted; reported, not saved). */
+  recalibrate?: boolean;
 }
 
 export interface SiteValidationOutcome {
@@ -56,6 +63,13 @@ export interface StoredScores {
   modelSha256: string;
   labels: string[];
   films: (ScoredFilm & { path: string })[];
+  /** The site profile applied while scoring (`validate --site-profile`); null/absent: the model alone. */
+  siteProfile?: string | null;
+}
+
+/** "1 film", "2 films". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 export function newRunId(now = new Date()): string {
@@ -154,15 +168,48 @@ export async function runSiteValidation(
   const folders = options.folders.map((f) => resolve(f));
   if (folders.length === 0)
     throw new CodedError('INVALID_REQUEST', 'Name at least one folder of films');
-  const { films, unreadable } = await filmsIn(folders, options.signal);
-  const join_ = await joinLabels(films, options.labels, labels);
-  if (join_.labelled.length === 0) {
+  if (options.labels.length === 0) {
     throw new CodedError(
       'INVALID_REQUEST',
-      `None of the ${films.length} films in ${folders.join(', ')} has a label that is one of ${labels.join(', ')}`,
+      options.labelsSource.kind === 'reader-readings'
+        ? 'No reader readings are recorded yet: read films in the viewer first, or give --labels <csv>'
+        : 'The labels CSV has no rows',
+    );
+  }
+  const { films, unreadable } = await filmsIn(folders, options.signal);
+  const where = folders.join(', ');
+  if (films.length === 0) {
+    throw new CodedError(
+      'INVALID_REQUEST',
+      unreadable.length > 0
+        ? `No readable films in ${where}: ${plural(unreadable.length, 'file')} could not be read as an image`
+        : `No films in ${where} (looked for DICOM, PNG and JPEG files, and DICOMDIR sets)`,
+    );
+  }
+  const join_ = await joinLabels(films, options.labels, labels);
+  if (join_.labelled.length === 0) {
+    const named = join_.labelsWithoutFilm;
+    const excluded = Object.keys(join_.excludedByLabel);
+    throw new CodedError(
+      'INVALID_REQUEST',
+      `None of the ${plural(films.length, 'film')} in ${where} has a label that is one of ${labels.join(', ')}` +
+        (named > 0
+          ? `; ${plural(named, 'label row')} ${named === 1 ? 'names a file' : 'name files'} not in these folders (e.g. ${join_.labelsWithoutFilmPaths[0]})`
+          : '') +
+        (excluded.length > 0 ? `; labels found: ${excluded.map((l) => `"${l}"`).join(', ')}` : ''),
     );
   }
 
+  const point = options.operatingPoint ?? null;
+  const siteProfile: SiteValidationReport['siteProfile'] = point
+    ? {
+        name: point.profileName,
+        label: point.label,
+        threshold: point.threshold,
+        calibrated: Boolean(point.calibration),
+        smallNWarning: point.smallNWarning ?? null,
+      }
+    : null;
   const runId = newRunId();
   const runDir = runDirOf(options.runsDir, runId);
   await mkdir(runDir, { recursive: true });
@@ -181,6 +228,7 @@ export async function runSiteValidation(
     outDir: runDir,
     engine,
     onProgress: options.onProgress,
+    operatingPoint: options.operatingPoint ?? null,
   });
   const { metrics, images } = outcome;
 
@@ -223,28 +271,51 @@ export async function runSiteValidation(
     const n = matrix[labels.indexOf(label)].reduce((a, b) => a + b, 0);
     if (n < MIN_FILMS_PER_CLASS) {
       warnings.push(
-        `Only ${n} scored ${label} films (at least ${MIN_FILMS_PER_CLASS} per class are needed before the per-class figures mean much).`,
+        `Only ${plural(n, `scored ${label} film`)} (at least ${MIN_FILMS_PER_CLASS} per class are needed before the per-class figures mean much).`,
       );
     }
   }
   const accuracyWarning = smallNWarning(total, accuracy.low, accuracy.high, 'accuracy');
   if (accuracyWarning) warnings.push(accuracyWarning);
   if (join_.unlabelled.length > 0) {
-    warnings.push(`${join_.unlabelled.length} films have no label and were not evaluated.`);
+    const n = join_.unlabelled.length;
+    warnings.push(
+      `${plural(n, 'film')} ${n === 1 ? 'has' : 'have'} no label and ${n === 1 ? 'was' : 'were'} not evaluated.`,
+    );
   }
   for (const [label, count] of Object.entries(join_.excludedByLabel)) {
     warnings.push(
-      `${count} films labelled "${label}" were not evaluated ("${label}" is not a class of this model).`,
+      `${plural(count, 'film')} labelled "${label}" ${count === 1 ? 'was' : 'were'} not evaluated ("${label}" is not a class of this model).`,
+    );
+  }
+  for (const [written, modelClass] of Object.entries(join_.caseFolded)) {
+    warnings.push(`Label "${written}" was read as the model class "${modelClass}".`);
+  }
+  if (join_.labelsWithoutFilm > 0) {
+    const n = join_.labelsWithoutFilm;
+    const shown = join_.labelsWithoutFilmPaths.slice(0, 3).join(', ');
+    warnings.push(
+      `${plural(n, 'label row')} ${n === 1 ? 'names a file' : 'name files'} not found in the folders (${shown}${n > 3 ? ', ...' : ''}).`,
     );
   }
   const failed = images.filter((i) => i.error !== null).length;
   if (failed + unreadable.length > 0) {
-    warnings.push(`${failed + unreadable.length} films could not be read.`);
+    const n = failed + unreadable.length;
+    warnings.push(`${plural(n, 'film')} could not be read.`);
   }
 
+  if (options.recalibrate && point) {
+    throw new CodedError(
+      'INVALID_REQUEST',
+      'A recalibration is fitted on the model alone: leave out the site profile to recalibrate',
+    );
+  }
+  const recalibration = options.recalibrate
+    ? recalibrationOfScores({ labels, films: scored })
+    : null;
   await writeFile(
     join(runDir, SCORES_FILE),
-    `${JSON.stringify({ runId, modelId: engine.manifest.id, modelSha256: engine.manifest.sha256, labels, films: scored } satisfies StoredScores)}\n`,
+    `${JSON.stringify({ runId, modelId: engine.manifest.id, modelSha256: engine.manifest.sha256, labels, films: scored, siteProfile: siteProfile?.name ?? null } satisfies StoredScores)}\n`,
     'utf8',
   );
   const report: SiteValidationReport = {
@@ -271,11 +342,17 @@ export async function runSiteValidation(
     gateRejections,
     calibration: calibrationOf(metrics),
     verdicts: verdictsOf(metrics),
+    siteProfile,
+    recalibration,
     plots: await plotsIn(runDir),
     files: [...outcome.files.map((f) => basename(f)), SCORES_FILE, REPORT_FILE],
     warnings,
   };
   await writeFile(join(runDir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`, 'utf8');
+  // report.md keeps what evaluate's tables leave out: the intervals, n and warnings.
+  const evaluateReport = join(runDir, 'report.md');
+  const evaluated = await readFile(evaluateReport, 'utf8').catch(() => '');
+  await writeFile(evaluateReport, `${siteValidationMarkdown(report)}\n${evaluated}`, 'utf8');
   return { report, runDir, images };
 }
 

@@ -198,17 +198,20 @@ describe('site validation', () => {
     const runsDir = join(scratch, 'site', 'runs');
     const store = await openSiteProfileStore(dir);
     const model = { sha256: engine.manifest.sha256, thresholds: engine.manifest.thresholds };
-    const profile = await store.create(
-      {
-        name: 'Clinic A (90 pct)',
-        runId: validation.report.runId,
-        label: 'COVID-19',
-        targetSensitivity: 0.9,
-      },
-      runsDir,
-      model,
+    const request = {
+      name: 'Clinic A (90 pct)',
+      runId: validation.report.runId,
+      label: 'COVID-19',
+      targetSensitivity: 0.9,
+    };
+    // 30 films of three classes: fewer than 30 COVID-19 films, so refused unless accepted.
+    await expect(store.create(request, runsDir, model)).rejects.toThrow(
+      /^Not saved: this profile rests on only \d+ COVID-19 films.*at least 30.*--accept-small-n/,
     );
-    expect(profile.choice.targetSensitivity).toBe(0.9);
+    expect(store.state(model.sha256).profiles).toEqual([]);
+    const profile = await store.create({ ...request, acceptSmallN: true }, runsDir, model);
+    expect(profile.choice?.targetSensitivity).toBe(0.9);
+    expect(profile.smallNWarning).toMatch(/^Small-n profile: chosen on only \d+ COVID-19 films/);
     expect(profile.validation.runId).toBe(validation.report.runId);
     // Saved, not applied: nothing is chosen silently.
     expect(store.activeOperatingPoint(model.sha256)).toBeNull();
@@ -217,6 +220,8 @@ describe('site validation', () => {
       profileName: 'Clinic A (90 pct)',
       label: 'COVID-19',
       threshold: profile.threshold,
+      calibration: null,
+      smallNWarning: profile.smallNWarning,
     });
     // Another model: not applied, and the state says why.
     expect(store.activeOperatingPoint('0'.repeat(64))).toBeNull();

@@ -50,7 +50,9 @@ export function sortRows(rows: ResultRow[], labels: string[], order: SortOrder):
 
 export function filterRows(rows: ResultRow[], filter: RowFilter): ResultRow[] {
   if (filter === 'all') return rows;
-  if (filter === 'errors') return rows.filter((row) => row.status === 'error');
+  // Skipped files (not images) are listed with the errors: both are files without a result.
+  if (filter === 'errors')
+    return rows.filter((row) => row.status === 'error' || row.status === 'skipped');
   if (filter === 'rejected') return rows.filter((row) => row.status === 'rejected');
   if (filter.startsWith(VERDICT_FILTER_PREFIX)) {
     const kind = filter.slice(VERDICT_FILTER_PREFIX.length);

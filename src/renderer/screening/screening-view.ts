@@ -405,7 +405,7 @@ export class ScreeningView {
             text:
               row.status === 'rejected'
                 ? rejectedNote(row)
-                : row.status === 'error' && row.errorCode
+                : (row.status === 'error' || row.status === 'skipped') && row.errorCode
                   ? sentenceFor(row.errorCode)
                   : '',
             title: row.errorMessage ?? '',

@@ -9,9 +9,11 @@
 import type {
   Estimate,
   SiteOperatingPointChoice,
+  SiteProfile,
   SiteProfilesState,
   SiteValidationReport,
 } from '../../shared/site-profile';
+import { significant } from '../../shared/verdict';
 import { call, errorInfoOf } from '../app/ipc';
 import { button, clear, h } from '../app/dom';
 import { describeError } from '../panels/error-messages';
@@ -22,6 +24,7 @@ import {
   percent,
   svgDataUrl,
 } from './validation-format';
+import { DriftPanel } from './drift-panel';
 import './validation.css';
 
 export interface ValidationViewEvents {
@@ -189,7 +192,11 @@ export class ValidationView {
           this.inUse,
           this.profiles,
         ]),
-        h('div', { className: 'validation-results panel' }, [this.report, this.operating]),
+        h('div', { className: 'validation-results panel' }, [
+          this.report,
+          this.operating,
+          new DriftPanel().root,
+        ]),
       ],
     );
     window.api.on('siteValidation:progress', ({ done, total }) => {
@@ -431,12 +438,12 @@ export class ValidationView {
       });
       this.choice = choice;
       const interval = choice.thresholdInterval
-        ? ` (95% bootstrap interval ${choice.thresholdInterval.low.toFixed(3)} – ${choice.thresholdInterval.high.toFixed(3)})`
+        ? ` (95% bootstrap interval ${significant(choice.thresholdInterval.low)} – ${significant(choice.thresholdInterval.high)})`
         : '';
       this.choiceBox.replaceChildren(
         h('p', {
           attrs: { 'data-testid': 'chosen-threshold' },
-          text: `${choice.label} threshold ${choice.threshold.toFixed(3)}${interval}, chosen on ${choice.positives} ${choice.label} films and ${choice.negatives} others. The model's own threshold is ${choice.defaultThreshold.toFixed(2)}.`,
+          text: `${choice.label} threshold ${significant(choice.threshold)}${interval}, chosen on ${choice.positives} ${choice.label} films and ${choice.negatives} others. The model's own threshold is ${significant(choice.defaultThreshold)}.`,
         }),
         this.figuresTable(
           [
@@ -465,15 +472,32 @@ export class ValidationView {
 
   private async saveProfile(): Promise<void> {
     if (!this.current || !this.choice) return;
+    const request = {
+      runId: this.current.runId,
+      name: this.profileName.value.trim(),
+      label: this.choice.label,
+      targetSensitivity: this.choice.targetSensitivity,
+    };
     try {
-      const state = await call('siteProfiles:save', {
-        runId: this.current.runId,
-        name: this.profileName.value.trim(),
-        label: this.choice.label,
-        targetSensitivity: this.choice.targetSensitivity,
-      });
+      let state;
+      try {
+        state = await call('siteProfiles:save', request);
+      } catch (error) {
+        // Too few films: saved only after the user confirms, and the warning goes with the profile.
+        const info = errorInfoOf(error);
+        if (info.code !== 'INVALID_REQUEST' || !info.message.startsWith('Not saved:')) throw error;
+        const confirmed = window.confirm(
+          `${info.message.replace(/ \(--accept-small-n\)/, '')}\n\nSave it anyway? Its small-n warning will be shown wherever the profile is used.`,
+        );
+        if (!confirmed) {
+          this.message.classList.remove('error');
+          this.message.textContent = 'Not saved: too few films.';
+          return;
+        }
+        state = await call('siteProfiles:save', { ...request, acceptSmallN: true });
+      }
       this.message.classList.remove('error');
-      this.message.textContent = `Saved site profile "${this.profileName.value.trim()}". It is not in use until you select it.`;
+      this.message.textContent = `Saved site profile "${request.name}". It is not in use until you select it.`;
       this.renderProfiles(state);
     } catch (error) {
       this.showError(error);
@@ -502,7 +526,7 @@ export class ValidationView {
   private renderProfiles(state: SiteProfilesState): void {
     const active = state.profiles.find((p) => p.name === state.activeProfileName) ?? null;
     this.inUse.textContent = active
-      ? `In use: "${active.name}" — ${active.label} called at P ≥ ${active.threshold.toFixed(3)} (chosen for ${percent(active.choice.targetSensitivity)} sensitivity on ${active.validation.scored} films).${state.inactiveReason ? ` Not applied now: ${state.inactiveReason}` : ''}`
+      ? `In use: "${active.name}" — ${profileInUseWords(active)}${state.inactiveReason ? ` Not applied now: ${state.inactiveReason}` : ''}`
       : "No site profile in use: the model's own thresholds apply.";
     const option = (value: string, text: string, detail: string | null) => {
       const input = h('input', {
@@ -530,9 +554,41 @@ export class ValidationView {
         option(
           p.name,
           p.name,
-          `${p.label} ≥ ${p.threshold.toFixed(3)}; sensitivity ${estimateCells(p.choice.sensitivity).value} (95% ${estimateCells(p.choice.sensitivity).interval}, n=${p.choice.sensitivity.n}); model ${p.modelId}; ${new Date(p.createdAt).toLocaleDateString()}`,
+          `${profileDetailWords(p)}; model ${p.modelId}; ${new Date(p.createdAt).toLocaleDateString()}`,
         ),
       ),
     );
   }
+}
+
+/** What an active profile does, in words: its threshold, its site calibration, its small-n warning. */
+function profileInUseWords(p: SiteProfile): string {
+  const parts = [
+    ...(p.choice && p.threshold !== null
+      ? [
+          `${p.choice.label} called at P ≥ ${significant(p.threshold)} (chosen for ${percent(p.choice.targetSensitivity)} sensitivity on ${p.validation.scored} films)`,
+        ]
+      : []),
+    ...(p.recalibration ? [`site-calibrated (profile “${p.name}”)`] : []),
+  ];
+  return `${parts.join('; ')}.${p.smallNWarning ? ` ${p.smallNWarning}` : ''}`;
+}
+
+/** One line per saved profile in the list. */
+function profileDetailWords(p: SiteProfile): string {
+  const parts: string[] = [];
+  if (p.choice && p.threshold !== null) {
+    const cells = estimateCells(p.choice.sensitivity);
+    parts.push(
+      `${p.choice.label} ≥ ${significant(p.threshold)}; sensitivity ${cells.value} (95% ${cells.interval}, n=${p.choice.sensitivity.n})`,
+    );
+  }
+  if (p.recalibration) {
+    const r = p.recalibration;
+    parts.push(
+      `site-calibrated: ECE ${r.eceBefore.value.toFixed(3)} → ${r.eceAfter.value.toFixed(3)} (cross-fitted, n=${r.n})`,
+    );
+  }
+  if (p.smallNWarning) parts.push(`⚠ ${p.smallNWarning}`);
+  return parts.join('; ');
 }

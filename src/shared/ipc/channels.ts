@@ -48,6 +48,7 @@ export const IPC_CHANNEL_NAMES = [
   'siteProfiles:state',
   'siteProfiles:save',
   'siteProfiles:setActive',
+  'drift:recent',
 ] as const;
 
 export const IPC_EVENT_NAMES = [

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { CodedErrorInfo } from '../errors';
+import type { DriftReport } from '../drift';
 import type { DecodedFrame, ImageMetadata } from '../imaging';
 import type { LibraryAddProgress, LibrarySnapshot } from '../library';
 import type { AnalysisResult, ModelInfo } from '../prediction';
@@ -232,6 +233,11 @@ export const ipcContract = {
       .strict(),
   ),
 
+  /**
+   * The drift monitor: the most recent screened films (screening jobs and the DICOM inbox, with
+   * the loaded model) against the model's reference films; no labels needed.
+   */
+  'drift:recent': channel<z.ZodObject<Record<string, never>>, DriftReport>(z.object({}).strict()),
   /** The DICOM receiver (off until started); its Inbox list is `screening:results` of `jobId`. */
   'receiver:status': channel<z.ZodObject<Record<string, never>>, ReceiverStatus>(
     z.object({}).strict(),

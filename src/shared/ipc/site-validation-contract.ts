@@ -107,12 +107,32 @@ export const siteValidationContract = {
   'siteProfiles:state': channel<z.ZodObject<Record<string, never>>, SiteProfilesState>(
     z.object({}).strict(),
   ),
-  /** Chooses the threshold again in main from the run's films and saves it (not made active). */
+  /**
+   * Chooses the threshold (and/or fits the recalibration) again in main from the run's films and
+   * saves it (not made active). Refused from fewer than 30 films of a class it involves unless
+   * `acceptSmallN` (the UI asks the user to confirm first).
+   */
   'siteProfiles:save': channel<
-    z.ZodType<{ runId: string; name: string; label: string; targetSensitivity: number }>,
+    z.ZodType<{
+      runId: string;
+      name: string;
+      label: string | null;
+      targetSensitivity: number | null;
+      recalibrate?: boolean;
+      acceptSmallN?: boolean;
+    }>,
     SiteProfilesState
   >(
-    z.object({ runId: opaqueId, name: profileName, label: modelLabel, targetSensitivity }).strict(),
+    z
+      .object({
+        runId: opaqueId,
+        name: profileName,
+        label: modelLabel.nullable(),
+        targetSensitivity: targetSensitivity.nullable(),
+        recalibrate: z.boolean().optional(),
+        acceptSmallN: z.boolean().optional(),
+      })
+      .strict(),
   ),
   /** Makes a profile the one in use (passed to the engine on every path); null switches it off. */
   'siteProfiles:setActive': channel<z.ZodType<{ name: string | null }>, SiteProfilesState>(

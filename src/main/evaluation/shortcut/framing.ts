@@ -1,7 +1,9 @@
 /**
  * Framing transforms for the shortcut probe: changes that carry no anatomy (other aspect ratios,
- * a thin black border, downscale + JPEG recompression) and a horizontal flip as a control. A model
- * that reads lungs should barely move under them; one that reads the source's framing will.
+ * a thin black border, downscale + JPEG recompression, and two degradations v4's training never
+ * draws: bit-depth posterisation and unsharp-mask sharpening) and a horizontal flip as a control.
+ * A model that reads lungs should barely move under them; one that reads the source's framing or
+ * file history will.
  */
 import jpeg from 'jpeg-js';
 import type { GrayImage } from '../../inference/preprocess';
@@ -11,6 +13,8 @@ export const FRAMING_TRANSFORMS = [
   'crop_aspect_4x3',
   'black_border',
   'downscale_recompress',
+  'posterize_4bit',
+  'unsharp_sharpen',
   'hflip_control',
 ] as const;
 export type FramingTransform = (typeof FRAMING_TRANSFORMS)[number];
@@ -88,6 +92,46 @@ export function recompressJpeg(image: GrayImage, quality: number): GrayImage {
   return { data: pixels, width: image.width, height: image.height };
 }
 
+/** 16 grey levels (4 bits), each pixel to the middle of its level: a scanner or export with low bit depth. */
+export function posterize4bit(image: GrayImage): GrayImage {
+  const pixels = new Float32Array(image.data.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const v = Math.max(0, Math.min(255, Math.round(image.data[i])));
+    pixels[i] = (v >> 4) * 16 + 8;
+  }
+  return { data: pixels, width: image.width, height: image.height };
+}
+
+/**
+ * Unsharp mask (amount 1): v + (v - box blur), clamped to 0..255; the box radius is 1 px per 256 px
+ * of the shorter side (at least 1), so the edge halo has the same size on the lungs at any resolution.
+ */
+export function unsharpSharpen(image: GrayImage): GrayImage {
+  const { width, height, data } = image;
+  const r = Math.max(1, Math.round(Math.min(width, height) / 256));
+  // Separable box blur with edge clamping: rows, then columns.
+  const rows = new Float32Array(data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let d = -r; d <= r; d++)
+        sum += data[y * width + Math.min(width - 1, Math.max(0, x + d))];
+      rows[y * width + x] = sum / (2 * r + 1);
+    }
+  }
+  const pixels = new Float32Array(data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let d = -r; d <= r; d++)
+        sum += rows[Math.min(height - 1, Math.max(0, y + d)) * width + x];
+      const v = data[y * width + x];
+      pixels[y * width + x] = Math.max(0, Math.min(255, 2 * v - sum / (2 * r + 1)));
+    }
+  }
+  return { data: pixels, width, height };
+}
+
 function flipHorizontal(image: GrayImage): GrayImage {
   const pixels = new Float32Array(image.data.length);
   for (let y = 0; y < image.height; y++) {
@@ -108,6 +152,10 @@ export function applyFramingTransform(image: GrayImage, transform: FramingTransf
       return addBlackBorder(image);
     case 'downscale_recompress':
       return recompressJpeg(downscale(image, 2), 60);
+    case 'posterize_4bit':
+      return posterize4bit(image);
+    case 'unsharp_sharpen':
+      return unsharpSharpen(image);
     case 'hflip_control':
       return flipHorizontal(image);
   }

@@ -8,6 +8,8 @@ const TRANSFORM_WORDS: Record<FramingTransform, string> = {
   crop_aspect_4x3: 'centre crop to a 4:3 (landscape) aspect ratio',
   black_border: 'thin black border (3% of the shorter side)',
   downscale_recompress: 'half-size downscale + JPEG re-compression (quality 60)',
+  posterize_4bit: 'bit-depth posterisation to 16 grey levels (a degradation v4 never trains on)',
+  unsharp_sharpen: 'unsharp-mask sharpening, amount 1 (a degradation v4 never trains on)',
   hflip_control: 'horizontal flip (control: changes anatomy side, not framing)',
 };
 
