@@ -43,7 +43,12 @@ describe('a confident call on a film unlike the training films', () => {
       minProbability: 0.785,
       familiarity: unusual,
     });
-    const s = resultStatement({ labels, probabilities: [0.05, 0.9, 0.05], verdict, calibration: null });
+    const s = resultStatement({
+      labels,
+      probabilities: [0.05, 0.9, 0.05],
+      verdict,
+      calibration: null,
+    });
     expect(s.headline).toBe('Call: pneumonia');
     expect(s.notice).toBe(
       'It looks unlike the films the model was trained on (feature distance 2.40, limit 1.70).',
@@ -68,14 +73,19 @@ const SITES: Record<string, OperatingPoint | null> = {
     profileName: 'Clinic B',
     label: null,
     threshold: null,
-    calibration: { method: 'temperature-and-prior-shift', temperature: 1.3, biases: [0, 0.2, -0.1] },
+    calibration: {
+      method: 'temperature-and-prior-shift',
+      temperature: 1.3,
+      biases: [0, 0.2, -0.1],
+    },
   },
 };
 const CALIBRATIONS: Record<string, ModelCalibration | null> = {
   calibrated: {
     method: 'temperature',
     temperature: 0.926767,
-    fitted_on: '577 labelled films from training/splits/calib.csv, NLL 0.5109 -> 0.5096, by training/fit_trust.ts.',
+    fitted_on:
+      '577 labelled films from training/splits/calib.csv, NLL 0.5109 -> 0.5096, by training/fit_trust.ts.',
   },
   uncalibrated: null,
 };
@@ -100,7 +110,16 @@ function statementFor(
 
 /** Every text of a statement, for "nowhere" checks. */
 const allText = (s: ResultStatement): string =>
-  [s.headline, s.reason, s.advice, s.leading?.text, s.calibration, s.siteProfile, ...s.warnings, s.line]
+  [
+    s.headline,
+    s.reason,
+    s.advice,
+    s.leading?.text,
+    s.calibration,
+    s.siteProfile,
+    ...s.warnings,
+    s.line,
+  ]
     .filter(Boolean)
     .join('\n');
 
@@ -196,7 +215,10 @@ describe('resultStatement: kind x site profile x calibration', () => {
 
 describe('the statement of a film the chest gate turned away', () => {
   it('says not scored, with the gate reason and no numbers', () => {
-    const s = resultStatement({ status: 'rejected', gate: { reason: 'no two lung fields found.' } });
+    const s = resultStatement({
+      status: 'rejected',
+      gate: { reason: 'no two lung fields found.' },
+    });
     expect(s).toMatchObject({
       kind: 'not-scored',
       headline: 'Not scored',
@@ -212,16 +234,20 @@ describe('the statement of a film the chest gate turned away', () => {
 describe('statement helpers', () => {
   it('lists the classes an uncertain result hesitates between, highest first', () => {
     expect(hesitatesBetween(labels, [0.4, 0.45, 0.15])).toEqual(['pneumonia', 'normal']);
-    expect(hesitatesBetween(labels, [0.35, 0.4, 0.25])).toEqual(['pneumonia', 'normal', 'COVID-19']);
+    expect(hesitatesBetween(labels, [0.35, 0.4, 0.25])).toEqual([
+      'pneumonia',
+      'normal',
+      'COVID-19',
+    ]);
   });
 
   it('strips the kind that older stored reasons began with', () => {
     expect(plainReason('Uncertain: normal leads by only 0.10 (a call needs 0.20).')).toBe(
       'Normal leads by only 0.10 (a call needs 0.20).',
     );
-    expect(plainReason('Unfamiliar film: unlike the training films; the scores may not apply.')).toBe(
-      'Unlike the training films; the scores may not apply.',
-    );
+    expect(
+      plainReason('Unfamiliar film: unlike the training films; the scores may not apply.'),
+    ).toBe('Unlike the training films; the scores may not apply.');
   });
 
   it('captions a heatmap with the class it explains', () => {

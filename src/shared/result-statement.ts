@@ -88,9 +88,14 @@ const two = (value: number): string => value.toFixed(2);
  * The classes an uncertain result hesitates between: the top two, and any further class with at
  * least a fifth of the probability.
  */
-export function hesitatesBetween(labels: readonly string[], probabilities: readonly number[]): string[] {
+export function hesitatesBetween(
+  labels: readonly string[],
+  probabilities: readonly number[],
+): string[] {
   const order = labels.map((_, i) => i).sort((a, b) => probabilities[b] - probabilities[a]);
-  return order.filter((index, rank) => rank < 2 || probabilities[index] >= 0.2).map((i) => labels[i]);
+  return order
+    .filter((index, rank) => rank < 2 || probabilities[index] >= 0.2)
+    .map((i) => labels[i]);
 }
 
 /** "normal or pneumonia", "normal, pneumonia or COVID-19". */
@@ -213,7 +218,9 @@ export function resultStatement(subject: StatementSubject): ResultStatement {
   const line = [
     headline,
     showLeading ? leading.text : `p ${two(leadingProbability)}`,
-    ...(point ? [`site profile "${point.profileName}"${point.calibration ? ', site-calibrated' : ''}`] : []),
+    ...(point
+      ? [`site profile "${point.profileName}"${point.calibration ? ', site-calibrated' : ''}`]
+      : []),
     ...warnings,
     ...(notice ? [notice.replace(/\.$/, '')] : []),
   ].join('; ');
@@ -236,7 +243,10 @@ export function resultStatement(subject: StatementSubject): ResultStatement {
 }
 
 /** The heatmap's caption (panel, PDF, PNG legend): which class it explains, and how to read it. */
-export function heatmapCaption(heatmap: { label: string; method: 'class-activation' | 'occlusion' }): string {
+export function heatmapCaption(heatmap: {
+  label: string;
+  method: 'class-activation' | 'occlusion';
+}): string {
   const method = heatmap.method === 'occlusion' ? 'occlusion' : 'class activation';
   return `Heatmap (${method}) for ${heatmap.label}: where the model found evidence for ${heatmap.label}, brighter = more. Not a lesion outline.`;
 }

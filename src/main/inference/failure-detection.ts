@@ -67,7 +67,10 @@ export function signalsOf(
  * first k averaged over k = 1..n (lower is better; the error rate itself is the no-signal value,
  * ties are taken as a block so their order cannot flatter the signal).
  */
-export function areaUnderRiskCoverage(confidence: readonly number[], right: readonly boolean[]): number {
+export function areaUnderRiskCoverage(
+  confidence: readonly number[],
+  right: readonly boolean[],
+): number {
   const n = confidence.length;
   if (n === 0) return Number.NaN;
   const order = confidence.map((_, i) => i).sort((a, b) => confidence[b] - confidence[a]);
@@ -133,7 +136,10 @@ export interface LimitFigures {
   errorReduction: number;
   /** The smallest per-source gain among sources with at least `minSourceFilms` films and a call. */
   worstGain: number;
-  perSource: Record<string, { n: number; calls: number; callAccuracy: number | null; accuracy: number }>;
+  perSource: Record<
+    string,
+    { n: number; calls: number; callAccuracy: number | null; accuracy: number }
+  >;
 }
 
 export function limitFigures(
@@ -144,7 +150,8 @@ export function limitFigures(
   const bySource = new Map<string, { value: number; right: boolean }[]>();
   for (const film of films) bySource.set(film.source, [...(bySource.get(film.source) ?? []), film]);
   const perSource: LimitFigures['perSource'] = {};
-  const counted: { coverage: number; gain: number; errorReduction: number; hasCalls: boolean }[] = [];
+  const counted: { coverage: number; gain: number; errorReduction: number; hasCalls: boolean }[] =
+    [];
   for (const [source, group] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const calls = group.filter((f) => f.value >= limit);
     const accuracy = group.filter((f) => f.right).length / group.length;
@@ -154,11 +161,13 @@ export function limitFigures(
     counted.push({
       coverage: calls.length / group.length,
       gain: callAccuracy === null ? 0 : callAccuracy - accuracy,
-      errorReduction: callAccuracy === null || accuracy === 1 ? 0 : 1 - (1 - callAccuracy) / (1 - accuracy),
+      errorReduction:
+        callAccuracy === null || accuracy === 1 ? 0 : 1 - (1 - callAccuracy) / (1 - accuracy),
       hasCalls: calls.length > 0,
     });
   }
-  const mean = (values: number[]): number => values.reduce((s, v) => s + v, 0) / Math.max(1, values.length);
+  const mean = (values: number[]): number =>
+    values.reduce((s, v) => s + v, 0) / Math.max(1, values.length);
   const withCalls = counted.filter((c) => c.hasCalls);
   return {
     limit,
@@ -188,7 +197,8 @@ export function fitCallLimit(
   const low = Math.floor(Math.min(...values) * 200) / 200;
   const high = Math.max(...values);
   const candidates: number[] = [];
-  for (let limit = low; limit <= high; limit = Math.round((limit + 0.005) * 1000) / 1000) candidates.push(limit);
+  for (let limit = low; limit <= high; limit = Math.round((limit + 0.005) * 1000) / 1000)
+    candidates.push(limit);
   const figures = candidates.map((limit) => limitFigures(films, limit, options.minSourceFilms));
   const covering = figures.filter((f) => f.coverage >= options.minCoverage);
   const reached = covering.find((f) => f.errorReduction >= options.targetErrorReduction);

@@ -55,8 +55,14 @@ export function sampleHeatmap(grid: HeatmapGrid, x: number, y: number): number |
 
 /** 0..1: how much of pixel (x, y) is lung, bilinear between lung-cell centres (a soft edge). */
 export function lungWeight(lungs: LungOutlineGrid, x: number, y: number): number {
-  const gx = Math.min(Math.max(((x + 0.5) * lungs.gridWidth) / lungs.imageWidth - 0.5, 0), lungs.gridWidth - 1);
-  const gy = Math.min(Math.max(((y + 0.5) * lungs.gridHeight) / lungs.imageHeight - 0.5, 0), lungs.gridHeight - 1);
+  const gx = Math.min(
+    Math.max(((x + 0.5) * lungs.gridWidth) / lungs.imageWidth - 0.5, 0),
+    lungs.gridWidth - 1,
+  );
+  const gy = Math.min(
+    Math.max(((y + 0.5) * lungs.gridHeight) / lungs.imageHeight - 0.5, 0),
+    lungs.gridHeight - 1,
+  );
   const x0 = Math.floor(gx);
   const y0 = Math.floor(gy);
   const x1 = Math.min(x0 + 1, lungs.gridWidth - 1);
@@ -64,7 +70,10 @@ export function lungWeight(lungs: LungOutlineGrid, x: number, y: number): number
   const wx = gx - x0;
   const wy = gy - y0;
   const v = (cx: number, cy: number): number => lungs.cells[cy * lungs.gridWidth + cx];
-  return (v(x0, y0) * (1 - wx) + v(x1, y0) * wx) * (1 - wy) + (v(x0, y1) * (1 - wx) + v(x1, y1) * wx) * wy;
+  return (
+    (v(x0, y0) * (1 - wx) + v(x1, y0) * wx) * (1 - wy) +
+    (v(x0, y1) * (1 - wx) + v(x1, y1) * wx) * wy
+  );
 }
 
 /** Share of the crop's shorter side over which the tint fades in from the crop's edge. */

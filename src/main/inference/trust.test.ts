@@ -125,7 +125,7 @@ describe('the verdict on hand-made logits', () => {
     expect(verdict.reason).toBe('normal leads at 0.40, below the 0.500 a call needs.');
   });
 
-  it('calls only when the top probability reaches the rule\'s minimum, named with 3 digits', () => {
+  it("calls only when the top probability reaches the rule's minimum, named with 3 digits", () => {
     const rule = {
       labels: LABELS,
       thresholds: { normal: 0.5, pneumonia: 0.5, 'COVID-19': 0.5 },

@@ -66,7 +66,10 @@ export const CODES = {
   aiVerdict: local('AI-VERDICT', 'AI verdict'),
   verdictCall: local('CALL', 'Call: a class clearly ahead'),
   verdictUncertain: local('UNCERTAIN', 'Uncertain: no class clearly ahead'),
-  verdictUnfamiliar: local('UNFAMILIAR', 'Unfamiliar film: unlike the films the model was trained on'),
+  verdictUnfamiliar: local(
+    'UNFAMILIAR',
+    'Unfamiliar film: unlike the films the model was trained on',
+  ),
   verdictReason: local('VERDICT-REASON', 'AI verdict reason'),
   probabilityCalibration: local('CALIBRATION', 'Probability calibration'),
   siteOperatingPoint: local('SITE-PROFILE', 'Site profile operating point'),

@@ -68,9 +68,7 @@ function heatmapLegend(doc: PDFKit.PDFDocument, x: number, y: number, width: num
       .rect(rampLeft + (i * rampWidth) / steps, y + 1, rampWidth / steps + 0.5, 7)
       .fill(`rgb(${r},${g},${b})`);
   }
-  doc
-    .fillColor('black')
-    .text('high evidence', rampLeft + rampWidth + 4, y, { lineBreak: false });
+  doc.fillColor('black').text('high evidence', rampLeft + rampWidth + 4, y, { lineBreak: false });
   doc.x = x;
   doc.y = y + 12;
 }
@@ -133,10 +131,14 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
     .fontSize(14)
     .fillColor(STATEMENT_COLOURS[statement.kind])
     .text(statement.headline, left, doc.y, { width: pageWidth });
-  doc.fillColor('black').font('Helvetica').fontSize(10).text(statement.reason, { width: pageWidth });
+  doc
+    .fillColor('black')
+    .font('Helvetica')
+    .fontSize(10)
+    .text(statement.reason, { width: pageWidth });
   doc.font('Helvetica-Oblique').fontSize(9).text(statement.advice, { width: pageWidth });
-  const siteLines = [statement.siteProfile, ...statement.warnings].filter(
-    (line): line is string => Boolean(line),
+  const siteLines = [statement.siteProfile, ...statement.warnings].filter((line): line is string =>
+    Boolean(line),
   );
   for (const line of siteLines) {
     doc.font('Helvetica-Bold').fontSize(9).fillColor('#9a3412').text(line, { width: pageWidth });
@@ -183,9 +185,14 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
       .moveDown(0.4)
       .font('Helvetica')
       .fontSize(8)
-      .text(calibrationSentence(outcome.calibration, outcome.verdict.operatingPoint), column, doc.y, {
-        width: columnWidth,
-      });
+      .text(
+        calibrationSentence(outcome.calibration, outcome.verdict.operatingPoint),
+        column,
+        doc.y,
+        {
+          width: columnWidth,
+        },
+      );
     if (outcome.heatmap) {
       doc.moveDown(0.6).fontSize(9).text(heatmapCaption(outcome.heatmap), column, doc.y, {
         width: columnWidth,

@@ -40,7 +40,8 @@ function figureLines(input: ReportInput): string[] {
   const { outcome } = input;
   const statement = resultStatement(outcome);
   const model = `${outcome.modelName} ${outcome.modelVersion} (${outcome.executionProvider})`;
-  if (isRejected(outcome)) return [`${statement.headline}: ${statement.reason}`, `Chest check: ${model}`];
+  if (isRejected(outcome))
+    return [`${statement.headline}: ${statement.reason}`, `Chest check: ${model}`];
   const lines = [
     `${statement.headline}. ${statement.reason}`,
     ...(statement.siteProfile ? [statement.siteProfile] : []),

@@ -84,7 +84,8 @@ describe('screening export with verdicts', () => {
       verdict: 'call',
       highest_probability_class: 'normal',
       site_profile: 'Clinic A (COVID-19 >= 0.300)',
-      verdict_reason: 'COVID-19 at 0.35, at or above the site threshold 0.300 (profile "Clinic A").',
+      verdict_reason:
+        'COVID-19 at 0.35, at or above the site threshold 0.300 (profile "Clinic A").',
     });
     // An uncertain film states no class in `result`, and its reason has no doubled prefix.
     expect(byPath.get('/films/b-uncertain.png')).toMatchObject({
@@ -99,7 +100,11 @@ describe('screening export with verdicts', () => {
       verdict: 'call',
       highest_probability_class: 'normal',
     });
-    expect(byPath.get('/films/broken.dcm')).toMatchObject({ result: '', verdict: '', verdict_reason: '' });
+    expect(byPath.get('/films/broken.dcm')).toMatchObject({
+      result: '',
+      verdict: '',
+      verdict_reason: '',
+    });
   });
 
   it('names a small-n warning and a site calibration in the site profile cell', () => {

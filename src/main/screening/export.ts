@@ -80,7 +80,9 @@ export function rowStatement(row: ScreeningRow, labels: string[]): ResultStateme
 /** The CSV's `result` cell: the called class, "uncertain", "unfamiliar" or "not scored". */
 export function resultCell(statement: ResultStatement | null): string {
   if (!statement) return '';
-  return statement.coded.kind === 'class' ? statement.coded.label : statement.coded.kind.replace('-', ' ');
+  return statement.coded.kind === 'class'
+    ? statement.coded.label
+    : statement.coded.kind.replace('-', ' ');
 }
 
 /** Why a row has no result (empty for scored rows), without the path the row already names. */

@@ -114,7 +114,9 @@ export class ModelPanel {
           text:
             (model.verdictRule.minProbability !== null
               ? `A call needs the top class at ${significant(model.verdictRule.minProbability)} or more` +
-                (model.verdictRule.margin > 0 ? ` and ${model.verdictRule.margin.toFixed(2)} ahead of the next; ` : '; ')
+                (model.verdictRule.margin > 0
+                  ? ` and ${model.verdictRule.margin.toFixed(2)} ahead of the next; `
+                  : '; ')
               : `A call needs the top class ${model.verdictRule.margin.toFixed(2)} ahead of the next; `) +
             (model.familiarityCheck
               ? `films unlike the training films (feature distance > ${model.familiarityCheck.unfamiliarAbove.toFixed(2)}) are marked unfamiliar.`

@@ -32,6 +32,8 @@ describe('calibration wording', () => {
       },
     );
     expect(wording.short).toBe('site-calibrated (profile “Clinic B”)');
-    expect(wording.detail).toMatch(/site-calibrated on the clinic’s own films \(profile “Clinic B”\)/);
+    expect(wording.detail).toMatch(
+      /site-calibrated on the clinic’s own films \(profile “Clinic B”\)/,
+    );
   });
 });

@@ -75,7 +75,9 @@ export function calibrationWording(
     : '';
   if (!calibration) {
     return {
-      short: point?.calibration ? `site-calibrated (profile “${point.profileName}”)` : 'uncalibrated',
+      short: point?.calibration
+        ? `site-calibrated (profile “${point.profileName}”)`
+        : 'uncalibrated',
       detail: `Uncalibrated by the model: 70% does not mean right 7 times in 10.${site}`,
     };
   }

@@ -261,7 +261,10 @@ export class PredictionPanel {
           },
           [
             h('span', { className: 'predicted-label', text: shownLabel }),
-            h('span', { className: 'predicted-probability', text: formatPercent(shownProbability) }),
+            h('span', {
+              className: 'predicted-probability',
+              text: formatPercent(shownProbability),
+            }),
           ],
         )
       : '';

@@ -2,11 +2,7 @@
 import type { ScreeningRow } from '../../shared/screening';
 import { compareTriageKeys, covidIndex, triageKey } from '../../shared/triage-order';
 import { VERDICT_WORDS, type VerdictKind } from '../../shared/verdict';
-import {
-  LEADING_NAME,
-  resultStatement,
-  type ResultStatement,
-} from '../../shared/result-statement';
+import { LEADING_NAME, resultStatement, type ResultStatement } from '../../shared/result-statement';
 
 export { COVID_LABEL, covidIndex } from '../../shared/triage-order';
 
@@ -92,7 +88,8 @@ export function rejectedNote(row: ResultRow): string {
 /** The row's result statement (src/shared/result-statement.ts); null for errors and rows stored before verdicts. */
 export function rowStatement(row: ResultRow, labels: readonly string[]): ResultStatement | null {
   const verdict = row.status === 'ok' ? (row.verdict ?? null) : null;
-  if (verdict === null || !row.probabilities || row.probabilities.length !== labels.length) return null;
+  if (verdict === null || !row.probabilities || row.probabilities.length !== labels.length)
+    return null;
   return resultStatement({ labels, probabilities: row.probabilities, verdict });
 }
 
