@@ -252,32 +252,29 @@ export class PredictionPanel {
     const confident = statement.statedClass !== null;
     const shownLabel = statement.statedClass ?? statement.leading?.label ?? '';
     const shownProbability = result.probabilities[result.labels.indexOf(shownLabel)] ?? 0;
-    const predicted = confident
-      ? h(
-          'div',
-          {
-            className: 'predicted confident',
-            attrs: { 'data-testid': 'predicted-label', 'data-confident': 'true' },
-          },
-          [
-            h('span', { className: 'predicted-label', text: shownLabel }),
-            h('span', {
-              className: 'predicted-probability',
-              text: formatPercent(shownProbability),
-            }),
-          ],
-        )
-      : '';
     const leading = statement.leading;
+    // A call shows its class in bold; otherwise the highest class, quietly and by its one name.
+    const predicted = h(
+      'div',
+      {
+        className: `predicted ${confident ? 'confident' : 'not-confident'}`,
+        attrs: { 'data-testid': 'predicted-label', 'data-confident': String(confident) },
+      },
+      [
+        h('span', {
+          className: 'predicted-label',
+          text: confident ? shownLabel : `${LEADING_NAME}: ${shownLabel}`,
+        }),
+        h('span', { className: 'predicted-probability', text: formatPercent(shownProbability) }),
+      ],
+    );
+    // A site profile's call of another class than the highest: the highest is named below it.
     const highestNote =
-      leading && (!confident || leading.label !== shownLabel)
+      confident && leading && leading.label !== shownLabel
         ? h('p', {
             className: 'threshold leading-figure',
             text: `${LEADING_NAME}: ${leading.label} ${formatPercent(leading.probability)}.`,
-            attrs: {
-              'data-testid': confident ? 'highest-probability' : 'predicted-label',
-              'data-confident': 'false',
-            },
+            attrs: { 'data-testid': 'highest-probability' },
           })
         : '';
     const calibration = calibrationWording(result.calibration, result.verdict.operatingPoint);
