@@ -16,6 +16,7 @@ import { openImage, toModelGray } from '../src/main/imaging';
 import {
   createInferenceEngine,
   defaultModelDir,
+  filmInputOf,
   type InferenceEngine,
 } from '../src/main/inference';
 
@@ -48,7 +49,10 @@ async function endToEnd(engine: InferenceEngine, file: string, iterations: numbe
     const image = await openImage(file);
     const frame = await image.decodeFrame(0);
     const decodeMs = performance.now() - started;
-    const result = await engine.predict(image, frame, { heatmap: true, decodeMs });
+    const result = await engine.analyse(filmInputOf(frame, image.metadata), {
+      heatmaps: true,
+      decodeMs,
+    });
     if (result.status !== 'scored') throw new Error(`${file} not scored: ${result.gate.reason}`);
     if (i < 2) continue; // warm-up
     stages.decode.push(result.timing.decodeMs);

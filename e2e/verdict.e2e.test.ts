@@ -24,7 +24,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listModelFolders } from '../src/main/resources';
 import { runTool } from '../src/main/reporting/test-support';
-import type { ModelInfo, PredictionResult } from '../src/shared/prediction';
+import type { ModelInfo } from '../src/shared/prediction';
+import type { ScoredFilm } from '../src/shared/analysis';
 import { resultStatement } from '../src/shared/result-statement';
 import { significant, VERDICT_WORDS, type VerdictKind } from '../src/shared/verdict';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
@@ -87,7 +88,7 @@ async function shot(name: string): Promise<void> {
 const openAndAnalyse = (path: string): Promise<string> => openAndAnalyseIn(app, page, path);
 
 /** What the engine says about the image on screen (same handler the panel uses). */
-async function engineResult(imageId: string): Promise<PredictionResult> {
+async function engineResult(imageId: string): Promise<ScoredFilm> {
   const reply = await page.evaluate(
     (id) => window.api.invoke('model:predict', { imageId: id, frame: 0, heatmap: false }),
     imageId,

@@ -417,11 +417,9 @@ describe.skipIf(!modelAvailable)('model opinion', () => {
           imageId,
           frame: 0,
           heatmap: true,
-          heatmapLabel: label,
         });
-        if (!result.ok || result.value.status !== 'scored' || !result.value.heatmap)
-          throw new Error('no heatmap');
-        const h = result.value.heatmap;
+        const h = result.ok && result.value.status === 'scored' && result.value.heatmaps?.[label];
+        if (!h) throw new Error('no heatmap');
         return { ...h, values: Array.from(h.values) };
       },
       { imageId, label },

@@ -9,6 +9,8 @@ import { dirname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { decodeForModel } from '../src/main/decode-pool';
 import type { InferenceEngine } from '../src/main/inference';
+import type { Segmentation } from '../src/main/inference/lungs/segmenter';
+import type { ModelTensor } from '../src/main/inference/preprocess';
 import { chestHeaderOf } from '../src/main/inference/lungs/gate';
 import { pooledFeatures } from '../src/main/inference/trust';
 import { toErrorInfo } from '../src/shared/errors';
@@ -55,13 +57,20 @@ async function measure(engine: InferenceEngine, path: string, K: number): Promis
   if (!logitsName || !featuresName) throw new Error('the model needs logits and features outputs');
   const image = await decodeForModel(path);
   const gray = { data: image.gray, width: image.width, height: image.height };
-  const outcome = await engine.score(gray, chestHeaderOf(image));
-  if (outcome.status === 'rejected') return outcome.gate.reason ?? 'rejected by the chest gate';
-  const { outputs } = await engine.runBatch(outcome.tensor.data, outcome.tensor.dims, [logitsName, featuresName]);
+  // The one analysis (src/main/inference/pipeline.ts); its model input is seen through `inspect`.
+  let stages: { tensor: ModelTensor; segmentation: Segmentation | null } | null = null;
+  const analysis = await engine.analyse(
+    { gray, header: chestHeaderOf(image) },
+    { heatmaps: false, inspect: (seen) => (stages = seen) },
+  );
+  if (analysis.status === 'rejected') return analysis.gate.reason ?? 'rejected by the chest gate';
+  const seen = stages as { tensor: ModelTensor; segmentation: Segmentation | null } | null;
+  if (!seen) throw new Error('the pipeline scored the film without showing its model input');
+  const { outputs } = await engine.runBatch(seen.tensor.data, seen.tensor.dims, [logitsName, featuresName]);
   return {
     logits: Array.from(outputs[logitsName].subarray(0, manifest.labels.length)),
     pooled: pooledFeatures(outputs[featuresName], K),
-    segmenterConfidence: outcome.segmentation?.mask.meanProbability ?? null,
+    segmenterConfidence: seen.segmentation?.mask.meanProbability ?? null,
   };
 }
 

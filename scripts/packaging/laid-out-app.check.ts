@@ -14,6 +14,7 @@ import {
   createInferenceEngine,
   defaultModelDir,
   loadModelManifest,
+  type ModelTensor,
 } from '../../src/main/inference';
 import { listModelFolders, locateResources, samplesDir } from '../../src/main/resources';
 import { softmax } from '../../src/main/inference/trust';
@@ -147,9 +148,17 @@ describe('plain Node: resolver + onnxruntime-node from app.asar.unpacked', () =>
     let reference;
     try {
       // The whole pipeline (the default model crops to the lungs its segmenter finds).
-      const outcome = await engine.score(gray);
-      if (outcome.status !== 'scored') throw new Error(`sample not scored: ${outcome.gate.reason}`);
-      tensor = outcome.tensor;
+      const seen: { tensor: ModelTensor | null } = { tensor: null };
+      const outcome = await engine.analyse(
+        { gray },
+        { heatmaps: false, inspect: (stages) => (seen.tensor = stages.tensor) },
+      );
+      if (outcome.status !== 'scored' || !seen.tensor) {
+        throw new Error(
+          `sample not scored: ${outcome.status === 'rejected' ? outcome.gate.reason : 'no tensor'}`,
+        );
+      }
+      tensor = seen.tensor;
       reference = outcome;
     } finally {
       await engine.dispose();

@@ -5,6 +5,7 @@
  */
 import { CodedError } from '../shared/errors';
 import { UsageError, fromModule, type CliCommand, type CliIo } from './command';
+import { datasetCommand } from './commands/dataset';
 import { driftCommand } from './commands/drift';
 import * as evaluate from './commands/evaluate';
 import { exportCommand } from './commands/export';
@@ -45,6 +46,7 @@ export const COMMANDS: CliCommand[] = [
     'query/retrieve studies from a PACS (C-FIND, C-MOVE) and send results back (C-STORE)',
     pacs,
   ),
+  datasetCommand,
 ];
 
 function overview(): string {
@@ -81,7 +83,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       'ERR_PARSE_ARGS',
     );
     if (error instanceof UsageError || parseArgsError) {
-      io.err(`${command.name}: ${(error as Error).message}\n\n${command.usage}`);
+      // The synopsis only: the option list is what --help is for.
+      const synopsis = command.usage.split('\n\n')[0];
+      io.err(
+        `${command.name}: ${(error as Error).message}\n\n${synopsis}\n\n` +
+          `Run \`covidnet ${command.name} --help\` for the options and their defaults.`,
+      );
       return 2;
     }
     if (error instanceof CodedError) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LungOutlineGrid } from './prediction';
+import type { LungOutlineGrid } from './analysis';
 import { hasLungCells, lungOutlineSegments, type OutlineSegment } from './lung-outline';
 
 /** A grid from rows of '#' (lung) and '.' (not lung). */

@@ -1,5 +1,5 @@
 /** The outline of the segmenter's lung cells as line segments in source-image pixels (DOM-free). */
-import type { LungOutlineGrid } from './prediction';
+import type { LungOutlineGrid } from './analysis';
 
 /** One straight piece of the outline, from (x0, y0) to (x1, y1), in source-image pixels. */
 export interface OutlineSegment {

@@ -17,6 +17,16 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { fileErrorLine } from '../arguments';
+import {
+  MODEL_OPTION,
+  optionsHelp,
+  OUTBOX_OPTION,
+  SEND_RESULT_KIND_OPTIONS,
+  SITE_PROFILE_HELP,
+  STORE_OPTION,
+  type OptionHelp,
+} from '../help';
+import { DEFAULT_BIND_ADDRESS } from '../../main/dicom-network';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import type { OperatingPoint } from '../../shared/verdict';
 import { toErrorInfo } from '../../shared/errors';
@@ -45,18 +55,101 @@ import {
 } from '../screening-options';
 import { cliSoftwareVersion } from './report';
 
+/** Our AE title when --ae is not given; said in --help and whenever a PACS refuses us. */
+const DEFAULT_AE = 'COVIDNET';
+
+const QUERY_HELP: OptionHelp[] = [
+  { flag: '--patient-name <pattern>', text: 'DICOM wildcards allowed (* and ?)', default: 'any' },
+  { flag: '--patient-id <id>', text: 'exact patient ID', default: 'any' },
+  { flag: '--accession <no>', text: 'exact accession number', default: 'any' },
+  {
+    flag: '--from <date>',
+    text: 'studies on or after this date, as YYYYMMDD or YYYY-MM-DD',
+    default: 'no lower bound',
+  },
+  {
+    flag: '--to <date>',
+    text: 'studies on or before this date, as YYYYMMDD or YYYY-MM-DD',
+    default: 'no upper bound',
+  },
+  { flag: '--modality <CR,DX>', text: 'CR, DX or CR,DX', default: 'any modality' },
+];
+
 export const usage = [
   'pacs echo --pacs <AET@host:port> [--ae <our AE>]',
-  '       covidnet pacs query --pacs <AET@host:port> [--ae <our AE>] [--patient-name <pattern>] [--patient-id <id>] [--accession <no>] [--from YYYYMMDD] [--to YYYYMMDD] [--modality CR,DX] [--json]',
-  '       covidnet pacs retrieve --pacs <AET@host:port> --ae <our AE> --port <p> [--bind <IP address>] --inbox <dir> (--study <uid>... | query options) [--screen [--send-results [--send-heatmap] [--send-pdf]]] [--model <dir>] [--store <dir>] [--outbox <dir>]',
-  '       covidnet pacs send --pacs <AET@host:port> [--ae <our AE>] <file.dcm...> [--send-heatmap] [--send-pdf] [--model <dir>] [--store <dir>] [--outbox <dir>]',
+  '       covidnet pacs query --pacs <AET@host:port> [--ae <our AE>] [query options] [--json]',
+  '       covidnet pacs retrieve --pacs <AET@host:port> [--ae <our AE>] --port <p> [--bind <IP address>] --inbox <dir> (--study <uid>... | query options) [--screen [--site-profile <name>] [--send-results [--send-heatmap] [--send-pdf]]] [--model <dir>] [--store <dir>] [--outbox <dir>]',
+  '       covidnet pacs send --pacs <AET@host:port> [--ae <our AE>] <file.dcm...> [--send-heatmap] [--send-pdf] [--site-profile <name>] [--model <dir>] [--store <dir>] [--outbox <dir>]',
+  '',
+  'echo: C-ECHO. query: study-level C-FIND. retrieve: C-MOVE to a receiver this command runs.',
+  'send: scores DICOM files and C-STOREs their results (DICOM SR) to the PACS.',
+  '',
+  optionsHelp([
+    {
+      flag: '--pacs <AET@host:port>',
+      text: "the PACS's AE title, IP address and DICOM port (required), e.g. ORTHANC@10.0.0.5:4242",
+    },
+    {
+      flag: '--ae <our AE>',
+      text: 'our AE title (1-16 characters), which the PACS must know (retrieve: it sends the films to it)',
+      default: DEFAULT_AE,
+    },
+  ]),
+  '',
+  optionsHelp(
+    [
+      ...QUERY_HELP,
+      {
+        flag: '--json',
+        text: 'print the studies as JSON',
+        default: 'one tab-separated line per study',
+      },
+    ],
+    'query options (query, and retrieve without --study):',
+  ),
+  '',
+  optionsHelp(
+    [
+      {
+        flag: '--study <uid>',
+        text: 'a Study Instance UID to retrieve; repeatable',
+        default: 'every study the query options match',
+      },
+      {
+        flag: '--port <p>',
+        text: "the port our receiver listens on for the PACS's C-MOVE (required)",
+      },
+      {
+        flag: '--bind <IP address>',
+        text: 'the address it listens on (the PACS must reach it)',
+        default: DEFAULT_BIND_ADDRESS,
+      },
+      { flag: '--inbox <dir>', text: 'where the retrieved films are stored (required)' },
+      {
+        flag: '--screen',
+        text: 'screen the retrieved films (same store and job as `receive --screen`)',
+        default: 'off',
+      },
+      {
+        flag: '--send-results',
+        text: "send each film's results back to the same PACS (needs --screen)",
+        default: 'off',
+      },
+    ],
+    'retrieve options:',
+  ),
+  '',
+  optionsHelp(
+    [...SEND_RESULT_KIND_OPTIONS, ...SITE_PROFILE_HELP, MODEL_OPTION, STORE_OPTION, OUTBOX_OPTION],
+    'screening and sending options (retrieve --screen, send):',
+  ),
 ].join('\n');
 
 const OPTIONS = {
   ...SCREENING_OPTIONS,
   ...SITE_PROFILE_OPTIONS,
   pacs: { type: 'string' },
-  ae: { type: 'string', default: 'COVIDNET' },
+  ae: { type: 'string', default: DEFAULT_AE },
   'patient-name': { type: 'string' },
   'patient-id': { type: 'string' },
   accession: { type: 'string' },
@@ -180,9 +273,14 @@ export async function run(argv: string[]): Promise<number> {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`--pacs: ${toErrorInfo(error).message}`);
   }
+  const aeDefaulted = !rest.some((arg) => arg === '--ae' || arg.startsWith('--ae='));
   const fail = (error: unknown): number => {
     const info = toErrorInfo(error);
     console.error(`${action} failed: ${info.code}: ${info.message}`);
+    if (aeDefaulted && info.code === 'PACS_ERROR')
+      console.error(
+        `  (we called as ${DEFAULT_AE}, the default AE title; pass --ae <our AE> for the one the PACS knows)`,
+      );
     return 1;
   };
 

@@ -9,10 +9,16 @@ import { parseArgs } from 'node:util';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
 import { fileErrorLine, outputFileOption } from '../arguments';
+import { MODEL_OPTION, optionsHelp, SITE_PROFILE_HELP } from '../help';
 import { CodedError, toErrorInfo } from '../../shared/errors';
-import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import {
+  heatmapFor,
+  type HeatmapGrid,
+  type RejectedFilm,
+  type ScoredFilm,
+} from '../../shared/analysis';
 import { openImage, renderDisplay8 } from '../../main/imaging';
-import { createInferenceEngine, defaultModelDir } from '../../main/inference';
+import { createInferenceEngine, defaultModelDir, filmInputOf } from '../../main/inference';
 import {
   encodePng,
   heatmapEvidencePgm,
@@ -22,9 +28,34 @@ import { RESEARCH_NOTICE } from '../../shared/notice';
 import { heatmapCaption, LEADING_NAME, resultStatement } from '../../shared/result-statement';
 import { withHeatmapLegend } from '../../main/reporting/secondary-capture';
 
-export const usage =
+export const usage = [
   'predict <file> [--heatmap <out.png>] [--heatmap-raw <out.pgm>] [--heatmap-class <label>] ' +
-  '[--frame <n>] [--model <dir>] [--json] [--site-profile <name> [--site-dir <dir>]]';
+    '[--frame <n>] [--model <dir>] [--json] [--site-profile <name> [--site-dir <dir>]]',
+  '',
+  'Classifies one DICOM, PNG or JPEG image: chest gate, lung segmenter, crop, classifier, verdict.',
+  '',
+  optionsHelp([
+    {
+      flag: '--heatmap <out.png>',
+      text: 'write the heatmap over the image as a PNG (its folder must exist)',
+      default: 'none',
+    },
+    {
+      flag: '--heatmap-raw <out.pgm>',
+      text: 'write the raw heatmap evidence as a 16-bit PGM',
+      default: 'none',
+    },
+    {
+      flag: '--heatmap-class <label>',
+      text: 'the class the heatmap explains (--heatmap-label is the same)',
+      default: 'the class with the highest probability',
+    },
+    { flag: '--frame <n>', text: 'the frame of a multi-frame DICOM, from 0', default: '0' },
+    MODEL_OPTION,
+    { flag: '--json', text: 'print the whole result as JSON', default: 'text' },
+    ...SITE_PROFILE_HELP,
+  ]),
+].join('\n');
 
 function formatRejection(file: string, result: RejectedFilm): string {
   return [
@@ -37,7 +68,12 @@ function formatRejection(file: string, result: RejectedFilm): string {
 }
 
 /** The result statement first (src/shared/result-statement.ts), then the numbers. */
-function formatResult(file: string, result: PredictionResult, heatmapPath: string | null): string {
+function formatResult(
+  file: string,
+  result: ScoredFilm,
+  heatmap: HeatmapGrid | undefined,
+  heatmapPath: string | null,
+): string {
   const statement = resultStatement(result);
   const width = Math.max(...result.labels.map((l) => l.length));
   const lines = [
@@ -45,6 +81,7 @@ function formatResult(file: string, result: PredictionResult, heatmapPath: strin
     '',
     `Result:     ${statement.headline}`,
     `            ${statement.reason}`,
+    ...(statement.notice ? [`Notice:     ${statement.notice}`] : []),
     ...(statement.siteProfile ? [`Site:       ${statement.siteProfile}`] : []),
     ...statement.warnings.map((warning) => `Warning:    ${warning}`),
     `${LEADING_NAME}: ${statement.leading?.label ?? '-'} ${statement.leading?.probability.toFixed(3) ?? ''}`,
@@ -55,8 +92,8 @@ function formatResult(file: string, result: PredictionResult, heatmapPath: strin
     `File:       ${file}`,
     `Model:      ${result.modelName} (${result.modelId} ${result.modelVersion}) on ${result.executionProvider}`,
   ];
-  if (result.heatmap && heatmapPath) {
-    lines.push(`Heatmap:    ${heatmapPath}: ${heatmapCaption(result.heatmap)}`);
+  if (heatmap && heatmapPath) {
+    lines.push(`Heatmap:    ${heatmapPath}: ${heatmapCaption(heatmap)}`);
   }
   const t = result.timing;
   lines.push(
@@ -103,13 +140,21 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const operatingPoint = await siteProfileOption(args.values, engine);
+    const heatmapLabel = args.values['heatmap-class'] ?? args.values['heatmap-label'];
+    const { labels } = engine.manifest;
+    if (heatmapLabel !== undefined && !labels.includes(heatmapLabel)) {
+      throw new CodedError(
+        'INVALID_REQUEST',
+        `"${heatmapLabel}" is not one of the model's labels (${labels.join(', ')})`,
+      );
+    }
     const started = performance.now();
     const image = await openImage(file);
     const frame = await image.decodeFrame(frameIndex);
+    const film = filmInputOf(frame, image.metadata);
     const decodeMs = performance.now() - started;
-    const result = await engine.predict(image, frame, {
-      heatmap: heatmapPath !== null || heatmapRawPath !== null,
-      heatmapLabel: args.values['heatmap-class'] ?? args.values['heatmap-label'],
+    const result = await engine.analyse(film, {
+      heatmaps: heatmapPath !== null || heatmapRawPath !== null,
       decodeMs,
       operatingPoint,
     });
@@ -134,23 +179,23 @@ export async function run(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    const heatmap = heatmapFor(result, heatmapLabel);
     if (heatmapRawPath !== null) {
-      if (!result.heatmap) throw new CodedError('INTERNAL_ERROR', 'no heatmap was produced');
-      await writeFile(heatmapRawPath, heatmapEvidencePgm(result.heatmap));
+      if (!heatmap) throw new CodedError('INTERNAL_ERROR', 'no heatmap was produced');
+      await writeFile(heatmapRawPath, heatmapEvidencePgm(heatmap));
     }
     if (heatmapPath !== null) {
-      if (!result.heatmap) throw new CodedError('INTERNAL_ERROR', 'no heatmap was produced');
+      if (!heatmap) throw new CodedError('INTERNAL_ERROR', 'no heatmap was produced');
       const display = renderDisplay8(frame, image.metadata);
-      const overlay = renderHeatmapOverlay(display, frame.columns, frame.rows, result.heatmap, {
+      const overlay = renderHeatmapOverlay(display, frame.columns, frame.rows, heatmap, {
         lungs: result.lungs,
       });
-      const figure = withHeatmapLegend(overlay, frame.columns, frame.rows, result.heatmap.label);
+      const figure = withHeatmapLegend(overlay, frame.columns, frame.rows, heatmap.label);
       await writeFile(heatmapPath, encodePng(figure.rgba, figure.width, figure.height));
     }
     if (args.values.json) {
-      const heatmap = result.heatmap
-        ? { ...result.heatmap, values: Array.from(result.heatmap.values) }
-        : undefined;
+      // The one map asked for (or the predicted class's), its values as a plain array.
+      const chosen = heatmap ? { ...heatmap, values: Array.from(heatmap.values) } : undefined;
       const lungs = result.lungs ? { ...result.lungs, cells: undefined } : undefined;
       const output = {
         notice: RESEARCH_NOTICE,
@@ -159,14 +204,15 @@ export async function run(argv: string[]): Promise<number> {
         // The words every output uses, verdict first; the raw fields follow.
         statement: resultStatement(result),
         ...result,
-        heatmap,
+        heatmaps: undefined,
+        heatmap: chosen,
         lungs,
         heatmapPath,
         heatmapRawPath,
       };
       console.log(JSON.stringify(output, null, 2));
     } else {
-      console.log(formatResult(file, result, heatmapPath));
+      console.log(formatResult(file, result, heatmap, heatmapPath));
     }
     return 0;
   } catch (error) {

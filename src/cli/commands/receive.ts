@@ -18,10 +18,18 @@ import type { ScreeningRow } from '../../shared/screening';
 import { VERDICT_WORDS, type OperatingPoint } from '../../shared/verdict';
 import { jobDir, reasonCell } from '../../main/screening';
 import { outputFileOption } from '../arguments';
+import {
+  MODEL_OPTION,
+  optionsHelp,
+  OUTBOX_OPTION,
+  SEND_RESULT_KIND_OPTIONS,
+  SITE_PROFILE_HELP,
+  STORE_OPTION,
+} from '../help';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { createScreeningJobs } from '../../main/app/screening-jobs';
 import { startDicomInbox } from '../../main/app/dicom-inbox';
-import type { ReceiverEvent } from '../../main/dicom-network';
+import { DEFAULT_BIND_ADDRESS, type ReceiverEvent } from '../../main/dicom-network';
 import type { InferenceEngine } from '../../main/inference';
 import { createOutbox, parsePacsAddress, type PacsResultKind } from '../../main/pacs';
 import { createResultForwarder, type ResultForwarder } from '../../main/pacs/forwarder';
@@ -35,8 +43,44 @@ import {
 } from '../screening-options';
 import { cliSoftwareVersion } from './report';
 
-export const usage =
-  'receive --port <p> --ae <AE> --inbox <dir> [--screen] [--allow <AE,...>] [--bind <IP address>] [--model <dir>] [--store <dir>] [--send-results-to <AET@host:port> [--send-heatmap] [--send-pdf] [--outbox <dir>]]';
+export const usage = [
+  'receive --port <p> --ae <AE> --inbox <dir> [--screen [--out <results.csv>] [--site-profile <name>]] [--allow <AE,...>] [--bind <IP address>] [--model <dir>] [--store <dir>] [--send-results-to <AET@host:port> [--send-heatmap] [--send-pdf] [--outbox <dir>]]',
+  '',
+  'A DICOM receiver (C-ECHO, C-STORE) storing each instance in the inbox; with --screen each',
+  'film is screened as it arrives (one log line per film, and a results CSV). Runs until Ctrl-C.',
+  '',
+  optionsHelp([
+    { flag: '--port <p>', text: 'the port to listen on; 0 picks a free one (required)' },
+    { flag: '--ae <AE>', text: 'our AE title, 1-16 characters (required)' },
+    { flag: '--inbox <dir>', text: 'where received instances are stored (required)' },
+    {
+      flag: '--allow <AE,...>',
+      text: 'only these calling AE titles may connect',
+      default: 'any AE title',
+    },
+    {
+      flag: '--bind <IP address>',
+      text: 'the address to listen on (0.0.0.0: every interface)',
+      default: DEFAULT_BIND_ADDRESS,
+    },
+    { flag: '--screen', text: 'screen each stored film', default: 'off' },
+    {
+      flag: '--out <results.csv>',
+      text: 'the results CSV, rewritten as films arrive (with --screen)',
+      default: 'results.csv in the job folder in the store',
+    },
+    MODEL_OPTION,
+    STORE_OPTION,
+    ...SITE_PROFILE_HELP,
+    {
+      flag: '--send-results-to <AET@host:port>',
+      text: "send each film's results (DICOM SR) to this PACS (with --screen)",
+      default: 'not sent',
+    },
+    ...SEND_RESULT_KIND_OPTIONS,
+    OUTBOX_OPTION,
+  ]),
+].join('\n');
 
 function describe(event: ReceiverEvent): string {
   switch (event.type) {

@@ -13,6 +13,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../../main/inference/test-support';
 import { storeFiles } from '../../main/pacs/client';
+import { runCli as runCliInProcess } from '../main';
 import { runCli, spawnCli } from '../test-support';
 
 const CHEST_JPEG = join(CXR_IMAGES, 'cohen-16745_4_1_png.jpg');
@@ -94,7 +95,7 @@ describe('screen on a folder with files that are not what they seem', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/^Nothing to resume: job \S+ of these folders .* finished at/);
     expect(await readFile(again, 'utf8')).toBe(await readFile(csv, 'utf8'));
-  }, 240_000);
+  }, 400_000);
 });
 
 /** A site profile as `validate --save-profile` leaves it, for the test model (threshold 0.01). */
@@ -120,21 +121,27 @@ async function writeSiteProfile(siteDir: string, name: string): Promise<void> {
   );
 }
 
+/** `covidnet receive` as RECEIVER on a free port, its inbox and store named after `name`. */
+function spawnReceiver(name: string, extra: string[] = []) {
+  return spawnCli([
+    'receive',
+    '--port',
+    '0',
+    '--ae',
+    'RECEIVER',
+    '--inbox',
+    join(scratch, `${name}-inbox`),
+    '--store',
+    join(scratch, `${name}-store`),
+    ...extra,
+  ]);
+}
+
 describe('receive --screen', () => {
   it('logs one line per film and keeps a results CSV, with the site profile named', async () => {
     const siteDir = join(scratch, 'site');
     await writeSiteProfile(siteDir, 'Ward test');
-    const store = join(scratch, 'receive-store');
-    const receiver = spawnCli([
-      'receive',
-      '--port',
-      '0',
-      '--ae',
-      'RECEIVER',
-      '--inbox',
-      join(scratch, 'receive-inbox'),
-      '--store',
-      store,
+    const receiver = spawnReceiver('receive', [
       '--model',
       testModelDir(),
       '--screen',
@@ -213,7 +220,7 @@ describe('receive --screen', () => {
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/not speaking DICOM/);
     });
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('segment', () => {
@@ -224,7 +231,7 @@ describe('segment', () => {
     expect(run.stdout).toContain(`Mask:       ${mask}`);
     expect(run.stdout).toMatch(/Lungs: +2 fields, \d+\.\d% of the image/);
     expect(run.stdout).toMatch(/Chest gate: accepted/);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('errors a new user meets', () => {
@@ -234,7 +241,7 @@ describe('errors a new user meets', () => {
     expect(run.stderr).toMatch(/the JPEG file is truncated: it ends after 5000 bytes/);
     expect(run.stderr).not.toMatch(/native exception/);
     expect(run.stderr.split(truncatedJpeg)).toHaveLength(2);
-  }, 120_000);
+  }, 300_000);
 
   it('a heatmap into a missing folder is refused before any work, naming the folder', async () => {
     const missing = join(scratch, 'no-such-folder');
@@ -249,7 +256,7 @@ describe('errors a new user meets', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`the folder ${missing} does not exist`);
     expect(run.stderr).not.toMatch(/ENOENT|INTERNAL_ERROR/);
-  }, 120_000);
+  }, 300_000);
 
   it('an ISO date is taken as the DICOM date; a wrong one is explained, not an internal error', async () => {
     await withHttpServer(async (port) => {
@@ -263,7 +270,7 @@ describe('errors a new user meets', () => {
       expect(wrong.code).toBe(2);
       expect(wrong.stderr).toMatch(/--from 2024-13-01: expected a date as YYYYMMDD/);
     });
-  }, 120_000);
+  }, 300_000);
 
   it('a web server where a PACS should be is named as such, not "Unknown PDU type: 72"', async () => {
     await withHttpServer(async (port) => {
@@ -273,23 +280,15 @@ describe('errors a new user meets', () => {
         /the peer is not speaking DICOM: its first byte was 0x48 \("H"\).*HTTP \(web\) server/,
       );
       expect(run.stderr).not.toMatch(/Unknown PDU type/);
+      // --ae was not given: the default we called as is said, not silent.
+      expect(run.stderr).toContain('we called as COVIDNET, the default AE title');
     });
-  }, 60_000);
+  }, 240_000);
 
   it('a browser pointed at the receiver is named as such in its log', async () => {
-    const receiver = spawnCli([
-      'receive',
-      '--port',
-      '0',
-      '--ae',
-      'RECEIVER',
-      '--inbox',
-      join(scratch, 'inbox-http'),
-      '--store',
-      join(scratch, 'store-http'),
-    ]);
+    const receiver = spawnReceiver('http');
     try {
-      const ready = await receiver.waitFor(/Receiving as \S+ on 127\.0\.0\.1:(\d+)/, 60_000);
+      const ready = await receiver.waitFor(/Receiving as \S+ on 127\.0\.0\.1:(\d+)/, 180_000);
       await new Promise<void>((done) => {
         const req = request({ host: '127.0.0.1', port: Number(ready[1]), path: '/' });
         req.on('error', () => done());
@@ -301,7 +300,7 @@ describe('errors a new user meets', () => {
       receiver.kill('SIGTERM');
       await receiver.done;
     }
-  }, 120_000);
+  }, 300_000);
 
   it('a 21-character AE title is refused saying DICOM allows 16', async () => {
     const long = 'WORKSTATION_RADIOLOGY'; // 21 characters
@@ -315,5 +314,119 @@ describe('errors a new user meets', () => {
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toContain(expected);
     }
-  }, 60_000);
+  }, 240_000);
+});
+
+describe('--help', () => {
+  async function help(command: string): Promise<string> {
+    let out = '';
+    const code = await runCliInProcess([command, '--help'], {
+      out: (text) => (out += `${text}\n`),
+      err: (text) => (out += `${text}\n`),
+    });
+    expect(code).toBe(0);
+    return out;
+  }
+
+  /** Each option a user can give, and the default it must state when one applies. */
+  const EXPECTED: Record<string, Record<string, string | null>> = {
+    predict: {
+      '--heatmap': 'none',
+      '--heatmap-raw': 'none',
+      '--heatmap-class': 'the class with the highest probability',
+      '--frame': '0',
+      '--model': 'the newest classifier',
+      '--json': 'text',
+      '--site-profile': "the model's own thresholds",
+      '--site-dir': '~/.covidnet-workstation/site-validation',
+    },
+    screen: {
+      '--out': null,
+      '--json': 'none',
+      '--model': 'the newest classifier',
+      '--resume': 'start a new job',
+      '--job': 'a new job',
+      '--store': '~/.covidnet-workstation/screening',
+      '--reports': 'none',
+      '--site-profile': "the model's own thresholds",
+      '--site-dir': '~/.covidnet-workstation/site-validation',
+    },
+    receive: {
+      '--port': null,
+      '--ae': null,
+      '--inbox': null,
+      '--allow': 'any AE title',
+      '--bind': '127.0.0.1',
+      '--screen': 'off',
+      '--out': 'results.csv in the job folder',
+      '--model': 'the newest classifier',
+      '--store': '~/.covidnet-workstation/screening',
+      '--site-profile': "the model's own thresholds",
+      '--send-results-to': 'not sent',
+      '--send-heatmap': 'off',
+      '--send-pdf': 'off',
+      '--outbox': 'pacs-outbox beside the store',
+    },
+    validate: {
+      '--labels': null,
+      '--reader-labels': null,
+      '--readings': "the app's",
+      '--model': 'the newest classifier',
+      '--site-dir': '~/.covidnet-workstation/site-validation',
+      '--target-sensitivity': 'no threshold chosen',
+      '--label': 'COVID-19',
+      '--recalibrate': 'off',
+      '--save-profile': 'not saved',
+      '--accept-small-n': 'such a profile is refused',
+      '--activate': 'saved inactive',
+      '--site-profile': "the model's own thresholds",
+      '--json': 'text',
+    },
+    pacs: {
+      '--pacs': null,
+      '--ae': 'COVIDNET',
+      '--patient-name': 'any',
+      '--from': 'no lower bound',
+      '--to': 'no upper bound',
+      '--modality': 'any modality',
+      '--study': 'every study the query options match',
+      '--port': null,
+      '--bind': '127.0.0.1',
+      '--inbox': null,
+      '--screen': 'off',
+      '--send-results': 'off',
+      '--site-profile': "the model's own thresholds",
+      '--outbox': 'pacs-outbox beside the store',
+    },
+  };
+
+  for (const [command, options] of Object.entries(EXPECTED)) {
+    it(`${command} --help lists its options and says each default`, async () => {
+      const text = await help(command);
+      const optionLines = text.slice(text.indexOf('options:'));
+      for (const [flag, fallback] of Object.entries(options)) {
+        // The option's entry: its line up to the next option (entries wrap over lines).
+        const entry = new RegExp(
+          `^  ${flag}( <[^>]+>)?\\s[\\s\\S]*?(?=^  --|^\\S|(?![\\s\\S]))`,
+          'm',
+        ).exec(optionLines);
+        expect(entry, `${command} ${flag}`).not.toBeNull();
+        const words = (entry?.[0] ?? '').replace(/\s+/g, ' ');
+        if (fallback) expect(words, `${command} ${flag}`).toContain(`(default: `);
+        if (fallback) expect(words, `${command} ${flag}`).toContain(fallback);
+      }
+    });
+  }
+
+  it('a usage error shows the synopsis and points to --help, not the whole option list', async () => {
+    let err = '';
+    const code = await runCliInProcess(['screen', '--bogus'], {
+      out: () => undefined,
+      err: (text) => (err += text),
+    });
+    expect(code).toBe(2);
+    expect(err).toMatch(/^screen: .*--bogus/);
+    expect(err).toContain('Run `covidnet screen --help` for the options and their defaults.');
+    expect(err).not.toContain('options:');
+  });
 });

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
 import { fileErrorLine, outputFileOption } from '../arguments';
+import { MODEL_OPTION, optionsHelp, SITE_PROFILE_HELP, STORE_OPTION } from '../help';
 import { toErrorInfo } from '../../shared/errors';
 import type { ScreeningRow } from '../../shared/screening';
 import {
@@ -33,9 +34,36 @@ import {
   storeDirOption,
 } from '../screening-options';
 
-export const usage =
-  'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] [--store <dir>] [--reports <dir>] ' +
-  '[--site-profile <name> [--site-dir <dir>]]';
+export const usage = [
+  'screen <folder...> --out <results.csv> [--json <results.json>] [--model <dir>] [--resume] [--job <id>] ' +
+    '[--store <dir>] [--reports <dir>] [--site-profile <name> [--site-dir <dir>]]',
+  '',
+  'Screens every DICOM, PNG and JPEG file under the folders (resumably) into a CSV in triage order.',
+  'Files named like images that are not are listed as skipped, with the reason.',
+  '',
+  optionsHelp([
+    { flag: '--out <results.csv>', text: 'the results, one row per file (required)' },
+    { flag: '--json <results.json>', text: 'also write the results as JSON', default: 'none' },
+    MODEL_OPTION,
+    {
+      flag: '--resume',
+      text: 'continue the interrupted job of the same folders and model',
+      default: 'start a new job',
+    },
+    {
+      flag: '--job <id>',
+      text: 'continue this job (also screens files added since it finished)',
+      default: 'a new job',
+    },
+    STORE_OPTION,
+    {
+      flag: '--reports <dir>',
+      text: "also write each film's reports there (DICOM SR, heatmap capture, PDF)",
+      default: 'none',
+    },
+    ...SITE_PROFILE_HELP,
+  ]),
+].join('\n');
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 

@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
+import { MODEL_OPTION, optionsHelp } from '../help';
 import { toErrorInfo } from '../../shared/errors';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import type {
@@ -42,19 +43,49 @@ export const usage = [
   '',
   "Site validation: the model on a clinic's own labelled films, every figure with its 95% interval and n.",
   '',
-  '  --labels <csv>              labels as a CSV with columns path (or file) and label',
-  '  --reader-labels             the readings recorded in the viewer as labels',
-  "  --readings <dir>            readings folder (default: the app's)",
-  '  --model <dir>               model folder (default: the newest bundled classifier)',
-  '  --site-dir <dir>            runs and profiles folder (default ~/.covidnet-workstation/site-validation)',
-  '  --target-sensitivity <0..1> choose the threshold of --label reaching this sensitivity',
-  '  --label <class>             the class of that threshold (default COVID-19)',
-  '  --recalibrate               fit a site temperature and class-prior shift (cross-fitted ECE/NLL before/after)',
-  '  --save-profile <name>       save the threshold and/or recalibration as a named site profile',
-  '  --accept-small-n            save it even from fewer than 30 films of a class it involves',
-  '  --activate                  make the saved profile the one the app uses',
-  '  --site-profile <name>       evaluate with a saved profile applied (check it on other films)',
-  '  --json                      the report as JSON on stdout',
+  optionsHelp([
+    { flag: '--labels <csv>', text: 'labels as a CSV with columns path (or file) and label' },
+    { flag: '--reader-labels', text: 'the readings recorded in the viewer as labels' },
+    { flag: '--readings <dir>', text: 'readings folder', default: "the app's" },
+    MODEL_OPTION,
+    {
+      flag: '--site-dir <dir>',
+      text: 'runs and profiles folder',
+      default: '~/.covidnet-workstation/site-validation',
+    },
+    {
+      flag: '--target-sensitivity <0..1>',
+      text: 'choose the threshold of --label reaching this sensitivity',
+      default: 'no threshold chosen',
+    },
+    { flag: '--label <class>', text: 'the class of that threshold', default: 'COVID-19' },
+    {
+      flag: '--recalibrate',
+      text: 'fit a site temperature and class-prior shift (cross-fitted ECE/NLL before/after)',
+      default: 'off',
+    },
+    {
+      flag: '--save-profile <name>',
+      text: 'save the threshold and/or recalibration as a named site profile',
+      default: 'not saved',
+    },
+    {
+      flag: '--accept-small-n',
+      text: 'save it even from fewer than 30 films of a class it involves',
+      default: 'such a profile is refused',
+    },
+    {
+      flag: '--activate',
+      text: 'make the saved profile the one the app uses',
+      default: 'saved inactive',
+    },
+    {
+      flag: '--site-profile <name>',
+      text: 'evaluate with a saved profile applied (check it on other films)',
+      default: "none, the model's own thresholds",
+    },
+    { flag: '--json', text: 'the report as JSON on stdout', default: 'text' },
+  ]),
 ].join('\n');
 
 const DEFAULT_OPERATING_LABEL = 'COVID-19';

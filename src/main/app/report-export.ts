@@ -11,10 +11,12 @@ import type {
   ScreeningReportsExportResult,
 } from '../../shared/report-export';
 import type { OperatingPoint } from '../../shared/verdict';
+import type { FilmAnalysis } from '../../shared/analysis';
 import type { InferenceEngine } from '../inference';
+import type { OpenFilm } from '../library/open-film';
 import {
-  analyseFile,
   reportableKinds,
+  reportedFilm,
   reportTargetsInFolder,
   writeReports,
   writeReportsForRows,
@@ -33,25 +35,30 @@ const EXPORT_OF_KIND = Object.fromEntries(
   Object.entries(KIND_OF_EXPORT).map(([exported, kind]) => [kind, exported]),
 ) as Record<ReportKind, ReportExportKind>;
 
-/** Reports of one library image (a path main resolved from its id) into a folder the user picks. */
+/**
+ * Reports of the open film into a folder the user picks, from the film's own decode and analysis
+ * (the ones the viewer and the prediction panel show; asked for only once a folder is picked).
+ */
 export async function exportImageReports(options: {
   platform: Platform;
   engine: InferenceEngine;
-  sourcePath: string;
-  frame: number;
+  film: () => Promise<{ film: OpenFilm; analysis: FilmAnalysis }>;
   kinds: readonly ReportExportKind[];
-  /** The active site profile's operating point, or null. */
-  operatingPoint: OperatingPoint | null;
 }): Promise<ReportExportResult> {
-  const { platform, engine, sourcePath, frame } = options;
+  const { platform, engine } = options;
   const folder = await platform.pickFolder();
   if (folder === null) return { folder: null, files: [], omitted: null };
-  const analysed = await analyseFile({
-    engine,
+  const { film, analysis } = await options.film();
+  const sourcePath = film.path;
+  const frame = film.frameIndex;
+  const analysed = await reportedFilm({
     path: sourcePath,
     frameIndex: frame,
+    metadata: film.metadata,
+    frame: film.frame,
+    analysis,
+    models: [engine.manifest],
     device: workstationDevice(platform.appVersion),
-    operatingPoint: options.operatingPoint,
   });
   const wanted = [...new Set(options.kinds.map((kind) => KIND_OF_EXPORT[kind]))];
   const { kinds, omitted, reason } = reportableKinds(analysed, wanted);

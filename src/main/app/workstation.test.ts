@@ -162,7 +162,9 @@ describe.skipIf(modelDir === null)(
           if (prediction.value.status !== 'scored')
             throw new Error(prediction.value.gate.reason ?? '');
           expect(prediction.value.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-          expect(prediction.value.heatmap?.values).toBeInstanceOf(Float32Array);
+          const maps = prediction.value.heatmaps ?? {};
+          expect(Object.keys(maps)).toEqual(prediction.value.labels);
+          for (const map of Object.values(maps)) expect(map.values).toBeInstanceOf(Float32Array);
         }
 
         const folder = join(work, 'to-screen');

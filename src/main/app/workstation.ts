@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
 import type { AppInfo } from '../../shared/ipc/contract';
 import type { ExecutionProviderName } from '../../shared/prediction';
@@ -13,7 +12,7 @@ import * as imaging from '../imaging';
 import { createInferenceEngine, defaultModelDir, type InferenceEngine } from '../inference';
 import type { IpcHandlers } from '../ipc/register';
 import { createDecodePool } from '../decode-pool';
-import { createLibrary, type Library } from '../library/library';
+import { createLibrary, type Library, type LibraryImaging } from '../library/library';
 import type { FileFilter, Platform } from './platform';
 import { createReceiverService } from './receiver-service';
 import { driftOfRecentFilms } from '../drift';
@@ -45,6 +44,10 @@ export interface WorkstationOptions {
   siteValidationDir?: string;
   /** PACS connections and the results outbox (default: pacs beside the store). */
   pacsDir?: string;
+  /** File opening and decoding for the library (default: the imaging module; tests count it). */
+  imaging?: LibraryImaging;
+  /** Loads the model (default: createInferenceEngine; tests count its analyses). */
+  createEngine?: typeof createInferenceEngine;
 }
 
 export interface Workstation {
@@ -68,7 +71,10 @@ const EXPORT_FILTERS: Record<'csv' | 'json', FileFilter[]> = {
 export function createWorkstation(platform: Platform, options: WorkstationOptions): Workstation {
   // One decode pool for thumbnails and screening (thumbnails go first), off the IPC thread.
   const decodePool = createDecodePool();
-  const library = createLibrary({ imaging, renderThumbnail: decodePool.thumbnail });
+  const library = createLibrary({
+    imaging: options.imaging ?? imaging,
+    renderThumbnail: decodePool.thumbnail,
+  });
   const adding = new Set<AbortController>();
   /** Adds with progress events; library:cancelAdd stops it. */
   async function addToLibrary(paths: string[]) {
@@ -98,7 +104,7 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
   // The model loads in the background (its graph runs in a worker thread, never on this one).
   const modelState: Promise<ModelState> = (async () => {
     const modelDir = options.modelDir ?? defaultModelDir({ userModelsDir: options.userModelsDir });
-    return createInferenceEngine({
+    return (options.createEngine ?? createInferenceEngine)({
       modelDir,
       providers: options.providers,
       intraOpThreads: options.intraOpThreads,
@@ -153,6 +159,17 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     onRetrieveProgress: (progress) => platform.emit('pacs:retrieveProgress', progress),
     onOutboxChanged: (entry) => platform.emit('pacs:outboxChanged', entry),
   });
+
+  /** The open film's one analysis (made on first request, then kept with the decoded frame). */
+  async function analyseOpenFilm(imageId: string, frame: number, heatmaps: boolean) {
+    const { engine } = await requireModel();
+    const film = await library.openFilm(imageId, frame);
+    const settings = { heatmaps, operatingPoint: await operatingPoint() };
+    const analysis = await film.analysis(settings, (input, decodeMs) =>
+      engine.analyse(input, { ...settings, decodeMs }),
+    );
+    return { film, analysis, operatingPoint: settings.operatingPoint };
+  }
 
   async function pickAndAdd(kind: 'files' | 'folder') {
     const folder = kind === 'folder' ? await platform.pickFolder() : null;
@@ -221,18 +238,8 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
       const known = listModelFolders({ userModelsDir: options.userModelsDir });
       return readModelCardById(modelId, [...siblings, ...known]);
     },
-    'model:predict': async ({ imageId, frame, heatmap, heatmapLabel }) => {
-      const { engine } = await requireModel();
-      const started = performance.now();
-      const loaded = await library.loadFrame(imageId, frame);
-      const decodeMs = performance.now() - started;
-      return engine.predict(loaded, loaded.frame, {
-        heatmap,
-        heatmapLabel,
-        decodeMs,
-        operatingPoint: await operatingPoint(),
-      });
-    },
+    'model:predict': async ({ imageId, frame, heatmap }) =>
+      (await analyseOpenFilm(imageId, frame, heatmap)).analysis,
 
     'screening:pickFolder': async () => {
       const folder = await platform.pickFolder();
@@ -298,14 +305,12 @@ export function createWorkstation(platform: Platform, options: WorkstationOption
     },
     'report:export': async ({ imageId, frame, kinds }) => {
       const { engine } = await requireModel();
-      const sourcePath = library.pathOf(imageId);
       return exportImageReports({
         platform,
         engine,
-        sourcePath,
-        frame,
+        // The film on screen: its decode and analysis are the ones the panel shows.
+        film: () => analyseOpenFilm(imageId, frame, true),
         kinds,
-        operatingPoint: await operatingPoint(),
       });
     },
 

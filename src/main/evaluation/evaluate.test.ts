@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImage } from '../imaging';
-import { createInferenceEngine, type InferenceEngine } from '../inference';
+import { createInferenceEngine, filmInputOf, type InferenceEngine } from '../inference';
 import { scored, SHARED_DATA, testModelDir } from '../inference/test-support';
 import { runEvaluation } from './evaluate';
 import { expectedCalibrationError } from './calibration';
@@ -84,7 +84,8 @@ describe('evaluate', () => {
     }) as Record<string, string>[];
     for (const index of [0, 7, 17]) {
       const image = await openImage(resolve(SHARED_DATA, 'cxr', chosen[index].file));
-      const result = scored(await engine.predict(image, await image.decodeFrame(0)));
+      const film = filmInputOf(await image.decodeFrame(0), image.metadata);
+      const result = scored(await engine.analyse(film, { heatmaps: false }));
       CLASSES.forEach((c, i) =>
         expect(Number(predictions[index][`p_${c}`])).toBeCloseTo(result.probabilities[i], 5),
       );

@@ -10,12 +10,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { CodedError, toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
+import { heatmapFor } from '../../shared/analysis';
 import type { OperatingPoint, Verdict } from '../../shared/verdict';
 import type { GrayImage, InferenceEngine } from '../inference';
 import { decodeForModel } from '../decode-pool';
 import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
 import { preprocessLungCrop } from '../inference/lungs/lung-crop';
 import { lungMaskAtImageSize } from '../inference/lungs/postprocess';
+import type { Segmentation } from '../inference/lungs/segmenter';
 import {
   diceIou,
   fillLungs,
@@ -216,15 +218,22 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     } else {
       try {
         const { gray, header, fileBytes } = prepared;
-        const outcome = await engine.score(gray, header, {
-          heatmap: options.probe,
-          operatingPoint: options.operatingPoint ?? null,
-        });
+        // The segmentation of a film that passed the gate, for the Dice and the lung probes.
+        const seen: { segmentation: Segmentation | null } = { segmentation: null };
+        const outcome = await engine.analyse(
+          { gray, header },
+          {
+            heatmaps: options.probe === true,
+            operatingPoint: options.operatingPoint ?? null,
+            inspect: (stages) => (seen.segmentation = stages.segmentation),
+          },
+        );
+        const { segmentation } = seen;
         const reference = referenceMasks.get(basename(entry.file));
-        if (reference && outcome.segmentation && engine.segmenter) {
+        if (reference && segmentation && engine.segmenter) {
           const predicted = lungMaskAtImageSize(
-            outcome.segmentation.mask,
-            outcome.segmentation.probability,
+            segmentation.mask,
+            segmentation.probability,
             engine.segmenter.manifest.postprocess.threshold,
             gray.width,
             gray.height,
@@ -251,7 +260,6 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
           }
           // The probe asks whether framing alone pushes non-COVID films towards COVID-19.
           if (probe && entry.label !== COVID_LABEL) await probe.add(gray, probabilities);
-          const segmentation = outcome.segmentation;
           if (options.probe && segmentation && lungCrop.kind === 'lung-box-square') {
             const filled = preprocessLungCrop(
               fillLungs(gray, segmentation.mask),
@@ -280,9 +288,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
               );
               outlinePairs.push({ original, filled: outlineProbabilities });
             }
-            const share = outcome.heatmap
-              ? heatmapShareInLungs(outcome.heatmap, segmentation.mask)
-              : null;
+            const heatmap = heatmapFor(outcome);
+            const share = heatmap ? heatmapShareInLungs(heatmap, segmentation.mask) : null;
             if (share !== null) heatmapShares.push(share);
           }
         }

@@ -7,7 +7,7 @@
  * so only within one source does an AUC say something about the lungs), and the segmenter's Dice
  * against reference masks when they are given.
  */
-import type { HeatmapGrid } from '../../shared/prediction';
+import type { HeatmapGrid } from '../../shared/analysis';
 import { sampleHeatmap } from '../inference/heatmap-image';
 import type { GrayImage } from '../inference/preprocess';
 import type { LungMask } from '../inference/lungs/postprocess';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodedError } from '../../shared/errors';
-import type { HeatmapGrid } from '../../shared/prediction';
+import { heatmapFor, type HeatmapGrid } from '../../shared/analysis';
 import { openImage, toModelGray } from '../imaging';
-import { createInferenceEngine, type InferenceEngine } from './engine';
+import { createInferenceEngine, filmInputOf, type InferenceEngine } from './engine';
 import { cropRect, type GrayImage } from './preprocess';
 import { CXR_IMAGES, scored, V1_MODEL_DIR } from './test-support';
 
@@ -142,12 +142,14 @@ describe('heatmaps', () => {
     const height = 500;
     const data = new Float32Array(width * height).map((_, i) => (i * 37) % 256);
     const result = scored(
-      await engine().predictGray(
-        { data, width, height },
-        { heatmap: true, heatmapLabel: 'COVID-19' },
-      ),
+      await engine().analyse({ gray: { data, width, height } }, { heatmaps: true }),
     );
-    const grid = result.heatmap as HeatmapGrid;
+    // A map for every class, all registered to the same crop.
+    expect(Object.keys(result.heatmaps ?? {})).toEqual(result.labels);
+    for (const map of Object.values(result.heatmaps ?? {})) {
+      expect([map.originX, map.originY, map.gridWidth]).toEqual([0, 90, map.gridWidth]);
+    }
+    const grid = heatmapFor(result, 'COVID-19') as HeatmapGrid;
     const rule = engine().manifest.input.crop;
     if (rule.kind === 'lung-box-square') throw new Error('expected a whole-film crop rule');
     const crop = cropRect(width, height, rule);
@@ -169,8 +171,11 @@ describe('heatmaps', () => {
     ['class-activation', () => cam],
     ['occlusion', () => occlusion],
   ])('%s map changes where the image was blanked', async (_method, engine) => {
-    const options = { heatmap: true, heatmapLabel: 'COVID-19' };
-    const before = scored(await engine().predictGray(chest, options)).heatmap as HeatmapGrid;
+    const options = { heatmaps: true };
+    const before = heatmapFor(
+      scored(await engine().analyse({ gray: chest }, options)),
+      'COVID-19',
+    ) as HeatmapGrid;
     // Blank (set to black) the source pixels of grid cells rows 2-3, columns 4-5.
     const blankRows = [2, 3];
     const blankCols = [4, 5];
@@ -180,8 +185,10 @@ describe('heatmaps', () => {
     const x0 = Math.ceil(before.originX + blankCols[0] * before.cellWidth);
     const x1 = before.originX + (blankCols[1] + 1) * before.cellWidth;
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) blanked[y * chest.width + x] = 0;
-    const after = scored(await engine().predictGray({ ...chest, data: blanked }, options))
-      .heatmap as HeatmapGrid;
+    const after = heatmapFor(
+      scored(await engine().analyse({ gray: { ...chest, data: blanked } }, options)),
+      'COVID-19',
+    ) as HeatmapGrid;
 
     let inside = 0;
     let outside = 0;
@@ -206,13 +213,14 @@ describe('heatmaps', () => {
   });
 });
 
-describe('predict', () => {
+describe('analyse', () => {
   it('returns probabilities in label order with threshold status, timing and provider', async () => {
     const engine = await createInferenceEngine({ modelDir, providers: ['cpu'] });
     try {
       const image = await openImage(join(CXR_IMAGES, 'cohen-16745_4_1_png.jpg'));
       const frame = await image.decodeFrame(0);
-      const result = scored(await engine.predict(image, frame, { heatmap: false, decodeMs: 5 }));
+      const film = filmInputOf(frame, image.metadata);
+      const result = scored(await engine.analyse(film, { heatmaps: false, decodeMs: 5 }));
       expect(result.labels).toEqual(engine.manifest.labels);
       expect(result.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       expect(result.predictedLabel).toBe(
@@ -222,14 +230,15 @@ describe('predict', () => {
         result.predictedProbability >= result.threshold ? 'above-threshold' : 'below-threshold',
       );
       expect(result.executionProvider).toBe('cpu');
-      expect(result.heatmap).toBeUndefined();
+      expect(result.heatmaps).toBeUndefined();
       expect(result.timing.decodeMs).toBe(5);
       expect(result.timing.totalMs).toBeGreaterThanOrEqual(result.timing.inferenceMs);
-      await expect(
-        engine.predict(image, frame, { heatmap: true, heatmapLabel: 'flu' }),
-      ).rejects.toMatchObject({
-        code: 'INVALID_REQUEST',
-      });
+      // With heatmaps: the same scores, and one map per class (no map for a label it lacks).
+      const mapped = scored(await engine.analyse(film, { heatmaps: true }));
+      expect(mapped.probabilities).toEqual(result.probabilities);
+      expect(Object.keys(mapped.heatmaps ?? {})).toEqual(result.labels);
+      expect(heatmapFor(mapped)?.label).toBe(result.predictedLabel);
+      expect(heatmapFor(mapped, 'flu')).toBeUndefined();
     } finally {
       await engine.dispose();
     }

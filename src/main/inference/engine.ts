@@ -11,18 +11,15 @@
  */
 import { dirname, join } from 'node:path';
 import { CodedError } from '../../shared/errors';
-import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
+import type { FilmAnalysis } from '../../shared/analysis';
 import type { ModelManifest } from '../../shared/model-manifest';
 import type {
-  AnalysisResult,
   ExecutionProviderName,
   ExecutionProviderReport,
   ModelInfo,
 } from '../../shared/prediction';
 import type { OperatingPoint } from '../../shared/verdict';
-import { toModelGray } from '../imaging';
 import { createHeatmapMaker } from './heatmaps';
-import { chestHeaderOf, type ChestHeader } from './lungs/gate';
 import { segmenterFromManifest, type LungSegmenter, type Segmentation } from './lungs/segmenter';
 import {
   assertGraphMatchesManifest,
@@ -31,12 +28,7 @@ import {
   verifyGraphChecksum,
 } from './manifest';
 import { modelInfoOf } from './model-info';
-import {
-  createPipeline,
-  type AnalyzeOptions,
-  type ScoreOptions,
-  type ScoreOutcome,
-} from './pipeline';
+import { createPipeline, type AnalyseOptions, type FilmInput } from './pipeline';
 import type { GrayImage, ModelTensor } from './preprocess';
 import { defaultIntraOpThreads, platformProviderOrder } from './providers';
 import type { Verdict } from '../../shared/verdict';
@@ -45,7 +37,8 @@ import { defaultInferenceWorkers, OrtWorkerPool, type ReadyReply } from './worke
 export { defaultModelDir } from './model-lookup';
 export { positiveEvidence } from './heatmaps';
 export { createLungSegmenter } from './lungs/standalone-segmenter';
-export type { ScoreOptions, ScoreOutcome } from './pipeline';
+export { filmInputOf } from './film-input';
+export type { AnalyseOptions, FilmInput } from './pipeline';
 
 export interface InferenceEngineOptions {
   modelDir: string;
@@ -58,8 +51,6 @@ export interface InferenceEngineOptions {
   /** Side of the occlusion grid (cells per axis) for models without a CAM output; default 8. */
   occlusionGrid?: number;
 }
-
-export type PredictOptions = AnalyzeOptions;
 
 export interface Classification {
   /** Calibrated when the model is. */
@@ -82,7 +73,7 @@ export interface InferenceEngine {
   readonly segmenter: LungSegmenter | null;
   /**
    * Crop/resize/normalise a gray image (0..255, bone bright) per the manifest. Throws for
-   * lung-crop models, which need the pipeline (`score`, `predict`).
+   * lung-crop models, which need the pipeline (`analyse`).
    */
   preprocess(gray: GrayImage): ModelTensor;
   /**
@@ -94,29 +85,14 @@ export interface InferenceEngine {
     segmentation?: Segmentation | null,
     operatingPoint?: OperatingPoint | null,
   ): Promise<Classification>;
-  /**
-   * Probabilities and verdict through the whole pipeline (header gate, segmenter, mask gate,
-   * crop, classifier, calibration): what screening, evaluation and the probes use.
-   */
-  score(
-    gray: GrayImage,
-    header?: ChestHeader | null,
-    options?: ScoreOptions,
-  ): Promise<ScoreOutcome>;
   /** Runs the segmenter (throws when the model has none). */
   segment(gray: GrayImage): Promise<Segmentation>;
-  /** The whole pipeline on a decoded frame, with the heatmap when asked. */
-  predict(
-    image: { metadata: ImageMetadata },
-    frame: DecodedFrame,
-    options?: PredictOptions,
-  ): Promise<AnalysisResult>;
-  /** The pipeline on a gray image; `header` carries the DICOM fields the gate reads (null: none). */
-  predictGray(
-    gray: GrayImage,
-    options?: PredictOptions,
-    header?: ChestHeader | null,
-  ): Promise<AnalysisResult>;
+  /**
+   * The one analysis of a film: header gate, segmenter, mask gate, crop, classifier, calibration,
+   * verdict and (when asked) the heatmaps of every class. Screening, evaluation, the UI, the CLI
+   * and the reports all call this.
+   */
+  analyse(film: FilmInput, options: AnalyseOptions): Promise<FilmAnalysis>;
   /** Raw graph run on a [N, ...] batch (uncalibrated outputs); for benchmarks and tools. */
   runBatch(
     data: Float32Array,
@@ -261,29 +237,13 @@ export async function createInferenceEngine(
         inferenceMs: scores.inferenceMs,
       };
     },
-    score: (gray, header = null, scoreOptions = {}) => pipeline.score(gray, header, scoreOptions),
     segment(gray) {
       if (!segmenter) {
         throw new CodedError('INFERENCE_FAILED', `Model "${manifest.id}" has no lung segmenter`);
       }
       return segmenter.segment(gray);
     },
-    async predict(image, frame, predictOptions = {}) {
-      const startedAt = performance.now();
-      const gray: GrayImage = {
-        data: toModelGray(frame, image.metadata),
-        width: frame.columns,
-        height: frame.rows,
-      };
-      return pipeline.analyze(
-        gray,
-        predictOptions,
-        chestHeaderOf(image.metadata),
-        performance.now() - startedAt,
-      );
-    },
-    predictGray: (gray, predictOptions = {}, header = null) =>
-      pipeline.analyze(gray, predictOptions, header),
+    analyse: (film, analyseOptions) => pipeline.analyse(film, analyseOptions),
     runBatch,
     dispose: () => workers.terminate(),
   };

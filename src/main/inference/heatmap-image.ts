@@ -6,7 +6,7 @@
  * the crop's edges so no hard square shows.
  */
 import { PNG } from 'pngjs';
-import type { HeatmapGrid, LungOutlineGrid } from '../../shared/prediction';
+import type { HeatmapGrid, LungOutlineGrid } from '../../shared/analysis';
 
 /** Inferno (matplotlib, perceptually uniform), 9 stops; interpolated linearly in between. */
 const INFERNO_STOPS: [number, number, number][] = [

@@ -3,7 +3,7 @@
  * output) or, for models without one, occlusion sensitivity (batched runs of masked inputs).
  */
 import type { ModelManifest } from '../../shared/model-manifest';
-import type { HeatmapGrid } from '../../shared/prediction';
+import type { HeatmapGrid } from '../../shared/analysis';
 import { gridRegistration, type GrayImage, type ModelTensor, type PixelRect } from './preprocess';
 import { calibratedProbabilities } from './trust';
 
@@ -63,13 +63,15 @@ export interface HeatmapMaker {
   readonly camOutput: string | null;
   /** Evidence for class `index` from a CAM output fetched with the scores. */
   fromCam(cam: Float32Array, index: number, tensor: ModelTensor, source: GrayImage): HeatmapGrid;
-  /** Occlusion sensitivity: drop in calibrated P(label) when each cell of the input is set to 0. */
+  /**
+   * Occlusion sensitivity for every class, in label order, from one set of occluded runs: the
+   * drop in calibrated P(label) when each cell of the input is set to 0.
+   */
   byOcclusion(
     tensor: ModelTensor,
-    baseProbability: number,
-    index: number,
+    baseProbabilities: readonly number[],
     source: GrayImage,
-  ): Promise<HeatmapGrid>;
+  ): Promise<HeatmapGrid[]>;
 }
 
 export function createHeatmapMaker(options: {
@@ -106,11 +108,11 @@ export function createHeatmapMaker(options: {
         source,
       );
     },
-    async byOcclusion(tensor, baseProbability, index, source) {
+    async byOcclusion(tensor, baseProbabilities, source) {
       const { height, width, channels, layout } = manifest.input;
       const cells = occlusionGrid * occlusionGrid;
       const imageSize = tensor.data.length;
-      const drops = new Float32Array(cells);
+      const drops = labels.map(() => new Float32Array(cells));
       // The same calibrated probabilities as the base score, so the drops compare like with like.
       const fetches =
         manifest.calibration && manifest.outputs.logits
@@ -151,21 +153,25 @@ export function createHeatmapMaker(options: {
             labels.length,
             b,
           );
-          drops[first + b] = Math.max(0, baseProbability - probabilities[index]);
+          for (let index = 0; index < labels.length; index++) {
+            drops[index][first + b] = Math.max(0, baseProbabilities[index] - probabilities[index]);
+          }
         }
       }
-      let max = 0;
-      for (const d of drops) max = Math.max(max, d);
-      const values = drops.map((d) => (max > 0 ? d / max : 0));
-      return heatmapGrid(
-        'occlusion',
-        labels[index],
-        values,
-        occlusionGrid,
-        occlusionGrid,
-        tensor.crop,
-        source,
-      );
+      return drops.map((classDrops, index) => {
+        let max = 0;
+        for (const d of classDrops) max = Math.max(max, d);
+        const values = classDrops.map((d) => (max > 0 ? d / max : 0));
+        return heatmapGrid(
+          'occlusion',
+          labels[index],
+          values,
+          occlusionGrid,
+          occlusionGrid,
+          tensor.crop,
+          source,
+        );
+      });
     },
   };
 }

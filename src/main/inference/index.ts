@@ -1,11 +1,10 @@
-export { createInferenceEngine, defaultModelDir } from './engine';
+export { createInferenceEngine, defaultModelDir, filmInputOf } from './engine';
 export type {
+  AnalyseOptions,
   Classification,
+  FilmInput,
   InferenceEngine,
   InferenceEngineOptions,
-  PredictOptions,
-  ScoreOptions,
-  ScoreOutcome,
 } from './engine';
 export {
   calibratedProbabilities,

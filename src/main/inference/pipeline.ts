@@ -8,18 +8,14 @@
  *   6. calibration      (softmax(logits / T), once, for every caller)
  *   7. verdict          (call / uncertain / unfamiliar; a site operating point when given)
  *   8. heatmap          (when asked: CAM from the same run, else occlusion)
- * `score` stops after 7 (screening, evaluation, probes); `analyze` builds the full result the UI,
- * the CLI and the reports get.
+ * `analyse` is the one entry: the UI, the CLI, screening, evaluation and the reports all get its
+ * FilmAnalysis (src/shared/analysis.ts); screening and evaluation ask for it without heatmaps.
  */
 import { CodedError } from '../../shared/errors';
-import type { ModelCalibration, ModelManifest } from '../../shared/model-manifest';
-import type {
-  AnalysisResult,
-  ChestGateVerdict,
-  ExecutionProviderReport,
-  HeatmapGrid,
-} from '../../shared/prediction';
-import type { OperatingPoint, Verdict } from '../../shared/verdict';
+import type { ModelManifest } from '../../shared/model-manifest';
+import type { ChestGateVerdict, FilmAnalysis, HeatmapGrid } from '../../shared/analysis';
+import type { ExecutionProviderReport } from '../../shared/prediction';
+import type { OperatingPoint } from '../../shared/verdict';
 import type { BatchRunner, HeatmapMaker } from './heatmaps';
 import { ACCEPTED, headerVerdict, maskVerdict, type ChestHeader } from './lungs/gate';
 import { preprocessLungCrop } from './lungs/lung-crop';
@@ -28,38 +24,32 @@ import { preprocessGray, type GrayImage, type ModelTensor } from './preprocess';
 import { trustedScores, trustFetches, type TrustedScores } from './trust';
 
 export interface ScoreOptions {
-  /** Class-activation evidence for the predicted class (models with CAM only). */
+  /** Fetch the class-activation output with the scores (models with CAM only). */
   heatmap?: boolean;
   /** A site profile's operating point (src/shared/verdict.ts); null/absent = the manifest's. */
   operatingPoint?: OperatingPoint | null;
 }
 
-export interface AnalyzeOptions {
-  heatmap?: boolean;
-  /** Class the heatmap explains; default the predicted label. */
-  heatmapLabel?: string;
-  /** Time already spent decoding the frame, reported in `timing.decodeMs`. */
-  decodeMs?: number;
-  /** A site profile's operating point; the verdict names it when it is applied. */
-  operatingPoint?: OperatingPoint | null;
+/** A film as the model takes it: gray 0..255 (bone bright) and the header fields the gate reads. */
+export interface FilmInput {
+  gray: GrayImage;
+  /** DICOM fields the chest gate reads; null/absent: none (a PNG/JPEG, an anonymised film). */
+  header?: ChestHeader | null;
 }
 
-export type ScoreOutcome =
-  | {
-      status: 'scored';
-      /** Calibrated (when the model is), in label order. */
-      probabilities: number[];
-      verdict: Verdict;
-      /** The temperature applied; null = uncalibrated. */
-      calibration: ModelCalibration | null;
-      inferenceMs: number;
-      segmentMs: number;
-      tensor: ModelTensor;
-      segmentation: Segmentation | null;
-      /** Class-activation evidence for the predicted class, when asked and the model has CAM. */
-      heatmap?: HeatmapGrid;
-    }
-  | { status: 'rejected'; gate: ChestGateVerdict; segmentation: Segmentation | null };
+export interface AnalyseOptions {
+  /** Evidence maps for every class (false: scores only, as screening and evaluation want). */
+  heatmaps: boolean;
+  /** A site profile's operating point; the verdict names it when it is applied. */
+  operatingPoint?: OperatingPoint | null;
+  /** Time already spent decoding the film, reported in `timing.decodeMs`. */
+  decodeMs?: number;
+  /**
+   * Sees the model input and the segmentation of a film that passed the gate (probes and the
+   * packaging check re-use them); they are not part of the result.
+   */
+  inspect?: (stages: { tensor: ModelTensor; segmentation: Segmentation | null }) => void;
+}
 
 type Gated =
   | {
@@ -79,13 +69,8 @@ export interface Pipeline {
     segmentation: Segmentation | null,
     options?: ScoreOptions,
   ): Promise<TrustedScores & { inferenceMs: number; cam: Float32Array | null }>;
-  score(gray: GrayImage, header: ChestHeader | null, options?: ScoreOptions): Promise<ScoreOutcome>;
-  analyze(
-    gray: GrayImage,
-    options: AnalyzeOptions,
-    header: ChestHeader | null,
-    extraPreprocessMs?: number,
-  ): Promise<AnalysisResult>;
+  /** Steps 1-8: the one analysis of a film. */
+  analyse(film: FilmInput, options: AnalyseOptions): Promise<FilmAnalysis>;
 }
 
 function argmax(values: ArrayLike<number>): number {
@@ -163,91 +148,52 @@ export function createPipeline(parts: {
     return { ...trusted, inferenceMs, cam: camOutput ? outputs[camOutput] : null };
   }
 
-  async function score(
+  /** Evidence maps for every class: from the CAM of the scoring run, else by occlusion. */
+  async function heatmapsOf(
+    scores: { probabilities: number[]; cam: Float32Array | null },
+    tensor: ModelTensor,
     gray: GrayImage,
-    header: ChestHeader | null,
-    options: ScoreOptions = {},
-  ): Promise<ScoreOutcome> {
-    const gated = await gateAndCrop(gray, header);
-    if (!gated.tensor) {
-      return { status: 'rejected', gate: gated.gate, segmentation: gated.segmentation };
-    }
-    const scores = await classify(gated.tensor, gated.segmentation, options);
-    return {
-      status: 'scored',
-      probabilities: scores.probabilities,
-      verdict: scores.verdict,
-      calibration: scores.calibration,
-      inferenceMs: scores.inferenceMs,
-      segmentMs: gated.segmentation?.ms ?? 0,
-      tensor: gated.tensor,
-      segmentation: gated.segmentation,
-      heatmap: scores.cam
-        ? heatmaps.fromCam(scores.cam, argmax(scores.probabilities), gated.tensor, gray)
-        : undefined,
-    };
+  ): Promise<Record<string, HeatmapGrid>> {
+    const grids = scores.cam
+      ? labels.map((_, index) => heatmaps.fromCam(scores.cam as Float32Array, index, tensor, gray))
+      : await heatmaps.byOcclusion(tensor, scores.probabilities, gray);
+    return Object.fromEntries(grids.map((grid) => [grid.label, grid]));
   }
 
-  function labelIndex(label: string): number {
-    const index = labels.indexOf(label);
-    if (index < 0) {
-      throw new CodedError(
-        'INVALID_REQUEST',
-        `"${label}" is not one of the model's labels (${labels.join(', ')})`,
-      );
-    }
-    return index;
-  }
-
-  async function analyze(
-    gray: GrayImage,
-    options: AnalyzeOptions,
-    header: ChestHeader | null,
-    extraPreprocessMs = 0,
-  ): Promise<AnalysisResult> {
-    const heatmapLabelIndex =
-      options.heatmapLabel !== undefined ? labelIndex(options.heatmapLabel) : null;
-    const gated = await gateAndCrop(gray, header);
+  async function analyse(film: FilmInput, options: AnalyseOptions): Promise<FilmAnalysis> {
+    const { gray } = film;
+    const gated = await gateAndCrop(gray, film.header ?? null);
     const { segmentation, gate } = gated;
     const lungs = segmentation && segmenter ? segmenter.outline(segmentation, gray) : undefined;
-    const base = {
+    const model = {
       modelId: manifest.id,
       modelName: manifest.name,
       modelVersion: manifest.version,
       executionProvider: provider.active,
     };
-    if (!gated.tensor) return { status: 'rejected', gate, lungs, ...base };
-    const { tensor } = gated;
-    const preprocessMs = gated.preprocessMs + extraPreprocessMs;
+    if (!gated.tensor) return { status: 'rejected', gate, lungs, ...model };
+    const { tensor, preprocessMs } = gated;
+    options.inspect?.({ tensor, segmentation });
 
-    const useCam = options.heatmap === true && heatmaps.camOutput !== null;
     const scores = await classify(tensor, segmentation, {
-      heatmap: useCam,
+      heatmap: options.heatmaps && heatmaps.camOutput !== null,
       operatingPoint: options.operatingPoint,
     });
-    const { probabilities } = scores;
-    const predicted = argmax(probabilities);
-
-    let heatmap: HeatmapGrid | undefined;
+    const { probabilities, inferenceMs } = scores;
     const heatmapStarted = performance.now();
-    if (options.heatmap) {
-      const index = heatmapLabelIndex ?? predicted;
-      heatmap = scores.cam
-        ? heatmaps.fromCam(scores.cam, index, tensor, gray)
-        : await heatmaps.byOcclusion(tensor, probabilities[index], index, gray);
-    }
-    const heatmapMs = options.heatmap ? performance.now() - heatmapStarted : 0;
+    const maps = options.heatmaps ? await heatmapsOf(scores, tensor, gray) : undefined;
+    const heatmapMs = options.heatmaps ? performance.now() - heatmapStarted : 0;
 
+    const predicted = argmax(probabilities);
     const predictedLabel = labels[predicted];
     const threshold = manifest.thresholds[predictedLabel] ?? 0;
     const decodeMs = options.decodeMs ?? 0;
     const segmentMs = segmentation?.ms ?? 0;
-    const { inferenceMs } = scores;
     return {
       status: 'scored',
       gate,
       lungs,
-      ...base,
+      ...model,
       labels: [...labels],
       probabilities,
       predictedLabel,
@@ -263,11 +209,11 @@ export function createPipeline(parts: {
         heatmapMs,
         totalMs: decodeMs + segmentMs + preprocessMs + inferenceMs + heatmapMs,
       },
-      heatmap,
+      heatmaps: maps,
       verdict: scores.verdict,
       calibration: scores.calibration,
     };
   }
 
-  return { preprocess, classify, score, analyze };
+  return { preprocess, classify, analyse };
 }

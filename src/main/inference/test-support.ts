@@ -1,6 +1,6 @@
 /** Shared by the inference, screening and evaluation tests (not shipped code paths). */
 import { resolve } from 'node:path';
-import type { AnalysisResult, PredictionResult } from '../../shared/prediction';
+import type { FilmAnalysis, ScoredFilm } from '../../shared/analysis';
 import { defaultModelDir } from './engine';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
@@ -24,7 +24,7 @@ export const SEGMENTER_DIR = resolve(REPO_ROOT, 'resources/models/lungseg-unet-v
 export const V1_MODEL_DIR = resolve(REPO_ROOT, 'resources/models/covidnet-cxr-compact-v1');
 
 /** The result of a pipeline run that the test expects to be scored (fails with the gate's reason). */
-export function scored(result: AnalysisResult): PredictionResult {
+export function scored(result: FilmAnalysis): ScoredFilm {
   if (result.status !== 'scored') throw new Error(`not scored: ${result.gate.reason}`);
   return result;
 }

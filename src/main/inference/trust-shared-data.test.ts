@@ -1,7 +1,7 @@
 /**
  * Calibration and the verdict on real films with the bundled (calibrated) model:
  * - the same temperature-scaled numbers on every path: predict (the UI, `predict`, reports),
- *   the DICOM SR written from that analysis, screening and `evaluate` (engine.score);
+ *   the DICOM SR written from that analysis, screening and `evaluate` (engine.analyse);
  * - `unfamiliar` on the shared non-chest and non-frontal DICOM files: with their headers every one
  *   is turned away by the chest gate (so none reaches the verdict); without the header (an
  *   anonymised export) those the segmenter lets through are all unfamiliar; and forced past the
@@ -22,6 +22,7 @@ import { runEvaluation } from '../evaluation';
 import { createInferenceEngine, type InferenceEngine } from './engine';
 import { chestHeaderOf } from './lungs/gate';
 import { preprocessLungCrop } from './lungs/lung-crop';
+import type { ModelTensor } from './preprocess';
 import { CXR_IMAGES, DICOM_DIR, scored, testModelDir } from './test-support';
 import { softmax } from './trust';
 
@@ -88,10 +89,15 @@ describe('calibration on every path', () => {
     expect(engine.info().calibration).toEqual(calibration);
     // The engine's probabilities are softmax(logits / T), not the graph's own softmax.
     const { gray, header } = await grayOf(join(DICOM_DIR, CHEST_DICOMS[0]));
-    const outcome = await engine.score(gray, header);
-    if (outcome.status !== 'scored') throw new Error('the NIH film should be scored');
+    const seen: { tensor: ModelTensor | null } = { tensor: null };
+    const outcome = await engine.analyse(
+      { gray, header },
+      { heatmaps: false, inspect: (stages) => (seen.tensor = stages.tensor) },
+    );
+    const input = seen.tensor;
+    if (outcome.status !== 'scored' || !input) throw new Error('the NIH film should be scored');
     const logitsName = engine.manifest.outputs.logits as string;
-    const raw = await engine.runBatch(outcome.tensor.data, outcome.tensor.dims, [
+    const raw = await engine.runBatch(input.data, input.dims, [
       logitsName,
       engine.manifest.outputs.probabilities,
     ]);
@@ -174,7 +180,7 @@ describe('unfamiliar films', () => {
   it('keeps the shared chest films familiar', async () => {
     for (const name of CHEST_DICOMS) {
       const { gray, header } = await grayOf(join(DICOM_DIR, name));
-      const outcome = await engine.score(gray, header);
+      const outcome = await engine.analyse({ gray, header }, { heatmaps: false });
       if (outcome.status !== 'scored') throw new Error(`${name} should be scored`);
       expect(outcome.verdict.kind, `${name}: ${outcome.verdict.reason}`).not.toBe('unfamiliar');
       expect(outcome.verdict.familiarity.distance).not.toBeNull();
@@ -185,8 +191,10 @@ describe('unfamiliar films', () => {
     const passedWithoutHeader: string[] = [];
     for (const name of NON_CHEST) {
       const { gray, header } = await grayOf(join(DICOM_DIR, name));
-      expect((await engine.score(gray, header)).status, name).toBe('rejected');
-      const anonymised = await engine.score(gray, null);
+      expect((await engine.analyse({ gray, header }, { heatmaps: false })).status, name).toBe(
+        'rejected',
+      );
+      const anonymised = await engine.analyse({ gray, header: null }, { heatmaps: false });
       if (anonymised.status === 'scored') {
         passedWithoutHeader.push(name);
         expect(anonymised.verdict.kind, `${name}: ${anonymised.verdict.reason}`).toBe('unfamiliar');

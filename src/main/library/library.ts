@@ -5,7 +5,8 @@
  *
  * Seams: `walk.ts` visits what was added and reads headers as it goes (`header-index.ts`: up to
  * Pixel Data, never a frame); `thumbnails.ts` makes thumbnails lazily in the decode pool;
- * `snapshot.ts` groups and sorts. Frames for the viewer are decoded here, on request.
+ * `snapshot.ts` groups and sorts; `open-film.ts` keeps the decoded frame of an open film with its
+ * model input and analysis, so the viewer, the model and a report export share one decode.
  */
 import { randomUUID } from 'node:crypto';
 import { basename, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import type { LibraryAddProgress, LibrarySnapshot } from '../../shared/library';
 import { renderThumbnail } from '../decode-pool/tasks';
 import type { ImageSummary } from './header-index';
 import { LruCache } from './lru-cache';
+import { OpenFilm } from './open-film';
 import { buildSnapshot, type LibraryProblem, type SnapshotEntry } from './snapshot';
 import { ThumbnailCache, type RenderThumbnail } from './thumbnails';
 import { walkPaths } from './walk';
@@ -44,6 +46,8 @@ export interface LibraryOptions {
   renderThumbnail?: RenderThumbnail;
   /** Opened files kept in memory for quick frame loads (each may hold a whole file). */
   openCacheSize?: number;
+  /** Decoded frames kept with their analyses (the film on screen and the one before it). */
+  openFilmCacheSize?: number;
   thumbnailCacheSize?: number;
   /** Most files one folder walk will look at. */
   maxFilesPerFolder?: number;
@@ -66,7 +70,10 @@ export interface Library {
   /** Path of an image the user opened; throws for unknown ids. */
   pathOf(imageId: string): string;
   open(imageId: string): Promise<OpenedImage>;
+  /** The frame for the viewer (decoded once while the film stays open). */
   loadFrame(imageId: string, frame: number): Promise<LoadedImage>;
+  /** The open film: its decoded frame, model input and analyses, kept for the last few frames. */
+  openFilm(imageId: string, frame: number): Promise<OpenFilm>;
   thumbnail(imageId: string, maxSize: number): Promise<Thumbnail>;
   /** Id for a file found by screening, so a result row can be opened (not added to the list). */
   registerScreenedFile(path: string): string;
@@ -90,6 +97,7 @@ export function createLibrary(options: LibraryOptions): Library {
   const folders = new Map<string, string>();
   const folderIdByPath = new Map<string, string>();
   const openCache = new LruCache<string, Promise<OpenedImage>>(options.openCacheSize ?? 4);
+  const openFilms = new LruCache<string, Promise<OpenFilm>>(options.openFilmCacheSize ?? 2);
   const thumbnails = new ThumbnailCache(
     options.renderThumbnail ?? renderThumbnail,
     options.thumbnailCacheSize ?? 512,
@@ -137,6 +145,33 @@ export function createLibrary(options: LibraryOptions): Library {
     entries.set(entry.imageId, entry);
     idByPath.set(path, entry.imageId);
     problemsByPath.delete(path);
+  }
+
+  async function decodeFilm(imageId: string, frameIndex: number): Promise<OpenFilm> {
+    const entry = entryFor(imageId);
+    const started = performance.now();
+    const opened = await openEntry(entry);
+    if (frameIndex >= opened.metadata.numberOfFrames) {
+      throw new CodedError(
+        'FRAME_OUT_OF_RANGE',
+        `Frame ${frameIndex} requested; the image has ${opened.metadata.numberOfFrames}`,
+      );
+    }
+    const frame = await opened.decodeFrame(frameIndex);
+    const loaded = { imageId, metadata: opened.metadata, frame };
+    return new OpenFilm(entry.path, loaded, performance.now() - started);
+  }
+
+  function openFilm(imageId: string, frameIndex: number): Promise<OpenFilm> {
+    const key = `${imageId}#${frameIndex}`;
+    let film = openFilms.get(key);
+    if (!film) {
+      film = decodeFilm(imageId, frameIndex);
+      // A failed decode is not kept: the file may be fixed or reappear.
+      film.catch(() => openFilms.delete(key));
+      openFilms.set(key, film);
+    }
+    return film;
   }
 
   const snapshot = (): LibrarySnapshot =>
@@ -195,16 +230,9 @@ export function createLibrary(options: LibraryOptions): Library {
       return openEntry(entryFor(imageId));
     },
     async loadFrame(imageId, frameIndex) {
-      const opened = await openEntry(entryFor(imageId));
-      if (frameIndex >= opened.metadata.numberOfFrames) {
-        throw new CodedError(
-          'FRAME_OUT_OF_RANGE',
-          `Frame ${frameIndex} requested; the image has ${opened.metadata.numberOfFrames}`,
-        );
-      }
-      const frame = await opened.decodeFrame(frameIndex);
-      return { imageId, metadata: opened.metadata, frame };
+      return (await openFilm(imageId, frameIndex)).loaded;
     },
+    openFilm,
     thumbnail(imageId, maxSize) {
       const entry = entryFor(imageId);
       return thumbnails.get(imageId, entry.path, maxSize);
@@ -240,6 +268,7 @@ export function createLibrary(options: LibraryOptions): Library {
     },
     clearCaches() {
       openCache.clear();
+      openFilms.clear();
       thumbnails.clear();
     },
   };

@@ -9,17 +9,19 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { toErrorInfo, type CodedErrorInfo } from '../../shared/errors';
+import type { FilmAnalysis } from '../../shared/analysis';
 import type { ScreeningRow } from '../../shared/screening';
 import type { OperatingPoint } from '../../shared/verdict';
 import { openImage, renderDisplay8 } from '../imaging';
-import type { InferenceEngine } from '../inference';
+import type { DecodedFrame, ImageMetadata } from '../../shared/imaging';
+import type { ModelManifest } from '../../shared/model-manifest';
+import { filmInputOf, type InferenceEngine } from '../inference';
 import {
   buildReports,
   REPORT_KINDS,
   reportSourceFromDicom,
   reportSourceFromRaster,
   type DisplayFilm,
-  type ModelOutcome,
   type ReportDevice,
   type ReportInput,
   type ReportKind,
@@ -31,7 +33,7 @@ import { requireSubject } from '../reporting/source';
 export interface AnalysedFile {
   path: string;
   frameIndex: number;
-  outcome: ModelOutcome;
+  outcome: FilmAnalysis;
   input: ReportInput;
   film: DisplayFilm;
 }
@@ -39,7 +41,43 @@ export interface AnalysedFile {
 /** Where each report goes; absent = not written. */
 export type ReportTargets = Partial<Record<ReportKind | 'filmCapture', string>>;
 
-/** Scores one file as `predict` does (same decode, same engine call) and keeps what reports need. */
+/**
+ * What the reports of a film need, from a film already decoded and analysed (nothing is decoded or
+ * scored here): the display rendering, the source's identity, and the analysis.
+ */
+export async function reportedFilm(options: {
+  path: string;
+  frameIndex: number;
+  metadata: ImageMetadata;
+  frame: DecodedFrame;
+  analysis: FilmAnalysis;
+  /** The manifests of the models that made the analysis, the classifier first. */
+  models: ModelManifest[];
+  device: ReportDevice;
+  supplied?: SuppliedSubject;
+  createdAt?: Date;
+}): Promise<AnalysedFile> {
+  const { path, frameIndex, metadata, frame, analysis } = options;
+  const source =
+    metadata.sourceKind === 'dicom'
+      ? reportSourceFromDicom(new Uint8Array(await readFile(path)), basename(path), frameIndex)
+      : reportSourceFromRaster(metadata, basename(path), options.supplied);
+  return {
+    path,
+    frameIndex,
+    outcome: analysis,
+    film: { gray: renderDisplay8(frame, metadata), width: frame.columns, height: frame.rows },
+    input: {
+      source,
+      outcome: analysis,
+      models: options.models,
+      device: options.device,
+      createdAt: options.createdAt ?? new Date(),
+    },
+  };
+}
+
+/** Opens, decodes and analyses one file (with heatmaps), then keeps what its reports need. */
 export async function analyseFile(options: {
   engine: InferenceEngine;
   path: string;
@@ -54,29 +92,20 @@ export async function analyseFile(options: {
   const started = performance.now();
   const image = await openImage(path);
   const frame = await image.decodeFrame(frameIndex);
+  const film = filmInputOf(frame, image.metadata);
   const decodeMs = performance.now() - started;
-  const outcome: ModelOutcome = await engine.predict(image, frame, {
-    heatmap: true,
+  const analysis = await engine.analyse(film, {
+    heatmaps: true,
     decodeMs,
     operatingPoint: options.operatingPoint ?? null,
   });
-  const source =
-    image.metadata.sourceKind === 'dicom'
-      ? reportSourceFromDicom(new Uint8Array(await readFile(path)), basename(path), frameIndex)
-      : reportSourceFromRaster(image.metadata, basename(path), options.supplied);
-  return {
-    path,
-    frameIndex,
-    outcome,
-    film: { gray: renderDisplay8(frame, image.metadata), width: frame.columns, height: frame.rows },
-    input: {
-      source,
-      outcome,
-      models: [engine.manifest],
-      device: options.device,
-      createdAt: options.createdAt ?? new Date(),
-    },
-  };
+  return reportedFilm({
+    ...options,
+    metadata: image.metadata,
+    frame,
+    analysis,
+    models: [engine.manifest],
+  });
 }
 
 /** Writes through a temporary name, so a crash never leaves half a report under the real one. */

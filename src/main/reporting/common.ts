@@ -3,7 +3,7 @@
  * Study, General Equipment, SOP Common, and the reference to the source image.
  */
 import type { ModelManifest } from '../../shared/model-manifest';
-import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import type { FilmAnalysis, RejectedFilm } from '../../shared/analysis';
 import { requireSubject, type ReportSource, type SourceImageReference } from './source';
 
 /** The software that made the report (the SR's device observer, General Equipment). */
@@ -13,18 +13,16 @@ export interface ReportDevice {
   softwareVersion: string;
 }
 
-export type ModelOutcome = PredictionResult | RejectedFilm;
-
 export interface ReportInput {
   source: ReportSource;
-  outcome: ModelOutcome;
+  outcome: FilmAnalysis;
   /** The manifests of the models that made the outcome; the classifier (outcome.modelId) first. */
   models: ModelManifest[];
   device: ReportDevice;
   createdAt: Date;
 }
 
-export function isRejected(outcome: ModelOutcome): outcome is RejectedFilm {
+export function isRejected(outcome: FilmAnalysis): outcome is RejectedFilm {
   return (outcome as RejectedFilm).status === 'rejected';
 }
 

@@ -18,7 +18,7 @@ import { buildStructuredReport } from './structured-report';
 import { newUid } from './uids';
 
 import type { ReportDevice } from './common';
-export type { ModelOutcome, ReportDevice, ReportInput } from './common';
+export type { ReportDevice, ReportInput } from './common';
 export { isRejected } from './common';
 export type { DisplayFilm } from './secondary-capture';
 export {

@@ -6,6 +6,7 @@
  * research-use notice. Standard PDF fonts only (no font files to ship).
  */
 import PDFDocument from 'pdfkit';
+import { heatmapFor } from '../../shared/analysis';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import { heatmapCaption, resultStatement, type StatementKind } from '../../shared/result-statement';
 import { encodePng, inferno } from '../inference/heatmap-image';
@@ -193,8 +194,9 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
           width: columnWidth,
         },
       );
-    if (outcome.heatmap) {
-      doc.moveDown(0.6).fontSize(9).text(heatmapCaption(outcome.heatmap), column, doc.y, {
+    const heatmap = heatmapFor(outcome);
+    if (heatmap) {
+      doc.moveDown(0.6).fontSize(9).text(heatmapCaption(heatmap), column, doc.y, {
         width: columnWidth,
       });
       heatmapLegend(doc, column, doc.y + 4, Math.min(columnWidth, 160));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import type { RejectedFilm, ScoredFilm } from '../../shared/analysis';
 import { parse } from 'csv-parse/sync';
 import { resultStatement } from '../../shared/result-statement';
 import { decideVerdict, type FamiliarityMeasure, type OperatingPoint } from '../../shared/verdict';
@@ -275,7 +275,7 @@ describe('a JPEG film (no patient or study in the file)', () => {
 describe('one result statement: the SR codes, the PDF, the capture and the CSV say the same class', () => {
   const sourcePath = join(DICOM_DIR, CHEST_FILMS[0]);
   let analysed: AnalysedFile;
-  let scored: PredictionResult;
+  let scored: ScoredFilm;
   const familiar: FamiliarityMeasure = {
     distance: 1.2,
     limit: 2.5,
@@ -293,7 +293,7 @@ describe('one result statement: the SR codes, the PDF, the capture and the CSV s
   function withTrust(
     margin: number,
     options: { point?: OperatingPoint; familiarity?: FamiliarityMeasure; calibrated?: boolean },
-  ): PredictionResult {
+  ): ScoredFilm {
     const verdict = decideVerdict({
       labels: scored.labels,
       probabilities: scored.probabilities,
@@ -313,7 +313,7 @@ describe('one result statement: the SR codes, the PDF, the capture and the CSV s
     return { ...scored, verdict, calibration };
   }
 
-  async function reportsOf(outcome: PredictionResult, name: string) {
+  async function reportsOf(outcome: ScoredFilm, name: string) {
     const set = await buildReports({ ...analysed.input, outcome }, analysed.film, [
       'sr',
       'pdf',

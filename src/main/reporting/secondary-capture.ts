@@ -3,6 +3,7 @@
  * in, a legend and the research notice burned into a band below it) in its own series of the
  * source study, and, for PNG/JPEG inputs, the film itself as the instance the SR refers to.
  */
+import { heatmapFor } from '../../shared/analysis';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import { inferno, renderHeatmapOverlay } from '../inference/heatmap-image';
 import { forEachTextPixel, GLYPH_ADVANCE, GLYPH_HEIGHT, textWidth, wrapText } from './bitmap-font';
@@ -51,7 +52,8 @@ function figureLines(input: ReportInput): string[] {
       (statement.calibration ? ` (${statement.calibration})` : ''),
     `Model: ${model}`,
   ];
-  if (outcome.heatmap) lines.push(heatmapCaption(outcome.heatmap));
+  const heatmap = heatmapFor(outcome);
+  if (heatmap) lines.push(heatmapCaption(heatmap));
   return lines;
 }
 
@@ -70,7 +72,7 @@ export function composeHeatmapFigure(
   const margin = 4 * scale;
   const maxChars = Math.max(8, Math.floor((width - 2 * margin) / (GLYPH_ADVANCE * scale)));
   const outcome = input.outcome;
-  const heatmap = isRejected(outcome) ? undefined : outcome.heatmap;
+  const heatmap = heatmapFor(outcome);
   // The PDF prints its own legible text beside the figure; the capture carries it burned in.
   const caption = options.caption ?? true;
   const textLines = caption ? figureLines(input).flatMap((line) => wrapText(line, maxChars)) : [];

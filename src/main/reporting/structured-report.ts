@@ -10,7 +10,7 @@
  * The content tree is built as plain data sets: dcmjs' TID 1501 helper throws on valid input.
  */
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import type { RejectedFilm, ScoredFilm } from '../../shared/analysis';
 import { CODES, LOCAL_SCHEME, findingFor, toCodeItem, type CodedConcept } from './codes';
 import type { VerdictKind } from '../../shared/verdict';
 import {
@@ -99,17 +99,14 @@ function observerContext(input: ReportInput): ContentItem[] {
   ];
 }
 
-function algorithmIdentification(outcome: PredictionResult | RejectedFilm): ContentItem[] {
+function algorithmIdentification(outcome: ScoredFilm | RejectedFilm): ContentItem[] {
   return [
     textItem('HAS CONCEPT MOD', CODES.algorithmName, `${outcome.modelName} (${outcome.modelId})`),
     textItem('HAS CONCEPT MOD', CODES.algorithmVersion, outcome.modelVersion),
   ];
 }
 
-function measurementGroups(
-  prediction: PredictionResult,
-  image: SourceImageReference,
-): ContentItem[] {
+function measurementGroups(prediction: ScoredFilm, image: SourceImageReference): ContentItem[] {
   return prediction.labels.map((label, i) => {
     const tracking = `${image.sopInstanceUid}/${image.frameNumber ?? 1}/${prediction.modelId}/${label}`;
     return container(CODES.measurementGroup, [
@@ -140,7 +137,7 @@ const VERDICT_CODES: Record<VerdictKind, CodedConcept> = {
  * the site profile and its warnings when one is in use, then the highest-probability class as its
  * own named item, the calibration, and the model.
  */
-function predictionEvaluations(prediction: PredictionResult): ContentItem[] {
+function predictionEvaluations(prediction: ScoredFilm): ContentItem[] {
   const statement = resultStatement(prediction);
   const { verdict } = prediction;
   const result =

@@ -14,9 +14,9 @@ import type {
 } from '../../shared/screening';
 import { createDecodePool, fileErrorInfo, type DecodePool } from '../decode-pool';
 import type { OperatingPoint } from '../../shared/verdict';
-import type { InferenceEngine } from '../inference';
-import { chestHeaderOf, type ChestHeader } from '../inference/lungs/gate';
-import type { GrayImage } from '../inference/preprocess';
+import type { FilmAnalysis } from '../../shared/analysis';
+import type { FilmInput, InferenceEngine } from '../inference';
+import { chestHeaderOf } from '../inference/lungs/gate';
 import { ScreeningSources, type ScreeningItem } from './sources';
 import {
   findResumableJob,
@@ -95,7 +95,7 @@ interface Prepared {
   item: ScreeningItem;
   started: number;
   /** The decoded film and the header fields the chest gate reads (null on error). */
-  film: { gray: GrayImage; header: ChestHeader | null } | null;
+  film: FilmInput | null;
   error: CodedErrorInfo | null;
 }
 
@@ -276,35 +276,8 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
       );
     }
     try {
-      const outcome = await engine.score(prepared.film.gray, prepared.film.header, {
-        operatingPoint,
-      });
-      if (outcome.status === 'rejected') {
-        return {
-          ...base,
-          status: 'rejected',
-          errorCode: outcome.gate.code,
-          errorMessage: outcome.gate.reason,
-          probabilities: null,
-          prediction: null,
-          executionProvider: engine.provider.active,
-          ms: performance.now() - prepared.started,
-          verdict: null,
-        };
-      }
-      const { probabilities } = outcome;
-      const best = probabilities.indexOf(Math.max(...probabilities));
-      return {
-        ...base,
-        status: 'ok',
-        errorCode: null,
-        errorMessage: null,
-        probabilities,
-        prediction: manifest.labels[best],
-        executionProvider: engine.provider.active,
-        ms: performance.now() - prepared.started,
-        verdict: outcome.verdict,
-      };
+      const analysis = await engine.analyse(prepared.film, { heatmaps: false, operatingPoint });
+      return screeningRowOf(analysis, base, performance.now() - prepared.started);
     } catch (error) {
       return errorRow(base, toErrorInfo(error), performance.now() - prepared.started);
     }
@@ -374,6 +347,39 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
   }
   emit();
   return { job: summarise(current, true), resumed, ignored: sources.ignored };
+}
+
+/** The row of a film the engine analysed: its scores and verdict, or the gate's rejection. */
+export function screeningRowOf(
+  analysis: FilmAnalysis,
+  base: { path: string; frame: number; modelId: string },
+  ms: number,
+): ScreeningRow {
+  const { executionProvider } = analysis;
+  if (analysis.status === 'rejected') {
+    return {
+      ...base,
+      status: 'rejected',
+      errorCode: analysis.gate.code,
+      errorMessage: analysis.gate.reason,
+      probabilities: null,
+      prediction: null,
+      executionProvider,
+      ms,
+      verdict: null,
+    };
+  }
+  return {
+    ...base,
+    status: 'ok',
+    errorCode: null,
+    errorMessage: null,
+    probabilities: analysis.probabilities,
+    prediction: analysis.predictedLabel,
+    executionProvider,
+    ms,
+    verdict: analysis.verdict,
+  };
 }
 
 function errorRow(

@@ -1,4 +1,5 @@
 /** Puts the workstation together: top bar, study list, viewer, panels, screening, shortcuts. */
+import { heatmapFor, type FilmAnalysis } from '../../shared/analysis';
 import type { MenuCommand } from '../../shared/ipc/channels';
 import type { LibrarySnapshot } from '../../shared/library';
 import { ModelPanel } from '../panels/model-panel';
@@ -46,6 +47,8 @@ export class WorkstationApp {
   private library: LibrarySnapshot = { patients: [], problems: [] };
   private predictionSequence = 0;
   private heatmapLabel: string | undefined;
+  /** The analysis of the film on screen (every class's heatmap included). */
+  private analysis: FilmAnalysis | null = null;
   /** The image the lung outline was last switched on by default for. */
   private lungsShownFor: string | null = null;
   private aboutText = 'COVID-Net CXR Workstation.';
@@ -65,10 +68,8 @@ export class WorkstationApp {
       onHeatmapVisible: (visible) => this.setHeatmapVisible(visible),
       onLungsVisible: (visible) => this.setLungsVisible(visible),
       onHeatmapOpacity: (opacity) => this.viewer.setHeatmapOpacity(opacity),
-      onHeatmapLabel: (label) => {
-        this.heatmapLabel = label;
-        void this.predict();
-      },
+      // Every class's map came with the analysis: switching shows another, nothing is re-run.
+      onHeatmapLabel: (label) => this.showHeatmapOf(label),
       onRetry: () => void this.predict(),
       onExportReport: () => void this.exportReport(),
     });
@@ -391,6 +392,14 @@ export class WorkstationApp {
       : '– / –';
   }
 
+  private showHeatmapOf(label: string): void {
+    this.heatmapLabel = label;
+    const analysis = this.analysis;
+    if (analysis?.status !== 'scored') return;
+    this.predictionPanel.showHeatmapChoice(analysis, label);
+    this.viewer.setHeatmap(heatmapFor(analysis, label) ?? null);
+  }
+
   /** Asks the model about the image on screen; stale answers (image changed since) are dropped. */
   private async predict(): Promise<void> {
     const image = this.viewer.image;
@@ -402,18 +411,19 @@ export class WorkstationApp {
         imageId: image.libraryImageId,
         frame: image.frameIndex,
         heatmap: true,
-        ...(this.heatmapLabel ? { heatmapLabel: this.heatmapLabel } : {}),
       };
       const result = await call('model:predict', request);
       if (sequence !== this.predictionSequence) return;
       // A film the chest gate turned away has no score and no heatmap; the viewer keeps it.
       const scored = result.status === 'scored';
+      this.analysis = result;
       this.predictionPanel.showResult(
         result,
         scored ? modalityCaution(image.metadata.sourceKind, image.metadata.modality) : null,
+        this.heatmapLabel,
       );
       this.readingPanel.showAiResult(result, this.modelId);
-      this.viewer.setHeatmap(scored ? (result.heatmap ?? null) : null);
+      this.viewer.setHeatmap(heatmapFor(result, this.heatmapLabel) ?? null);
       this.viewer.setLungs(result.lungs ?? null);
       if (!this.viewer.hasLungs) this.setLungsVisible(false);
       else if (this.viewer.image?.libraryImageId !== this.lungsShownFor) {
@@ -423,6 +433,7 @@ export class WorkstationApp {
       }
     } catch (error) {
       if (sequence !== this.predictionSequence) return;
+      this.analysis = null;
       this.readingPanel.showAiResult(null, this.modelId);
       this.viewer.setHeatmap(null);
       this.viewer.setLungs(null);

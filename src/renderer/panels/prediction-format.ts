@@ -1,6 +1,6 @@
 /** Wording for the prediction panel (DOM-free). */
 import type { ModelCalibration } from '../../shared/model-manifest';
-import type { PredictionResult, RejectedFilm } from '../../shared/prediction';
+import type { RejectedFilm, ScoredFilm } from '../../shared/analysis';
 import type { OperatingPoint } from '../../shared/verdict';
 
 export function formatPercent(probability: number): string {
@@ -13,7 +13,7 @@ export function formatPercentFine(probability: number): string {
   return `${(probability * 100).toFixed(1)}%`;
 }
 
-export function timingSentence(result: PredictionResult): string {
+export function timingSentence(result: ScoredFilm): string {
   const t = result.timing;
   const parts = [
     `decode ${Math.round(t.decodeMs)}`,

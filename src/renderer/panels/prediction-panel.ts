@@ -4,7 +4,12 @@
  * controls, or the chest gate's plain-words reason for not scoring it.
  */
 import type { CodedErrorInfo } from '../../shared/errors';
-import type { AnalysisResult, PredictionResult, RejectedFilm } from '../../shared/prediction';
+import {
+  heatmapFor,
+  type FilmAnalysis,
+  type RejectedFilm,
+  type ScoredFilm,
+} from '../../shared/analysis';
 import {
   heatmapCaption,
   LEADING_NAME,
@@ -209,7 +214,11 @@ export class PredictionPanel {
   }
 
   /** A scored film or the gate's rejection; `data-result` says which ('scored' | 'rejected'). */
-  showResult(result: AnalysisResult, caution: string | null = null): void {
+  showResult(
+    result: FilmAnalysis,
+    caution: string | null = null,
+    heatmapLabel: string | undefined = undefined,
+  ): void {
     this.root.dataset.state = 'done';
     this.exportButton.disabled = false;
     this.root.dataset.result = result.status;
@@ -219,7 +228,7 @@ export class PredictionPanel {
     clear(this.result);
     this.showLungControls(result.lungs !== undefined);
     if (result.status === 'rejected') this.showRejected(result);
-    else this.showScored(result, caution);
+    else this.showScored(result, caution, heatmapLabel);
   }
 
   private showLungControls(hasLungs: boolean): void {
@@ -244,7 +253,11 @@ export class PredictionPanel {
     this.heatmapNote.textContent = 'No heatmap: the image was not scored.';
   }
 
-  private showScored(result: PredictionResult, caution: string | null): void {
+  private showScored(
+    result: ScoredFilm,
+    caution: string | null,
+    heatmapLabel: string | undefined,
+  ): void {
     const statement = resultStatement(result);
     // Only a call gets the bold class; otherwise the highest class is the secondary figure,
     // named as such, so a coin toss never looks like a finding. A site profile may call a class
@@ -358,10 +371,15 @@ export class PredictionPanel {
       for (const label of result.labels)
         this.labelSelect.append(h('option', { text: label, attrs: { value: label } }));
     }
-    const heatmapLabel = result.heatmap?.label ?? result.predictedLabel;
-    this.labelSelect.value = heatmapLabel;
-    this.heatmapNote.textContent = result.heatmap
-      ? heatmapCaption(result.heatmap)
+    this.showHeatmapChoice(result, heatmapLabel);
+  }
+
+  /** The class whose map is shown (default: the predicted one); the maps came with the result. */
+  showHeatmapChoice(result: ScoredFilm, label: string | undefined): void {
+    const heatmap = heatmapFor(result, label);
+    this.labelSelect.value = heatmap?.label ?? result.predictedLabel;
+    this.heatmapNote.textContent = heatmap
+      ? heatmapCaption(heatmap)
       : 'This model gave no heatmap.';
   }
 }

@@ -3,7 +3,7 @@
  * on screen (normal / non-COVID pneumonia / COVID-19 / other) and whether they agree with the AI.
  * Stored by main in the app's user data (never in the source file); exportable as CSV.
  */
-import type { AnalysisResult } from '../../shared/prediction';
+import type { FilmAnalysis } from '../../shared/analysis';
 import {
   READER_LABELS,
   READER_LABEL_WORDS,
@@ -120,7 +120,7 @@ export class ReaderReadingPanel {
   }
 
   /** What the AI showed for the image on screen (stored with the reading). */
-  showAiResult(result: AnalysisResult | null, modelId: string | null): void {
+  showAiResult(result: FilmAnalysis | null, modelId: string | null): void {
     if (result === null || result.status !== 'scored' || modelId === null) {
       this.ai = null;
     } else {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HeatmapGrid } from '../../shared/prediction';
+import type { HeatmapGrid } from '../../shared/analysis';
 import {
   alphaForValue,
   colorForValue,

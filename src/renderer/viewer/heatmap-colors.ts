@@ -2,7 +2,7 @@
  * Heatmap colouring (DOM-free). A "turbo"-like ramp (blue -> cyan -> green -> yellow -> red) with
  * alpha rising with the value, so weak evidence stays transparent and the film shows through.
  */
-import type { HeatmapGrid } from '../../shared/prediction';
+import type { HeatmapGrid } from '../../shared/analysis';
 
 const STOPS: [number, number, number, number][] = [
   [0.0, 48, 18, 59],

@@ -4,7 +4,7 @@
  * frame, and cornerstone itself paints on the next animation frame.
  */
 import cornerstone, { type CornerstoneViewport, type ImageRenderedDetail } from 'cornerstone-core';
-import type { HeatmapGrid, LungOutlineGrid } from '../../shared/prediction';
+import type { HeatmapGrid, LungOutlineGrid } from '../../shared/analysis';
 import { h } from '../app/dom';
 import { loadViewerImage, type LoadedViewerImage } from './image-loader';
 import { heatmapBounds, heatmapRgba } from './heatmap-colors';

@@ -9,7 +9,8 @@ import type { CodedErrorInfo } from '../errors';
 import type { DriftReport } from '../drift';
 import type { DecodedFrame, ImageMetadata } from '../imaging';
 import type { LibraryAddProgress, LibrarySnapshot } from '../library';
-import type { AnalysisResult, ModelInfo } from '../prediction';
+import type { ModelInfo } from '../prediction';
+import type { FilmAnalysis } from '../analysis';
 import { MODEL_ID_PATTERN } from '../model-id';
 import { AE_TITLE_PATTERN, type ReceiverSettings, type ReceiverStatus } from '../dicom-receiver';
 import type { ScreeningJobSummary, ScreeningProgress, ScreeningRow } from '../screening';
@@ -159,19 +160,19 @@ export const ipcContract = {
     { modelId: string; name: string; markdown: string }
   >(z.object({ modelId: z.string().regex(MODEL_ID_PATTERN) }).strict()),
   /**
-   * The whole pipeline (chest gate, lung segmenter, crop, classifier). heatmapLabel: the class the
-   * heatmap explains; omitted = the predicted class. A film the gate turns away is a result too.
+   * The film's one analysis (chest gate, lung segmenter, crop, classifier, verdict), with the
+   * heatmaps of every class when `heatmap` is set: the renderer switches class without asking
+   * again. A film the gate turns away is a result too.
    */
   'model:predict': channel<
-    z.ZodType<{ imageId: string; frame: number; heatmap: boolean; heatmapLabel?: string }>,
-    AnalysisResult
+    z.ZodType<{ imageId: string; frame: number; heatmap: boolean }>,
+    FilmAnalysis
   >(
     z
       .object({
         imageId: opaqueId,
         frame: frameIndex,
         heatmap: z.boolean(),
-        heatmapLabel: z.string().min(1).max(64).optional(),
       })
       .strict(),
   ),

@@ -100,8 +100,11 @@ describe('evaluate shortcut audit', () => {
         height: frame.rows,
       };
       // The whole pipeline (a lung-crop model re-segments the flipped film).
-      const original = await engine.score(gray);
-      const flipped = await engine.score(applyFramingTransform(gray, 'hflip_control'));
+      const original = await engine.analyse({ gray }, { heatmaps: false });
+      const flipped = await engine.analyse(
+        { gray: applyFramingTransform(gray, 'hflip_control') },
+        { heatmaps: false },
+      );
       if (original.status !== 'scored') throw new Error(`${row.file} not scored`);
       if (flipped.status !== 'scored') continue; // counted as rejected by the probe
       delta += flipped.probabilities[2] - original.probabilities[2];

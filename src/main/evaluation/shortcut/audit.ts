@@ -96,7 +96,7 @@ export class FramingProbe {
     for (const transform of FRAMING_TRANSFORMS) {
       const framed = applyFramingTransform(gray, transform);
       // The whole pipeline again: a lung-crop model re-segments the reframed film.
-      const outcome = await this.engine.score(framed);
+      const outcome = await this.engine.analyse({ gray: framed }, { heatmaps: false });
       const sum = this.sums.get(transform) as {
         n: number;
         delta: number;

@@ -5,7 +5,7 @@
  */
 import type { ImageMetadata } from '../../../shared/imaging';
 import type { ChestGateSpec } from '../../../shared/model-manifest';
-import type { ChestGateVerdict } from '../../../shared/prediction';
+import type { ChestGateVerdict } from '../../../shared/analysis';
 import { lungArea, lungBoxCells, type LungMask } from './postprocess';
 
 /** The header fields the gate reads (absent for PNG/JPEG). */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodedError } from '../../../shared/errors';
 import type { SegmenterManifest } from '../../../shared/model-manifest';
-import type { LungOutlineGrid } from '../../../shared/prediction';
+import type { LungOutlineGrid } from '../../../shared/analysis';
 import type { LoadedManifest } from '../manifest';
 import { preprocessGray, type GrayImage } from '../preprocess';
 import type { WorkerReply, WorkerTensor } from '../worker-protocol';
