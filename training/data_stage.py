@@ -6,7 +6,8 @@
 
 From split files (config `data.from_splits`: part -> existing split CSV): each part keeps the rows whose source
 is in `data.sources` (all when absent). From a manifest (columns file,label,patient_id,group_id,source,view,
-split,licence,original_path; `split` in train/calib/val): the same source filter, rows by their `split`.
+split,licence,original_path; `file` may be absolute): the same source filter, rows by their `split`, which
+`covidnet dataset build` names train / val / test: train -> train, val -> calib, test -> val (MANIFEST_PARTS).
 Paths are rewritten relative to the output folder, so `covidnet evaluate --manifest <out>/val.csv` finds
 the images. Patients never cross parts (checked; an error names the first shared patient).
 """
@@ -18,21 +19,25 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import read_split  # noqa: E402
+
 TRAINING_DIR = os.path.dirname(os.path.abspath(__file__))
 PARTS = ("train", "calib", "val")
 COLUMNS = ("file", "label", "patient_id", "group_id", "source")
 
 
 def read_rows(csv_path: str) -> list[dict]:
-    base = os.path.dirname(os.path.abspath(csv_path))
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    """read_split's rows (absolute `path`), with `group_id` falling back to the patient."""
+    rows = read_split(csv_path)
     for r in rows:
-        r["abspath"] = os.path.normpath(os.path.join(base, r["file"]))
-        r.setdefault("group_id", r.get("patient_id", ""))
-        if not r.get("group_id"):
-            r["group_id"] = r["patient_id"]
+        r["group_id"] = r.get("group_id") or r["patient_id"]
     return rows
+
+
+# `covidnet dataset build` names its parts train / val (tuning, calibration) / test (held out); ours are
+# train / calib / val (validation chooses among arms). Its `val` is our calibration part, its `test` our validation.
+MANIFEST_PARTS = {"train": "train", "val": "calib", "test": "val", "calib": "calib"}
 
 
 def parts_from_manifest(manifest: str) -> dict[str, list[dict]]:
@@ -40,10 +45,11 @@ def parts_from_manifest(manifest: str) -> dict[str, list[dict]]:
     missing = [c for c in ("file", "label", "patient_id", "source", "split") if c not in rows[0]] if rows else ["file"]
     if missing:
         raise SystemExit(f"{manifest}: missing column(s) {', '.join(missing)}")
-    unknown = sorted({r["split"] for r in rows} - set(PARTS) - {"test", "holdout", ""})
+    unknown = sorted({r["split"] for r in rows} - set(MANIFEST_PARTS) - {""})
     if unknown:
-        raise SystemExit(f"{manifest}: unknown split value(s) {', '.join(unknown)} (expected {', '.join(PARTS)})")
-    return {p: [r for r in rows if r["split"] == p] for p in PARTS}
+        raise SystemExit(f"{manifest}: unknown split value(s) {', '.join(unknown)} "
+                         f"(expected {', '.join(sorted(MANIFEST_PARTS))})")
+    return {p: [r for r in rows if MANIFEST_PARTS.get(r["split"]) == p] for p in PARTS}
 
 
 def build(config: dict, manifest: str | None, out_dir: str) -> dict[str, int]:
@@ -68,7 +74,7 @@ def build(config: dict, manifest: str | None, out_dir: str) -> dict[str, int]:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(COLUMNS)
             for r in rows:
-                w.writerow([os.path.relpath(r["abspath"], out_dir)] + [r[c] for c in COLUMNS[1:]])
+                w.writerow([os.path.relpath(r["path"], out_dir)] + [r[c] for c in COLUMNS[1:]])
         counts[p] = len(rows)
     return counts
 

@@ -112,14 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                     teacher_path=args.teacher)
     print(f"done: {result['step']} steps, {result['seconds'] / 60:.1f} min", flush=True)
     if args.val_report:
-        from v4_figures import figures
-
-        val = v4.load_part("val", args.cache)
-        report = figures(v4.predict_logits(result["model"], val, result["spec"], crop), val)
-        report.update({"crop": crop, "steps": args.steps, "trainSeconds": result["seconds"]})
-        with open(args.val_report, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-        print(json.dumps(report), flush=True)
+        v4.write_val_report(result["model"], result["spec"], crop, args.cache, args.val_report,
+                            {"steps": args.steps, "trainSeconds": result["seconds"], "checkpoint": result["checkpoint"]})
     return 0
 
 

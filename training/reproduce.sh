@@ -91,3 +91,42 @@ $PY training/v3_card.py --row "v2=training/reports/v3/v2-on-val_v3/metrics.json"
   --row "(a) PEPX from scratch=$( [ "$V3_ARM" = pepx ] && echo "$V3" || echo training/runs/v3-pepx/model)/evaluation/metrics.json" \
   --row "(b) MobileNetV2 from the ImageNet start, all data, phases 1+2 (the bundled model)=$( [ "$V3_ARM" = mobilenet ] && echo "$V3" || echo training/runs/v3-mobilenet/model)/evaluation/metrics.json" \
   --bundled "$V3" --notes training/v3_card_notes.md --probes training/reports/v3/source-probe-*.json
+
+# COVID-Net v4 (issue 20; training/PROTOCOL.md, config training/configs/v4.json): developer films only, every film
+# degraded alike, (source, label)-balanced batches, a source-adversarial head; three 250-step crop arms chosen by the
+# worst within-source AUC on validation, then the chosen crop for 700 steps; a PEPX student distilled from it.
+V4CFG=training/configs/v4.json
+V4=resources/models/covidnet-cxr-lungs-v4
+$PY training/data_stage.py --config "$V4CFG"            # or: --manifest <covidnet dataset build>/manifest.csv
+$PY training/crops_v3.py --splits training/splits/v4 --parts train calib val --out training/cache/crops-v4
+for CROP in tight dilated box; do
+  $PY training/train_v4.py --config "$V4CFG" --crop "$CROP" --steps 250 --out "training/runs/v4-$CROP" \
+    --val-report "training/runs/v4-$CROP/val-figures.json"
+done
+V4_CROP=${V4_CROP:-tight}   # the protocol's choice on validation (training/PROTOCOL.md, "Log")
+$PY training/train_v4.py --config "$V4CFG" --crop "$V4_CROP" --steps 700 --snapshots 500 600 \
+  --out training/runs/v4-long --val-report training/runs/v4-long/val-figures.json
+$PY training/train_v4.py --config "$V4CFG" --crop "$V4_CROP" --steps 700 --adversary-weight 0 \
+  --out training/runs/v4-long-noadv --val-report training/runs/v4-long-noadv/val-figures.json
+$PY training/distill_v4.py --teacher training/runs/v4-long/last.pt --steps "${V4_STUDENT_STEPS:-400}" \
+  --out training/runs/v4-student --val-report training/runs/v4-student/val-figures.json
+$PY training/export_v3.py --config "$V4CFG" --checkpoint training/runs/v4-long/last.pt --out "$V4"
+$PY training/export_v3.py --config "$V4CFG" --checkpoint training/runs/v4-student/last.pt \
+  --out training/runs/v4-student/model --id covidnet-cxr-lungs-v4-student
+ln -sfn ../../../resources/models/lungseg-unet-v1 training/runs/v4-student/lungseg-unet-v1  # its segmenter, as a sibling
+for M in "$V4" training/runs/v4-student/model; do
+  cp "$V1/shortcut_baseline.json" "$M/shortcut_baseline.json"
+  npx tsx training/fit_trust.ts --model "$M" --manifest training/splits/v4/calib.csv --equal-source-weight \
+    --features-manifest training/splits/v4/train.csv
+  npx tsx training/drift_reference.ts --model "$M" --manifest training/splits/calib.csv   # after fit_trust; v3's 593 calibration films (developer + cxr-extra), never trained on by v4
+  npm run --silent covidnet -- evaluate --model "$M" --manifest training/splits/v4/val.csv --out "$M/evaluation" \
+    --probe --lung-masks training/splits/lungs_val.csv
+done
+for M in v2 v3; do
+  npm run --silent covidnet -- evaluate --model "resources/models/covidnet-cxr-lungs-$M" \
+    --manifest training/splits/v4/val.csv --out "training/reports/v4/$M-on-val" --probe --lung-masks training/splits/lungs_val.csv
+done
+$PY training/source_probe.py --imagenet --v4 --crop "v4-$V4_CROP" --json training/reports/v4/source-probe-imagenet.json
+$PY training/source_probe.py --checkpoint training/runs/v4-long-noadv/last.pt --v4 --json training/reports/v4/source-probe-noadv.json
+$PY training/source_probe.py --checkpoint training/runs/v4-long/last.pt --v4 --json training/reports/v4/source-probe-v4.json
+bash training/v4_card.sh

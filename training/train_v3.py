@@ -178,18 +178,25 @@ def augmented_batch(images: np.ndarray, masks: np.ndarray, gen: torch.Generator)
     img = 255 * (img.clamp(0, 255) / 255) ** gamma
     img = img + torch.randn(img.shape, generator=gen) * u(0, 4)[:, None, None, None]
     # Outline randomised for every film: grey holes inside the lungs, random dilation.
-    holes = torch.zeros_like(img, dtype=torch.bool)
-    yy, xx = torch.meshgrid(torch.arange(SIZE), torch.arange(SIZE), indexing="ij")
+    holes = random_holes(lungs, gen)
+    dilation = torch.randint(4, 13, (b,), generator=gen)
+    return apply_fill_rule(img.clamp(0, 255), lungs, dilation, holes)
+
+
+def random_holes(lungs: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """[B,1,S,S] lungs -> bool holes: with HOLE_PROBABILITY, 1-3 random grey ellipses inside a film's lungs."""
+    b = len(lungs)
+    holes = torch.zeros_like(lungs, dtype=torch.bool)
+    yy, xx = torch.meshgrid(torch.arange(lungs.shape[-2]), torch.arange(lungs.shape[-1]), indexing="ij")
     for i in torch.nonzero(torch.rand(b, generator=gen) < HOLE_PROBABILITY).flatten().tolist():
         inside = torch.nonzero(lungs[i, 0] > 0)
         if len(inside) == 0:
             continue
         for _ in range(int(torch.randint(1, 4, (1,), generator=gen))):
             cy, cx = inside[int(torch.randint(len(inside), (1,), generator=gen))].tolist()
-            ry, rx = float(u(6, 28, 1)), float(u(6, 28, 1))
+            ry, rx = [float(6 + 22 * torch.rand(1, generator=gen)) for _ in range(2)]
             holes[i, 0] |= ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1
-    dilation = torch.randint(4, 13, (b,), generator=gen)
-    return apply_fill_rule(img.clamp(0, 255), lungs, dilation, holes)
+    return holes
 
 
 def to_input(x: torch.Tensor, spec: dict) -> torch.Tensor:

@@ -106,16 +106,7 @@ def augmented_batch(images: np.ndarray, masks: np.ndarray, crop: str, gen: torch
     img, lungs = geometry(images, masks, theta)
     gamma = torch.exp(u(-0.35, 0.35))[:, None, None, None]
     img = 255 * (img.clamp(0, 255) / 255) ** gamma
-    holes = torch.zeros_like(img, dtype=torch.bool)
-    yy, xx = torch.meshgrid(torch.arange(SIZE), torch.arange(SIZE), indexing="ij")
-    for i in torch.nonzero(torch.rand(b, generator=gen) < v3.HOLE_PROBABILITY).flatten().tolist():
-        inside = torch.nonzero(lungs[i, 0] > 0)
-        if len(inside) == 0:
-            continue
-        for _ in range(int(torch.randint(1, 4, (1,), generator=gen))):
-            cy, cx = inside[int(torch.randint(len(inside), (1,), generator=gen))].tolist()
-            ry, rx = float(u(6, 28, 1)), float(u(6, 28, 1))
-            holes[i, 0] |= ((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1
+    holes = v3.random_holes(lungs, gen)
     jitter = torch.randint(-4, 5, (b,), generator=gen)
     return fill_for_crop(img.clamp(0, 255), lungs, crop, jitter, holes)
 
@@ -179,6 +170,19 @@ def predict_logits(model: nn.Module, part: dict, spec: dict, crop: str, batch: i
         x, _ = clean_batch(part["images"][i:i + batch], part["masks"][i:i + batch], crop)
         out.append(model(v3.to_input(x, spec).contiguous(memory_format=torch.channels_last)).numpy())
     return np.concatenate(out)
+
+
+def write_val_report(model: nn.Module, spec: dict, crop: str, cache: str, path: str, extra: dict) -> dict:
+    """The protocol's figures (training/v4_figures.py) of a model on the validation cache, as JSON."""
+    from v4_figures import figures
+
+    val = load_part("val", cache)
+    report = figures(predict_logits(model, val, spec, crop), val)
+    report.update({"crop": crop, **extra})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1)
+    print(json.dumps(report), flush=True)
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,14 +286,8 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copyfile(last, os.path.join(args.out, f"step-{step}.pt"))
     print(f"done: {step} steps, {seconds / 60:.1f} min", flush=True)
     if args.val_report:
-        from v4_figures import figures
-
-        val = load_part("val", args.cache)
-        report = figures(predict_logits(model, val, spec, crop), val)
-        report.update({"crop": crop, "steps": steps, "trainSeconds": seconds, "checkpoint": last})
-        with open(args.val_report, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-        print(json.dumps(report), flush=True)
+        write_val_report(model, spec, crop, args.cache, args.val_report,
+                         {"steps": steps, "trainSeconds": seconds, "checkpoint": last})
     return 0
 
 

@@ -131,9 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     with open(args.out, "w", encoding="utf-8") as f:
         f.write(text)
-    if args.card:
-        with open(args.card, "a", encoding="utf-8") as f:
-            f.write("\n" + text)
+    if args.card:  # the card's hand-written head is kept; everything from the comparison heading is rewritten
+        with open(args.card, encoding="utf-8") as f:
+            head = f.read().split(lines[0])[0].rstrip()
+        with open(args.card, "w", encoding="utf-8") as f:
+            f.write(head + "\n\n" + text)
     print(text)
     return 0
 

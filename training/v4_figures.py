@@ -2,60 +2,35 @@
 
 The selecting figure is the WORST within-source figure: min(NIH normal-vs-pneumonia AUC, Cohen COVID-19-vs-other
 AUC), the same definitions as the app's `evaluate` (src/main/evaluation/lung-probes.ts withinSourceFigures).
-Per source: n, accuracy, ECE (15 equal-width bins of the top-class probability, as src/main/evaluation/calibration.ts).
+Per source: n, accuracy, ECE (training/calibration.py: the app's 15 bins of the top-class probability).
 """
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from calibration import calibrated_probabilities, expected_calibration_error  # noqa: E402
+from metrics import auc  # noqa: E402
 
 NIH = "nih-chestxray14"
 COHEN = "cohen-covid-chestxray-dataset"
 ECE_BINS = 15
 
 
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
-    """Mann-Whitney AUC with ties counted half."""
-    pos, neg = scores[positive], scores[~positive]
-    if len(pos) == 0 or len(neg) == 0:
-        return None
-    order = np.argsort(np.concatenate([pos, neg]), kind="mergesort")
-    values = np.concatenate([pos, neg])[order]
-    ranks = np.empty(len(values))
-    i = 0
-    while i < len(values):
-        j = i
-        while j + 1 < len(values) and values[j + 1] == values[i]:
-            j += 1
-        ranks[i:j + 1] = (i + j) / 2 + 1
-        i = j + 1
-    r = np.empty(len(values))
-    r[order] = ranks
-    return float((r[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+    value = auc(scores, positive)
+    return None if np.isnan(value) else value
 
 
-def ece(probs: np.ndarray, y: np.ndarray, bins: int = ECE_BINS) -> float | None:
-    if len(y) == 0:
-        return None
-    conf = probs.max(axis=1)
-    right = (probs.argmax(axis=1) == y).astype(float)
-    idx = np.minimum((conf * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in range(bins):
-        sel = idx == b
-        if sel.any():
-            total += sel.sum() / len(y) * abs(right[sel].mean() - conf[sel].mean())
-    return float(total)
+def ece(probs: np.ndarray, y: np.ndarray) -> float | None:
+    return expected_calibration_error(probs, y, ECE_BINS) if len(y) else None
 
 
 def figures(logits: np.ndarray, part: dict, temperature: float = 1.0) -> dict:
-    probs = softmax(logits, temperature)
+    probs = calibrated_probabilities(logits, temperature)
     y, sources = part["y"], part["sources"]
     nih = (sources == NIH) & (y <= 1)
     cohen = sources == COHEN

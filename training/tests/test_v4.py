@@ -105,9 +105,11 @@ def test_gradient_reversal_flips_and_scales_the_gradient_and_the_adversary_reads
 
 
 def test_data_stage_from_a_manifest_keeps_splits_and_refuses_a_shared_patient(tmp_path):
+    # `covidnet dataset build` parts: train / val (calibration) / test (held out -> our validation)
     rows = [("a.jpg", "normal", "p1", "g1", "nih-chestxray14", "train"),
-            ("b.jpg", "COVID-19", "p2", "g2", "cohen-covid-chestxray-dataset", "val"),
-            ("c.jpg", "pneumonia", "p3", "g3", "rsna", "calib")]
+            ("b.jpg", "COVID-19", "p2", "g2", "cohen-covid-chestxray-dataset", "test"),
+            (str(tmp_path / "abs" / "c.jpg"), "pneumonia", "p3", "g3", "nih-chestxray14", "val"),
+            ("d.jpg", "pneumonia", "p4", "g4", "rsna", "val")]
     manifest = tmp_path / "manifest.csv"
 
     def write(rs):
@@ -121,11 +123,13 @@ def test_data_stage_from_a_manifest_keeps_splits_and_refuses_a_shared_patient(tm
     write(rows)
     config = {"data": {"sources": ["nih-chestxray14", "cohen-covid-chestxray-dataset"]}}
     counts = data_stage.build(config, str(manifest), str(tmp_path / "out"))
-    assert counts == {"train": 1, "calib": 0, "val": 1}
+    assert counts == {"train": 1, "calib": 1, "val": 1}
     with open(tmp_path / "out" / "val.csv", encoding="utf-8") as f:
         val = list(csv.DictReader(f))
     assert val[0]["file"] == "../b.jpg" and val[0]["label"] == "COVID-19"
-    write(rows + [("d.jpg", "normal", "p1", "g9", "nih-chestxray14", "val")])
+    with open(tmp_path / "out" / "calib.csv", encoding="utf-8") as f:
+        assert list(csv.DictReader(f))[0]["file"] == "../abs/c.jpg"  # an absolute path, made relative
+    write(rows + [("e.jpg", "normal", "p1", "g9", "nih-chestxray14", "test")])
     with pytest.raises(SystemExit, match="p1"):
         data_stage.build(config, str(manifest), str(tmp_path / "out"))
 

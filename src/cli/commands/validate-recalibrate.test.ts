@@ -4,6 +4,9 @@
  * bundled model), split by class into two halves. The recalibration is fitted and saved on half A
  * and checked with `--site-profile` on half B, films it was not fitted on: the ECE there must be
  * lower than the model's own. Also the small-n refusal and --accept-small-n from the command line.
+ * The model is v3, whose own calibration does not hold on these films (ECE .12): a recalibration has
+ * something to fix there. v4 (the default since issue 20) is already calibrated on them (ECE .07), and
+ * a refit on 140 films does not beat it (measured: half B .072 -> .097).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,8 @@ import { runCli } from '../test-support';
 
 const work = mkdtempSync(join(tmpdir(), 'covidnet-recalibrate-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const MISCALIBRATED_MODEL = join(REPO_ROOT, 'resources/models/covidnet-cxr-lungs-v3');
 
 interface ValidateJson {
   report: SiteValidationReport;
@@ -54,7 +59,15 @@ beforeAll(() => {
 });
 
 async function validate(args: string[]): Promise<ValidateJson> {
-  const run = await runCli(['validate', ...args, '--site-dir', join(work, 'site'), '--json']);
+  const run = await runCli([
+    'validate',
+    ...args,
+    '--model',
+    MISCALIBRATED_MODEL,
+    '--site-dir',
+    join(work, 'site'),
+    '--json',
+  ]);
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as ValidateJson;
 }
@@ -123,6 +136,8 @@ describe('covidnet validate --recalibrate', () => {
     // The text report names the profile applied.
     const text = await runCli([
       'validate',
+      '--model',
+      MISCALIBRATED_MODEL,
       site.b,
       '--labels',
       join(work, 'b.csv'),

@@ -9,11 +9,12 @@ import type { DriftObservation } from '../../shared/drift';
 import type { ScreeningRow } from '../../shared/screening';
 import { toErrorInfo } from '../../shared/errors';
 import { decodeForModel } from '../decode-pool';
-import type { InferenceEngine, ScoreOutcome } from '../inference';
+import type { FilmAnalysis } from '../../shared/analysis';
+import type { InferenceEngine } from '../inference';
 import { chestHeaderOf } from '../inference/lungs/gate';
 import { ScreeningSources } from '../screening';
 
-export function observationOfOutcome(outcome: ScoreOutcome): DriftObservation {
+export function observationOfOutcome(outcome: FilmAnalysis): DriftObservation {
   if (outcome.status === 'rejected') {
     return { rejected: true, probabilities: null, unfamiliar: null, distance: null };
   }
@@ -42,9 +43,12 @@ export function observationOfRow(row: ScreeningRow): DriftObservation | null {
 /** Decodes one file and runs the whole pipeline (gate, segmenter, crop, classifier, calibration). */
 async function observeFile(engine: InferenceEngine, path: string): Promise<DriftObservation> {
   const image = await decodeForModel(path);
-  const outcome = await engine.score(
-    { data: image.gray, width: image.width, height: image.height },
-    chestHeaderOf(image),
+  const outcome = await engine.analyse(
+    {
+      gray: { data: image.gray, width: image.width, height: image.height },
+      header: chestHeaderOf(image),
+    },
+    { heatmaps: false },
   );
   return observationOfOutcome(outcome);
 }

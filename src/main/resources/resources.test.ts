@@ -42,7 +42,7 @@ describe('in the repository', () => {
     expect(withManifest.length).toBeGreaterThan(0);
     expect(listModelFolders()).toEqual(withManifest);
     // Segmenters are never the default; of the classifiers the newest (provenance.createdAt) is.
-    expect(defaultModelDir()).toBe(join(bundled, 'covidnet-cxr-lungs-v3'));
+    expect(defaultModelDir()).toBe(join(bundled, 'covidnet-cxr-lungs-v4'));
   });
 
   it("ignores Electron's own resources folder in a dev run (the code is not inside it)", () => {
