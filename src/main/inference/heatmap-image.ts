@@ -32,48 +32,45 @@ export function inferno(t: number): [number, number, number] {
   return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
 }
 
-/** Heatmap value at source pixel (x, y) (pixel centre), or null outside the grid. */
-export function sampleHeatmap(grid: HeatmapGrid, x: number, y: number): number | null {
-  const gx = (x + 0.5 - grid.originX) / grid.cellWidth;
-  const gy = (y + 0.5 - grid.originY) / grid.cellHeight;
-  if (gx < 0 || gy < 0 || gx >= grid.gridWidth || gy >= grid.gridHeight) return null;
-  // Bilinear between cell centres, clamped at the edges.
-  const fx = Math.min(Math.max(gx - 0.5, 0), grid.gridWidth - 1);
-  const fy = Math.min(Math.max(gy - 0.5, 0), grid.gridHeight - 1);
+/**
+ * Bilinear between the centres of a row-major grid's cells, clamped at the edges; (gx, gy) in
+ * cell units from the grid's top-left corner.
+ */
+function bilinearInCells(
+  values: ArrayLike<number>,
+  width: number,
+  height: number,
+  gx: number,
+  gy: number,
+): number {
+  const fx = Math.min(Math.max(gx - 0.5, 0), width - 1);
+  const fy = Math.min(Math.max(gy - 0.5, 0), height - 1);
   const x0 = Math.floor(fx);
   const y0 = Math.floor(fy);
-  const x1 = Math.min(x0 + 1, grid.gridWidth - 1);
-  const y1 = Math.min(y0 + 1, grid.gridHeight - 1);
+  const x1 = Math.min(x0 + 1, width - 1);
+  const y1 = Math.min(y0 + 1, height - 1);
   const wx = fx - x0;
   const wy = fy - y0;
-  const v = (cx: number, cy: number): number => grid.values[cy * grid.gridWidth + cx];
+  const v = (cx: number, cy: number): number => values[cy * width + cx];
   return (
     (v(x0, y0) * (1 - wx) + v(x1, y0) * wx) * (1 - wy) +
     (v(x0, y1) * (1 - wx) + v(x1, y1) * wx) * wy
   );
 }
 
+/** Heatmap value at source pixel (x, y) (pixel centre), or null outside the grid. */
+export function sampleHeatmap(grid: HeatmapGrid, x: number, y: number): number | null {
+  const gx = (x + 0.5 - grid.originX) / grid.cellWidth;
+  const gy = (y + 0.5 - grid.originY) / grid.cellHeight;
+  if (gx < 0 || gy < 0 || gx >= grid.gridWidth || gy >= grid.gridHeight) return null;
+  return bilinearInCells(grid.values, grid.gridWidth, grid.gridHeight, gx, gy);
+}
+
 /** 0..1: how much of pixel (x, y) is lung, bilinear between lung-cell centres (a soft edge). */
 export function lungWeight(lungs: LungOutlineGrid, x: number, y: number): number {
-  const gx = Math.min(
-    Math.max(((x + 0.5) * lungs.gridWidth) / lungs.imageWidth - 0.5, 0),
-    lungs.gridWidth - 1,
-  );
-  const gy = Math.min(
-    Math.max(((y + 0.5) * lungs.gridHeight) / lungs.imageHeight - 0.5, 0),
-    lungs.gridHeight - 1,
-  );
-  const x0 = Math.floor(gx);
-  const y0 = Math.floor(gy);
-  const x1 = Math.min(x0 + 1, lungs.gridWidth - 1);
-  const y1 = Math.min(y0 + 1, lungs.gridHeight - 1);
-  const wx = gx - x0;
-  const wy = gy - y0;
-  const v = (cx: number, cy: number): number => lungs.cells[cy * lungs.gridWidth + cx];
-  return (
-    (v(x0, y0) * (1 - wx) + v(x1, y0) * wx) * (1 - wy) +
-    (v(x0, y1) * (1 - wx) + v(x1, y1) * wx) * wy
-  );
+  const gx = ((x + 0.5) * lungs.gridWidth) / lungs.imageWidth;
+  const gy = ((y + 0.5) * lungs.gridHeight) / lungs.imageHeight;
+  return bilinearInCells(lungs.cells, lungs.gridWidth, lungs.gridHeight, gx, gy);
 }
 
 /** Share of the crop's shorter side over which the tint fades in from the crop's edge. */
