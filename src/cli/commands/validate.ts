@@ -29,6 +29,7 @@ import {
   defaultSiteValidationDir,
   formatChoice,
   namedOperatingPoint,
+  noLabelsMessage,
   openSiteProfileStore,
   readLabelsCsv,
   readStoredScores,
@@ -156,6 +157,11 @@ export async function run(argv: string[]): Promise<number> {
     return info.code === 'INVALID_REQUEST' ? 2 : 1;
   }
 
+  // Said before the model loads: nothing to validate against.
+  if (labels.length === 0) {
+    console.error(`Validation failed: ${noLabelsMessage(labelsSource)}`);
+    return 2;
+  }
   let engine;
   try {
     engine = await createInferenceEngine({ modelDir: values.model ?? defaultModelDir() });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelFeatureStatistics, ModelManifest } from '../../shared/model-manifest';
 import { decideVerdict, type FamiliarityMeasure } from '../../shared/verdict';
 import {
+  applySiteCalibration,
   calibratedProbabilities,
   featureDistance,
   pooledFeatures,
@@ -188,5 +189,28 @@ describe('the verdict on hand-made logits', () => {
     expect(scores.verdict.label).toBe('COVID-19');
     expect(scores.verdict.operatingPoint).toEqual(point);
     expect(scores.verdict.reason).toMatch(/Clinic A/);
+  });
+
+  it('applies a site recalibration once, after the model, and decides the verdict on it', () => {
+    // A calibration-only profile: T = 2 and a shift towards pneumonia; no threshold of its own.
+    const calibration = {
+      method: 'temperature-and-prior-shift' as const,
+      temperature: 2,
+      biases: [0, Math.log(2), 0],
+    };
+    const point = { profileName: 'Site B', label: null, threshold: null, calibration };
+    const model = manifestWith({});
+    const outputs = { probabilities: [0.81, 0.09, 0.1] };
+    const plain = trustedScores(model, outputs, 0.9, null);
+    const site = trustedScores(model, outputs, 0.9, point);
+    // q ~ p^(1/2) * exp(b): (0.9, 0.3 * 2, 0.316) normalised.
+    const raw = [0.9, 0.3 * 2, Math.sqrt(0.1)];
+    const sum = raw.reduce((a, b) => a + b, 0);
+    site.probabilities.forEach((q, c) => expect(q).toBeCloseTo(raw[c] / sum, 10));
+    expect(applySiteCalibration(plain.probabilities, calibration)).toEqual(site.probabilities);
+    // The model alone calls normal; recalibrated, the margin is too small: uncertain.
+    expect(plain.verdict.kind).toBe('call');
+    expect(site.verdict.kind).toBe('uncertain');
+    expect(site.verdict.operatingPoint?.calibration).toEqual(calibration);
   });
 });
