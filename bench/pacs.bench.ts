@@ -16,7 +16,7 @@ import { HAVE_DCMTK } from '../src/main/platform/dicom-network/testing/test-supp
 import { createInferenceEngine, defaultModelDir } from '../src/main/platform/inference';
 import { findStudies, retrieveStudies, type PacsPeer } from '../src/main/features/pacs';
 import { HAVE_ORTHANC, freePort, startOrthanc } from '../src/main/features/pacs/testing/orthanc';
-import { makeTestStudies } from '../src/main/features/pacs/test-studies';
+import { makeTestStudies } from '../src/main/features/pacs/testing/test-studies';
 
 const STUDIES = 20;
 const AE = 'BENCH';

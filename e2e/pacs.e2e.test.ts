@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_DCMTK } from '../src/main/platform/dicom-network/testing/test-support';
 import { freePort, startOrthanc, type Orthanc } from '../src/main/features/pacs/testing/orthanc';
-import { makeTestStudies, type TestStudy } from '../src/main/features/pacs/test-studies';
+import { makeTestStudies, type TestStudy } from '../src/main/features/pacs/testing/test-studies';
 import { listModelFolders } from '../src/main/base/resources';
 import { launchWorkstation, type LaunchedWorkstation } from './harness';
 

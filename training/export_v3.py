@@ -5,8 +5,8 @@
   python3 training/export_v3.py --config training/configs/v4.json --checkpoint training/runs/v4-long/last.pt \
       --out resources/models/covidnet-cxr-lungs-v4
 
-With --config, the id, version, name, training-data and split words and the parity films come from the
-config's `export` block (one config per bundled model); without it, v3's words below.
+The id, version, name, training-data and split words and the parity films come from the config's `export`
+block (one config per bundled model: training/configs/v3.json by default, v4.json for v4).
 
 Thresholds are 0.5 (not tuned). Calibration (temperature) and the feature statistics for "unfamiliar"
 are fitted afterwards through the app's own pipeline on training/splits/calib.csv (training/fit_trust.ts),
@@ -53,37 +53,22 @@ ARMS = {
 }
 
 
-V3_WORDS = {
-    "version": "3.0.0",
-    "parityFrom": "splits/val_v3.csv",
-    "parityFilms": [["normal", "nih-chestxray14"], ["pneumonia", "rsna-lungmasked"], ["COVID-19", "c19rdb-covid"]],
-    "trainingData": ("shared/data/cxr developer set (training patients of the v2 split) + shared/data/cxr-extra "
-                     "(RSNA pneumonia-challenge films lung-masked by a third party; RSNA normal and COVID-19 "
-                     "Radiography Database films, 224 px), training groups only"),
-    "trainingDataLicence": ("mixed, partly research-only / non-commercial (Cohen per-image licences, Figure1 and "
-                            "Actualmed research only, Hannover CC BY 3.0, NIH unrestricted, RSNA challenge terms, "
-                            "COVID-19 Radiography Database Kaggle terms / BIMCV CC BY 4.0). Only the trained "
-                            "weights ship."),
-    "split": ("training/splits/{train_v3,calib,val_v3}.csv (training/split_v3.py): v2's patient split unchanged, "
-              "cxr-extra by group_id (5% validation groups, 4% calibration groups), seed 20261"),
-}
+V3_CONFIG = os.path.join(TRAINING_DIR, "configs", "v3.json")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--config", default=None, help="a model config (training/configs/*.json) with an export block")
+    ap.add_argument("--config", default=V3_CONFIG, help="the model's config (training/configs/*.json), export block")
     ap.add_argument("--id", default=None)
     ap.add_argument("--version", default=None)
     ap.add_argument("--masks", default=os.path.join(TRAINING_DIR, "cache", "lungmasks"))
     ap.add_argument("--command", default="bash training/reproduce.sh")
     args = ap.parse_args(argv)
-    config = {}
-    if args.config:
-        with open(args.config, encoding="utf-8") as f:
-            config = json.load(f)
-    words = {**V3_WORDS, **config.get("export", {})}
+    with open(args.config, encoding="utf-8") as f:
+        config = json.load(f)
+    words = config["export"]
     model_id = args.id or config.get("id")
     if not model_id:
         raise SystemExit("--id or a --config with an id is required")

@@ -185,3 +185,20 @@ def test_student_distils_from_a_teacher_and_its_onnx_matches_onnxruntime_node(tm
     assert diffs["probabilities"] < 1e-4
     assert diffs["logits"] < 1e-3
     assert diffs["camMeanVsLogits"] < 1e-4
+
+
+@pytest.mark.parametrize("version", ["v3", "v4"])
+def test_one_config_per_bundled_model_reproduces_its_manifest_fields(version):
+    with open(os.path.join(TRAINING_DIR, "configs", f"{version}.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    with open(os.path.join(REPO_ROOT, "resources", "models", config["id"], "model.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    words, provenance = config["export"], manifest["provenance"]
+    assert manifest["version"] == words["version"]
+    assert provenance["trainingData"].startswith(words["trainingData"])
+    assert provenance["split"] == words["split"]
+    assert provenance["trainingDataLicence"] == words["trainingDataLicence"]
+    if "name" in words:
+        assert manifest["name"] == words["name"]
+    if version == "v4":  # the trained crop is the config's arm
+        assert manifest["input"]["crop"]["outsideLungs"] == {"dilation": train_v4.app_dilation(config["train"]["crop"])}

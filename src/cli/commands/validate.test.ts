@@ -61,8 +61,7 @@ describe('covidnet validate --reader-labels', () => {
     await journal.close();
 
     const siteDir = join(work, 'site');
-    // From 3 COVID-19 films a profile is refused, unless the small numbers are accepted.
-    const refused = await cli([
+    const saveProfile = [
       'validate',
       films,
       '--reader-labels',
@@ -74,27 +73,14 @@ describe('covidnet validate --reader-labels', () => {
       '1',
       '--save-profile',
       'CLI site',
-    ]);
+    ];
+    // From 3 COVID-19 films a profile is refused, unless the small numbers are accepted.
+    const refused = await cli(saveProfile);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
       /Not saved: this profile rests on only 3 COVID-19 films, 2 films that are not COVID-19 .*at least 30 .*--accept-small-n/,
     );
-    const run = await cli([
-      'validate',
-      films,
-      '--reader-labels',
-      '--readings',
-      readingsDir,
-      '--site-dir',
-      siteDir,
-      '--target-sensitivity',
-      '1',
-      '--save-profile',
-      'CLI site',
-      '--activate',
-      '--accept-small-n',
-      '--json',
-    ]);
+    const run = await cli([...saveProfile, '--activate', '--accept-small-n', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as {
       report: SiteValidationReport;

@@ -30,7 +30,12 @@ import {
   type WithinSourceFigures,
 } from './lung-probes';
 import { readReferenceLungMasks, type ReferenceLungMask } from './reference-masks';
-import { argmax, computeMetrics, type EvaluationMetrics, type EvaluationSample } from './metrics';
+import {
+  argmax,
+  computeMetrics,
+  type EvaluationMetrics,
+  type EvaluationSample,
+} from '../../base/metrics';
 import { confusionMatrixSvg, reportMarkdown, rocSvg } from './report';
 import {
   calibrationBySource,

@@ -5,8 +5,13 @@ export type {
   EvaluationOutcome,
   ManifestEntry,
 } from './evaluate';
-export { argmax, computeMetrics, confusionMatrix, rocAuc, rocCurve } from './metrics';
-export type { ClassMetrics, EvaluationMetrics, EvaluationSample, SourceMetrics } from './metrics';
+export { argmax, computeMetrics, confusionMatrix, rocAuc, rocCurve } from '../../base/metrics';
+export type {
+  ClassMetrics,
+  EvaluationMetrics,
+  EvaluationSample,
+  SourceMetrics,
+} from '../../base/metrics';
 export {
   bootstrapInterval,
   ECE_BINS,

@@ -11,7 +11,7 @@ import type { HeatmapGrid } from '../../../shared/analysis';
 import { sampleHeatmap } from '../../platform/inference/heatmap-image';
 import type { GrayImage } from '../../platform/inference/preprocess';
 import type { LungMask } from '../../platform/inference/lungs/postprocess';
-import { argmax, rocAuc } from './metrics';
+import { argmax, rocAuc } from '../../base/metrics';
 
 export const NIH_SOURCE = 'nih-chestxray14';
 export const COHEN_SOURCE = 'cohen-covid-chestxray-dataset';

@@ -2,7 +2,7 @@
 import type { ModelManifest } from '../../../shared/model-manifest';
 import { RESEARCH_NOTICE } from '../../../shared/notice';
 import type { CalibrationFigures, SourceCalibration, VerdictFigures } from './calibration';
-import { rocCurve, type EvaluationMetrics, type EvaluationSample } from './metrics';
+import { rocCurve, type EvaluationMetrics, type EvaluationSample } from '../../base/metrics';
 
 const REPORT_NOTICE =
   `${RESEARCH_NOTICE} ` +

@@ -5,6 +5,8 @@ export {
   readSiteValidationReport,
   readStoredScores,
   runDirOf,
+  noLabelsMessage,
+  plural,
   runSiteValidation,
 } from './run';
 export type { SiteValidationOptions, SiteValidationOutcome, StoredScores } from './run';

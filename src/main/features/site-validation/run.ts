@@ -67,6 +67,13 @@ export interface StoredScores {
   siteProfile?: string | null;
 }
 
+/** Why a run cannot start without labels, in words for the source the user gave. */
+export function noLabelsMessage(source: LabelsSource): string {
+  return source.kind === 'reader-readings'
+    ? 'No reader readings are recorded yet: read films in the viewer first, or give --labels <csv>'
+    : `The labels CSV ${source.path} has no rows`;
+}
+
 /** "1 film", "2 films". */
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -169,12 +176,7 @@ export async function runSiteValidation(
   if (folders.length === 0)
     throw new CodedError('INVALID_REQUEST', 'Name at least one folder of films');
   if (options.labels.length === 0) {
-    throw new CodedError(
-      'INVALID_REQUEST',
-      options.labelsSource.kind === 'reader-readings'
-        ? 'No reader readings are recorded yet: read films in the viewer first, or give --labels <csv>'
-        : 'The labels CSV has no rows',
-    );
+    throw new CodedError('INVALID_REQUEST', noLabelsMessage(options.labelsSource));
   }
   const { films, unreadable } = await filmsIn(folders, options.signal);
   const where = folders.join(', ');

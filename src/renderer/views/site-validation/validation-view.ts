@@ -50,6 +50,7 @@ export class ValidationView {
   private readonly choiceBox: HTMLElement;
   private readonly profileName: HTMLInputElement;
   private readonly saveButton: HTMLButtonElement;
+  private readonly recalibrateInput: HTMLInputElement;
   private readonly profiles: HTMLElement;
   private readonly inUse: HTMLElement;
   private folders: { folderId: string; displayPath: string }[] = [];
@@ -129,6 +130,9 @@ export class ValidationView {
         'Save this threshold with the figures that chose it (it is used only once you select it below)',
     });
     this.saveButton.dataset.testid = 'save-profile';
+    this.recalibrateInput = h('input', {
+      attrs: { type: 'checkbox', 'data-testid': 'profile-recalibrate' },
+    });
     const chooseButton = button('Show threshold', () => void this.choose());
     chooseButton.dataset.testid = 'choose-threshold';
     this.operating = h(
@@ -147,6 +151,10 @@ export class ValidationView {
         ]),
         this.choiceBox,
         h('div', { className: 'toolbar' }, [this.profileName, this.saveButton]),
+        h('label', { className: 'small' }, [
+          this.recalibrateInput,
+          ' Also recalibrate the probabilities on these films (a temperature and a class-prior shift; outputs then say "site-calibrated")',
+        ]),
       ],
     );
     this.operating.hidden = true;
@@ -477,6 +485,7 @@ export class ValidationView {
       name: this.profileName.value.trim(),
       label: this.choice.label,
       targetSensitivity: this.choice.targetSensitivity,
+      recalibrate: this.recalibrateInput.checked,
     };
     try {
       let state;

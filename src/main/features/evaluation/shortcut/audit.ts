@@ -4,7 +4,7 @@
  * anatomy, on images whose truth is not COVID-19).
  */
 import type { GrayImage, InferenceEngine } from '../../../platform/inference';
-import { argmax, computeMetrics, rocAuc } from '../metrics';
+import { argmax, computeMetrics, rocAuc } from '../../../base/metrics';
 import { type ShortcutBaseline, predictShortcut } from './baseline';
 import { FRAMING_TRANSFORMS, type FramingTransform, applyFramingTransform } from './framing';
 

@@ -1,5 +1,5 @@
 /** The shortcut-audit section of report.md, in plain words beside the tables. */
-import type { EvaluationMetrics } from '../metrics';
+import type { EvaluationMetrics } from '../../../base/metrics';
 import { COVID_LABEL, type ProbeFigures, type ShortcutBaselineFigures } from './audit';
 import type { FramingTransform } from './framing';
 
