@@ -71,7 +71,7 @@ function heatmapLegend(doc: PDFKit.PDFDocument, x: number, y: number, width: num
     const [r, g, b] = inferno(i / (steps - 1));
     doc
       .rect(rampLeft + (i * rampWidth) / steps, y + 1, rampWidth / steps + 0.5, 7)
-      .fill(`rgb(${r},${g},${b})`);
+      .fill([r, g, b]);
   }
   doc.fillColor('black').text('high evidence', rampLeft + rampWidth + 4, y, { lineBreak: false });
   doc.x = x;
@@ -155,7 +155,8 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
   const figure = thumbnail(composeHeatmapFigure(input, film, { caption: false }));
   const imageTop = doc.y;
   const roomHeight = doc.page.height - 40 - footerHeight - imageTop;
-  const maxWidth = pageWidth * 0.58;
+  // The column beside it keeps at least 180 pt for the figures.
+  const maxWidth = pageWidth - 196;
   const scale = Math.min(maxWidth / figure.width, Math.max(120, roomHeight) / figure.height);
   const imageWidth = figure.width * scale;
   const imageHeight = figure.height * scale;
