@@ -8,7 +8,11 @@ import type { HeatmapGrid, LungOutlineGrid } from '../../../shared/analysis';
 import { h } from '../../base/dom';
 import { loadViewerImage, type LoadedViewerImage } from './image-loader';
 import { heatmapBounds, heatmapOverlayRgba } from './heatmap-colors';
-import { hasLungCells, lungOutlineSegments, type OutlineSegment } from '../../../shared/lung-outline';
+import {
+  hasLungCells,
+  lungOutlineSegments,
+  type OutlineSegment,
+} from '../../../shared/lung-outline';
 import { paintNow } from './paint-now';
 import { sigmoidLuts } from './sigmoid-voi';
 import { overlayCorners } from './overlay-text';
