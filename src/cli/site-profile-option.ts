@@ -1,9 +1,8 @@
 /**
  * `--site-profile <name> [--site-dir <dir>]` for the commands that ask the engine for a verdict
- * (`predict`, `report`, `screen`, `receive --screen`, `pacs retrieve --screen`, `pacs send`): the
- * named site profile (saved by `validate --save-profile` or in the app) is passed to the engine
- * as its operating point and said on stderr; without the option the model's own thresholds apply
- * (the command line never picks a profile by itself).
+ * (`predict`, `report`, `screen`): the named site profile (saved by `validate --save-profile` or
+ * in the app) is passed to the engine as its operating point and said on stderr; without the
+ * option the model's own thresholds apply (the command line never picks a profile by itself).
  */
 import type { OperatingPoint } from '../shared/verdict';
 import type { InferenceEngine } from '../main/inference';
@@ -25,6 +24,6 @@ export async function siteProfileOption(
     id: engine.manifest.id,
     sha256: engine.manifest.sha256,
   });
-  console.error(siteProfileSentence(point, undefined, 3));
+  console.error(siteProfileSentence(point));
   return point;
 }

@@ -165,9 +165,21 @@ export interface ModelFeatureStatistics {
  * How the verdict (`call` / `uncertain` / `unfamiliar`, src/shared/verdict.ts) is decided for this
  * model. Absent: the defaults in src/shared/verdict.ts.
  */
+/** What a `call` is measured on (src/main/inference/failure-detection.ts compares the candidates). */
+export type VerdictSignal = 'margin' | 'max-probability';
+
+/**
+ * When a result is a `call` (src/shared/verdict.ts decideVerdict): the top (calibrated)
+ * probability reaches its class threshold and `minProbability` (when set), and leads the second
+ * by at least `margin`. training/fit_trust.ts fits one of the two on the calibration split:
+ * `--signal max-probability` (the default: it separated right from wrong results best, see
+ * training/compare_trust.ts) sets minProbability and margin 0; `--signal margin` sets margin.
+ */
 export interface ModelVerdictRule {
   /** A `call` needs the top probability at least this far above the second one. */
   margin: number;
+  /** A `call` needs the top probability at least this high (absent: only its class threshold). */
+  minProbability?: number;
   /** Plain words: how the margin was chosen (never on the reported split). */
   chosenOn: string;
 }

@@ -30,7 +30,7 @@ export interface ModelInfo {
   /** Temperature applied to every probability; null = uncalibrated (show it as such). */
   calibration: ModelCalibration | null;
   /** How `call` is told from `uncertain`: the margin and how it was chosen (null: the default). */
-  verdictRule: { margin: number; chosenOn: string | null };
+  verdictRule: { margin: number; minProbability: number | null; chosenOn: string | null };
   /** The unfamiliar-film check from the training films' features; null = the model has none. */
   familiarityCheck: { unfamiliarAbove: number; fitted_on: string } | null;
 }

@@ -68,6 +68,8 @@ export interface VerdictRuleInput {
   thresholds: Record<string, number>;
   /** Minimum top-minus-second margin for a `call`. */
   margin: number;
+  /** Minimum (calibrated) top probability for a `call`; null or absent = only the threshold. */
+  minProbability?: number | null;
   familiarity: FamiliarityMeasure;
   operatingPoint?: OperatingPoint | null;
 }
@@ -84,24 +86,29 @@ export function significant(value: number): string {
 
 export function isUnfamiliar(measure: FamiliarityMeasure): string | null {
   if (measure.distance !== null && measure.limit !== null && measure.distance > measure.limit) {
-    return `unlike the training films (feature distance ${fixed(measure.distance)} > ${fixed(measure.limit)})`;
+    return `it looks unlike the films the model was trained on (feature distance ${fixed(measure.distance)}, limit ${significant(measure.limit)})`;
   }
   if (
     measure.segmenterConfidence !== null &&
     measure.minSegmenterConfidence !== null &&
     measure.segmenterConfidence < measure.minSegmenterConfidence
   ) {
-    return `the lung fields were found with low confidence (${fixed(measure.segmenterConfidence)} < ${fixed(measure.minSegmenterConfidence)})`;
+    return `its lung fields were found with low confidence (${fixed(measure.segmenterConfidence)}, limit ${significant(measure.minSegmenterConfidence)})`;
   }
   return null;
 }
 
 /**
- * 1. `unfamiliar` when the film is unlike the training films (features or segmenter confidence);
- * 2. with an operating point: P(label) >= its threshold -> `call` of that label; otherwise that
+ * 1. with an operating point: P(label) >= its threshold -> `call` of that label; otherwise that
  *    label cannot be called and the rule goes on over the others;
- * 3. `call` when the top label reaches its threshold and leads the second by `margin`;
+ * 2. `call` when the top label reaches its threshold and `minProbability` (when set) and leads the
+ *    second by `margin`;
+ * 3. `unfamiliar` when the film is unlike the training films (features or segmenter confidence);
  * 4. otherwise `uncertain`.
+ * A confident call comes before the familiarity check: on validation, films flagged unlike the
+ * training films were right as often as the others (training/compare_trust.ts), so the check is
+ * what it measures -- an unusual-looking film -- and a call on such a film carries it as a
+ * notice (src/shared/result-statement.ts) instead of being withheld.
  */
 export function decideVerdict(input: VerdictRuleInput): Verdict {
   const { labels, probabilities, thresholds, familiarity } = input;
@@ -112,16 +119,6 @@ export function decideVerdict(input: VerdictRuleInput): Verdict {
   const top = order[0];
   const margin = probabilities[top] - (order.length > 1 ? probabilities[order[1]] : 0);
   const base = { margin, familiarity, operatingPoint };
-
-  const unfamiliar = isUnfamiliar(familiarity);
-  if (unfamiliar !== null) {
-    return {
-      ...base,
-      kind: 'unfamiliar',
-      label: null,
-      reason: `Unfamiliar film: ${unfamiliar}; the scores may not apply.`,
-    };
-  }
 
   const siteThreshold =
     operatingPoint && operatingPoint.label !== null && operatingPoint.threshold !== null
@@ -142,20 +139,38 @@ export function decideVerdict(input: VerdictRuleInput): Verdict {
   const label = labels[top];
   const skipsOperatingLabel = siteThreshold !== null && label === siteThreshold.label;
   const threshold = thresholds[label] ?? 0.5;
-  if (!skipsOperatingLabel && probabilities[top] >= threshold && margin >= input.margin) {
+  const minProbability = input.minProbability ?? null;
+  // The limit on the top probability that decides: the larger of the class threshold and the rule's.
+  const needed = Math.max(threshold, minProbability ?? 0);
+  if (!skipsOperatingLabel && probabilities[top] >= needed && margin >= input.margin) {
     return {
       ...base,
       kind: 'call',
       label,
-      reason: `${label} at ${fixed(probabilities[top])}, ${fixed(margin)} ahead of the next class.`,
+      reason:
+        minProbability !== null && input.margin === 0
+          ? `${label} at ${fixed(probabilities[top])}; a call needs ${significant(needed)}.`
+          : `${label} at ${fixed(probabilities[top])}, ${fixed(margin)} ahead of the next class.`,
     };
   }
+  const unfamiliar = isUnfamiliar(familiarity);
+  if (unfamiliar !== null) {
+    return {
+      ...base,
+      kind: 'unfamiliar',
+      label: null,
+      // What it measures, not a claim that the scores are wrong (issue 21: such films were as
+      // often right as the others).
+      reason: `${unfamiliar}.`,
+    };
+  }
+
   const why = skipsOperatingLabel
     ? `${label} leads at ${fixed(probabilities[top])} but is below the site threshold ${significant(siteThreshold.threshold)}`
-    : probabilities[top] < threshold
-      ? `no class reaches its threshold (top: ${label} at ${fixed(probabilities[top])} < ${fixed(threshold)})`
+    : probabilities[top] < needed
+      ? `${label} leads at ${fixed(probabilities[top])}, below the ${significant(needed)} a call needs`
       : `${label} leads by only ${fixed(margin)} (a call needs ${fixed(input.margin)})`;
-  return { ...base, kind: 'uncertain', label: null, reason: `Uncertain: ${why}.` };
+  return { ...base, kind: 'uncertain', label: null, reason: `${why}.` };
 }
 
 /** Plain words for tables, PDF and SR. */

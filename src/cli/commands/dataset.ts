@@ -11,12 +11,14 @@ import {
   buildDataset,
   type DatasetSourceKind,
   type SourceSpec,
+  type SplitPart,
 } from '../../main/dataset';
 import { UsageError, type CliCommand } from '../command';
 
 const USAGE = [
   'usage: covidnet dataset build --source <kind>[:<name>]=<folder> [--source ...] --out <dir>',
   '         [--seed <n>] [--val-fraction <f>] [--test-fraction <f>] [--keep-split <manifest.csv>]',
+  '         [--part-names <train>,<tuning>,<held-out>]',
   '',
   'Builds manifest.csv (file,label,patient_id,group_id,source,view,split,licence,original_path),',
   'DATASHEET.md, duplicates.csv and exclusions.csv in <dir>. Images are referenced in place.',
@@ -32,7 +34,9 @@ const USAGE = [
   '  manifest   a prebuilt manifest.csv (file,label[,patient_id|group_id,source,view,license])',
   '',
   'Defaults: --seed 42, --val-fraction 0.1, --test-fraction 0.1. --keep-split keeps every patient',
-  'of an earlier manifest in the part it was in. Rules: src/main/dataset/RULES.md.',
+  'of an earlier manifest in the part it was in. --part-names renames the parts in manifest.csv',
+  '(e.g. train,calib,val for training/data_stage.py); --val-fraction sizes the tuning part and',
+  '--test-fraction the held-out part. Rules: src/main/dataset/RULES.md.',
 ].join('\n');
 
 export function parseSourceSpec(text: string): SourceSpec {
@@ -44,6 +48,20 @@ export function parseSourceSpec(text: string): SourceSpec {
     );
   }
   return { kind, name: match[2] ?? kind, folder: resolve(match[3]) };
+}
+
+/** `--part-names train,calib,val`: what manifest.csv calls training, tuning and held-out parts. */
+function partNames(text: string | undefined): Record<SplitPart, string> {
+  if (text === undefined) return { train: 'train', val: 'val', test: 'test' };
+  const names = text.split(',').map((n) => n.trim());
+  if (
+    names.length !== 3 ||
+    new Set(names).size !== 3 ||
+    names.some((n) => !/^[A-Za-z0-9_-]+$/.test(n))
+  ) {
+    throw new UsageError('--part-names takes three different words: <train>,<tuning>,<held-out>');
+  }
+  return { train: names[0], val: names[1], test: names[2] };
 }
 
 function fraction(name: string, text: string | undefined, fallback: number): number {
@@ -73,11 +91,13 @@ export const datasetCommand: CliCommand = {
         'val-fraction': { type: 'string' },
         'test-fraction': { type: 'string' },
         'keep-split': { type: 'string' },
+        'part-names': { type: 'string' },
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.source?.length) throw new UsageError('give at least one --source <kind>=<folder>');
     if (!values.out) throw new UsageError('give --out <dir>');
+    const names = partNames(values['part-names']);
     const seed = values.seed === undefined ? 42 : Number(values.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a whole number');
     const result = await buildDataset({
@@ -87,6 +107,7 @@ export const datasetCommand: CliCommand = {
       valFraction: fraction('--val-fraction', values['val-fraction'], 0.1),
       testFraction: fraction('--test-fraction', values['test-fraction'], 0.1),
       keepSplit: values['keep-split'],
+      partNames: names,
       command: ['covidnet', 'dataset', ...args].join(' '),
       progress: (line) => io.err(line),
     });
@@ -95,7 +116,7 @@ export const datasetCommand: CliCommand = {
     io.out(
       [
         RESEARCH_NOTICE,
-        `${result.out}: ${result.rows.length} films (train ${parts.train}, val ${parts.val}, test ${parts.test}),` +
+        `${result.out}: ${result.rows.length} films (${names.train} ${parts.train}, ${names.val} ${parts.val}, ${names.test} ${parts.test}),` +
           ` ${result.excluded.length} excluded, ${result.duplicates.length} duplicate pairs, from ${result.candidates} candidates` +
           ` in ${result.seconds.toFixed(1)} s`,
       ].join('\n'),

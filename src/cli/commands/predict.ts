@@ -25,7 +25,8 @@ import {
   renderHeatmapOverlay,
 } from '../../main/inference/heatmap-image';
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import { VERDICT_WORDS } from '../../shared/verdict';
+import { heatmapCaption, LEADING_NAME, resultStatement } from '../../shared/result-statement';
+import { withHeatmapLegend } from '../../main/reporting/secondary-capture';
 
 export const usage = [
   'predict <file> [--heatmap <out.png>] [--heatmap-raw <out.pgm>] [--heatmap-class <label>] ' +
@@ -60,38 +61,39 @@ function formatRejection(file: string, result: RejectedFilm): string {
   return [
     RESEARCH_NOTICE,
     '',
+    `Result:     ${resultStatement(result).line} (${result.gate.code}, decided by the ${result.gate.decidedBy})`,
     `File:       ${file}`,
     `Model:      ${result.modelName} (${result.modelId} ${result.modelVersion}) on ${result.executionProvider}`,
-    `Not scored: ${result.gate.code}: ${result.gate.reason} (decided by the ${result.gate.decidedBy})`,
   ].join('\n');
 }
 
+/** The result statement first (src/shared/result-statement.ts), then the numbers. */
 function formatResult(
   file: string,
   result: ScoredFilm,
   heatmap: HeatmapGrid | undefined,
   heatmapPath: string | null,
 ): string {
+  const statement = resultStatement(result);
   const width = Math.max(...result.labels.map((l) => l.length));
   const lines = [
     RESEARCH_NOTICE,
     '',
-    `File:       ${file}`,
-    `Model:      ${result.modelName} (${result.modelId} ${result.modelVersion}) on ${result.executionProvider}`,
-    `Prediction: ${result.predictedLabel}  p=${result.predictedProbability.toFixed(3)} ` +
-      `(${result.thresholdStatus === 'above-threshold' ? 'at or above' : 'below'} threshold ${result.threshold.toFixed(2)})`,
+    `Result:     ${statement.headline}`,
+    `            ${statement.reason}`,
+    ...(statement.notice ? [`Notice:     ${statement.notice}`] : []),
+    ...(statement.siteProfile ? [`Site:       ${statement.siteProfile}`] : []),
+    ...statement.warnings.map((warning) => `Warning:    ${warning}`),
+    `${LEADING_NAME}: ${statement.leading?.label ?? '-'} ${statement.leading?.probability.toFixed(3) ?? ''}`,
+    `Probabilities (${statement.calibration ?? 'uncalibrated'}):`,
     ...result.labels.map(
       (label, i) => `  ${label.padEnd(width)}  ${result.probabilities[i].toFixed(4)}`,
     ),
-    `Verdict:    ${VERDICT_WORDS[result.verdict.kind]}: ${result.verdict.reason}`,
-    `Calibrated: ${
-      result.calibration
-        ? `temperature ${result.calibration.temperature.toFixed(3)} (${result.calibration.fitted_on})`
-        : 'no (uncalibrated: the probabilities are the raw model outputs)'
-    }`,
+    `File:       ${file}`,
+    `Model:      ${result.modelName} (${result.modelId} ${result.modelVersion}) on ${result.executionProvider}`,
   ];
   if (heatmap && heatmapPath) {
-    lines.push(`Heatmap:    ${heatmapPath} (${heatmap.method}, explains ${heatmap.label})`);
+    lines.push(`Heatmap:    ${heatmapPath}: ${heatmapCaption(heatmap)}`);
   }
   const t = result.timing;
   lines.push(
@@ -160,7 +162,14 @@ export async function run(argv: string[]): Promise<number> {
       if (args.values.json) {
         console.log(
           JSON.stringify(
-            { notice: RESEARCH_NOTICE, file, frame: frameIndex, ...result, lungs: undefined },
+            {
+              notice: RESEARCH_NOTICE,
+              file,
+              frame: frameIndex,
+              statement: resultStatement(result),
+              ...result,
+              lungs: undefined,
+            },
             null,
             2,
           ),
@@ -178,8 +187,11 @@ export async function run(argv: string[]): Promise<number> {
     if (heatmapPath !== null) {
       if (!heatmap) throw new CodedError('INTERNAL_ERROR', 'no heatmap was produced');
       const display = renderDisplay8(frame, image.metadata);
-      const overlay = renderHeatmapOverlay(display, frame.columns, frame.rows, heatmap);
-      await writeFile(heatmapPath, encodePng(overlay, frame.columns, frame.rows));
+      const overlay = renderHeatmapOverlay(display, frame.columns, frame.rows, heatmap, {
+        lungs: result.lungs,
+      });
+      const figure = withHeatmapLegend(overlay, frame.columns, frame.rows, heatmap.label);
+      await writeFile(heatmapPath, encodePng(figure.rgba, figure.width, figure.height));
     }
     if (args.values.json) {
       // The one map asked for (or the predicted class's), its values as a plain array.
@@ -189,6 +201,8 @@ export async function run(argv: string[]): Promise<number> {
         notice: RESEARCH_NOTICE,
         file,
         frame: frameIndex,
+        // The words every output uses, verdict first; the raw fields follow.
+        statement: resultStatement(result),
         ...result,
         heatmaps: undefined,
         heatmap: chosen,

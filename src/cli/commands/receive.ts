@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
 import type { ScreeningRow } from '../../shared/screening';
-import { VERDICT_WORDS, type OperatingPoint } from '../../shared/verdict';
-import { jobDir, reasonCell } from '../../main/screening';
+import type { OperatingPoint } from '../../shared/verdict';
+import { jobDir, reasonCell, rowStatement } from '../../main/screening';
 import { outputFileOption } from '../arguments';
 import {
   MODEL_OPTION,
@@ -97,16 +97,12 @@ function describe(event: ReceiverEvent): string {
   }
 }
 
-/**
- * One line per screened film for the receiver's log.
- * TODO(wt-21a): the words come from the one result-statement module once it lands.
- */
-function filmLine(row: ScreeningRow): string {
+/** One line per screened film for the receiver's log: the result statement's line. */
+function filmLine(row: ScreeningRow, labels: string[]): string {
+  const statement = rowStatement(row, labels);
   const what =
     row.status === 'ok'
-      ? row.verdict
-        ? `${VERDICT_WORDS[row.verdict.kind]}${row.verdict.label ? `: ${row.verdict.label}` : ''}`
-        : 'scored'
+      ? (statement?.line ?? 'scored')
       : `${row.status === 'rejected' ? 'not scored' : row.status} (${reasonCell(row)})`;
   return `screened ${basename(row.path)}: ${what}`;
 }
@@ -263,7 +259,7 @@ export async function run(argv: string[]): Promise<number> {
               storeDir,
               modelSha256: engine.manifest.sha256,
               onRow: (row) => {
-                console.error(filmLine(row));
+                console.error(filmLine(row, engine.manifest.labels));
                 resultsCsv?.update();
               },
               onProgress: (p) => {

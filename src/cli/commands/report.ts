@@ -8,10 +8,11 @@ import { parseArgs } from 'node:util';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
 import { toErrorInfo } from '../../shared/errors';
+import { resultStatement } from '../../shared/result-statement';
 import { RESEARCH_NOTICE } from '../../shared/notice';
 import { createInferenceEngine, defaultModelDir } from '../../main/inference';
 import { analyseFile, writeReports, type ReportTargets } from '../../main/report-files';
-import { isRejected, workstationDevice, type SuppliedSubject } from '../../main/reporting';
+import { workstationDevice, type SuppliedSubject } from '../../main/reporting';
 
 /** `npm run covidnet` sets it from package.json; a direct `tsx` run reports "development". */
 export function cliSoftwareVersion(): string {
@@ -103,11 +104,8 @@ export async function run(argv: string[]): Promise<number> {
     const { written } = await writeReports(analysed, targets);
     const outcome = analysed.outcome;
     console.log(RESEARCH_NOTICE);
-    console.log(
-      isRejected(outcome)
-        ? `${file}: not scored (${outcome.gate.code}: ${outcome.gate.reason ?? 'rejected'})`
-        : `${file}: ${outcome.predictedLabel} p=${outcome.predictedProbability.toFixed(3)} (${outcome.thresholdStatus})`,
-    );
+    // The result statement's one line (src/shared/result-statement.ts), as every output words it.
+    console.log(`${file}: ${resultStatement(outcome).line}`);
     for (const [kind, path] of Object.entries(written)) console.log(`  ${kind}: ${path}`);
     return 0;
   } catch (error) {

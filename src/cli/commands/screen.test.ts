@@ -134,17 +134,26 @@ describe('predict CLI', () => {
       .done;
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/research/i);
-    expect(text.stdout).toMatch(/Prediction: +(normal|pneumonia|COVID-19)/);
+    // The result statement first: a call's class, or what the result hesitates between.
+    expect(text.stdout).toMatch(
+      /Result: +(Call: (normal|pneumonia|COVID-19)|Uncertain: [^\n]+ or \S+|Unfamiliar film)\n/,
+    );
+    expect(text.stdout).not.toMatch(/Prediction|Predicted/);
+    // The film, then a legend band that names the class the heatmap explains.
     const png = PNG.sync.read(await readFile(heatmap));
-    expect([png.width, png.height]).toEqual([440, 512]);
+    expect(png.width).toBe(440);
+    expect(png.height).toBeGreaterThan(512);
 
     const json = await cli(['predict', image, '--model', testModelDir(), '--json']).done;
     expect(json.code, json.stderr).toBe(0);
     const result = JSON.parse(json.stdout) as {
       probabilities: number[];
       executionProvider: string;
+      statement: { headline: string };
     };
     expect(result.probabilities).toHaveLength(3);
+    // The text and the JSON say the same thing.
+    expect(text.stdout).toContain(`Result:     ${result.statement.headline}\n`);
     expect(result.executionProvider).toBe('cpu');
   }, 120_000);
 });

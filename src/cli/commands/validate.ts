@@ -212,21 +212,31 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     let saved: SiteProfile | null = null;
+    // A refused profile (too few films, a recalibration that does not help) still leaves the
+    // run's figures printed: they are why it was refused.
+    let notSaved: string | null = null;
     if (values['save-profile'] !== undefined) {
       const store = await openSiteProfileStore(join(siteDir, 'profiles'));
-      saved = await store.create(
-        {
-          name: values['save-profile'],
-          runId: report.runId,
-          label: target === null ? null : label,
-          targetSensitivity: target,
-          recalibrate: values.recalibrate === true,
-          acceptSmallN: values['accept-small-n'] === true,
-        },
-        runsDir,
-        { sha256: engine.manifest.sha256, thresholds: engine.manifest.thresholds },
-      );
-      if (values.activate) await store.setActive(saved.name, engine.manifest.sha256);
+      saved = await store
+        .create(
+          {
+            name: values['save-profile'],
+            runId: report.runId,
+            label: target === null ? null : label,
+            targetSensitivity: target,
+            recalibrate: values.recalibrate === true,
+            acceptSmallN: values['accept-small-n'] === true,
+          },
+          runsDir,
+          { sha256: engine.manifest.sha256, thresholds: engine.manifest.thresholds },
+        )
+        .catch((error: unknown) => {
+          const info = toErrorInfo(error);
+          if (info.code !== 'INVALID_REQUEST') throw error;
+          notSaved = info.message;
+          return null;
+        });
+      if (saved && values.activate) await store.setActive(saved.name, engine.manifest.sha256);
     }
     const savedProfile = saved?.name ?? null;
     if (values.json) {
@@ -240,12 +250,14 @@ export async function run(argv: string[]): Promise<number> {
             siteProfile: report.siteProfile ?? null,
             savedProfile,
             savedProfileWarning: saved?.smallNWarning ?? null,
+            notSaved,
           },
           null,
           2,
         ),
       );
-      return 0;
+      if (notSaved !== null) console.error(notSaved);
+      return notSaved === null ? 0 : 2;
     }
     console.log(
       [
@@ -260,7 +272,8 @@ export async function run(argv: string[]): Promise<number> {
         `Wrote ${runDir} (${report.files.join(', ')})`,
       ].join('\n'),
     );
-    return 0;
+    if (notSaved !== null) console.error(notSaved);
+    return notSaved === null ? 0 : 2;
   } catch (error) {
     const info = toErrorInfo(error);
     console.error(`Validation failed: ${info.code}: ${info.message}`);

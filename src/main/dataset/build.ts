@@ -44,6 +44,8 @@ export interface BuildOptions {
   keepSplit?: string;
   /** The command line, for the datasheet. */
   command: string;
+  /** What manifest.csv calls the three parts (default train, val, test). */
+  partNames?: Readonly<Record<SplitPart, string>>;
   /** A decode pool to use (else one is made and disposed). */
   pool?: DecodePool;
   /** Progress lines (reading, hashing every ~2 s, writing). */
@@ -79,17 +81,28 @@ export interface BuildResult {
   seconds: number;
 }
 
+export const DEFAULT_PART_NAMES: Readonly<Record<SplitPart, string>> = {
+  train: 'train',
+  val: 'val',
+  test: 'test',
+};
+
 /** patient id -> part, from an earlier manifest (needs `patient_id` and `split`). */
-export async function readKeptSplit(file: string): Promise<Map<string, SplitPart>> {
+export async function readKeptSplit(
+  file: string,
+  partNames: Readonly<Record<SplitPart, string>> = DEFAULT_PART_NAMES,
+): Promise<Map<string, SplitPart>> {
   const table = await readMetadataCsv(file, ['patient_id', 'split']);
   const keep = new Map<string, SplitPart>();
+  const names = SPLIT_PARTS.map((p) => partNames[p]);
   for (const row of table.rows) {
     const patient = requiredCell(table, row, 'patient_id');
-    const part = requiredCell(table, row, 'split') as SplitPart;
-    if (!SPLIT_PARTS.includes(part))
+    const name = requiredCell(table, row, 'split');
+    const part = SPLIT_PARTS[names.indexOf(name)];
+    if (!part)
       throw metadataError(
         file,
-        `line ${row.line}: column "split" is "${part}", not ${SPLIT_PARTS.join('/')}`,
+        `line ${row.line}: column "split" is "${name}", not ${names.join('/')}`,
       );
     const before = keep.get(patient);
     if (before && before !== part)
@@ -212,7 +225,14 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
       `Two sources are named "${twice}"; name one kind:name=folder`,
     );
 
-  const keep = options.keepSplit ? await readKeptSplit(options.keepSplit) : undefined;
+  const partNames = options.partNames ?? DEFAULT_PART_NAMES;
+  const given = SPLIT_PARTS.map((p) => partNames[p]);
+  if (new Set(given).size !== 3 || given.some((n) => !/^[A-Za-z0-9_-]+$/.test(n)))
+    throw new CodedError(
+      'INVALID_REQUEST',
+      `Part names must be three different words, not ${given.join(',')}`,
+    );
+  const keep = options.keepSplit ? await readKeptSplit(options.keepSplit, partNames) : undefined;
   const candidates: Candidate[] = [];
   const sourceSummary: { name: string; kind: string; folder: string; candidates: number }[] = [];
   for (const [order, spec] of options.sources.entries()) {
@@ -356,12 +376,16 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
     valFraction: options.valFraction,
     testFraction: options.testFraction,
     keptSplit: options.keepSplit && keep ? { file: options.keepSplit, patients: keep.size } : null,
+    partNames,
     builtAt: new Date().toISOString(),
     rules: rules.replace(/^# .*\n/, ''),
   });
 
   await writeOutputs(out, {
-    'manifest.csv': stringify(rows, { header: true, columns: [...MANIFEST_COLUMNS] }),
+    'manifest.csv': stringify(
+      rows.map((row) => ({ ...row, split: partNames[row.split] })),
+      { header: true, columns: [...MANIFEST_COLUMNS] },
+    ),
     'DATASHEET.md': datasheet,
     'duplicates.csv': stringify(
       duplicates.map((d) => [

@@ -211,6 +211,23 @@ describe('covidnet dataset build over every upstream layout', () => {
     expect(await readFile(join(work, 'kept/DATASHEET.md'), 'utf8')).toContain('--keep-split');
   });
 
+  it('names the parts as training asks (--part-names train,calib,val), also for --keep-split', async () => {
+    const partNames = { train: 'train', val: 'calib', test: 'val' };
+    await build(join(work, 'named'), { partNames });
+    const named = await readCsv(join(work, 'named/manifest.csv'));
+    const renamed = { train: 'train', val: 'calib', test: 'val' } as const;
+    expect(named.map((r) => r.split)).toEqual(rows.map((r) => renamed[r.split]));
+    expect(await readFile(join(work, 'named/DATASHEET.md'), 'utf8')).toContain(
+      '| source | label | train | calib | val | total |',
+    );
+    const again = await build(join(work, 'named-again'), {
+      partNames,
+      seed: 99,
+      keepSplit: join(work, 'named/manifest.csv'),
+    });
+    expect(again.rows.map((r) => r.split)).toEqual(rows.map((r) => r.split));
+  });
+
   it('leaves out, never splits, a group whose patients an earlier manifest put in two parts', async () => {
     const earlier = join(work, 'earlier.csv');
     await writeFile(earlier, 'patient_id,split\ncohen-p7,train\nfigure1-COVID-00001,test\n');

@@ -25,6 +25,8 @@ export interface DatasheetInput {
   valFraction: number;
   testFraction: number;
   keptSplit: { file: string; patients: number } | null;
+  /** What the manifest calls each part. */
+  partNames: Readonly<Record<SplitPart, string>>;
   builtAt: string;
   rules: string;
 }
@@ -105,14 +107,16 @@ export function datasheetMarkdown(input: DatasheetInput): string {
       input.sources.map((s) => [s.name, s.kind, `\`${s.folder}\``, s.candidates]),
     ),
     '',
+    `Parts: \`${input.partNames.train}\` for training, \`${input.partNames.val}\` for tuning and calibration, \`${input.partNames.test}\` held out for reporting.`,
+    '',
     '## Composition',
     `${rows.length} films in manifest.csv. Films per source x label x split:`,
     '',
-    table(['source', 'label', ...SPLIT_PARTS, 'total'], countRows),
+    table(['source', 'label', ...SPLIT_PARTS.map((p) => input.partNames[p]), 'total'], countRows),
     '',
     'Patients and groups (patients joined by shared pictures) per part:',
     '',
-    table(['', ...SPLIT_PARTS], patientRows),
+    table(['', ...SPLIT_PARTS.map((p) => input.partNames[p])], patientRows),
     '',
     '## Cleaning: exclusions and duplicates',
     `${input.exclusions.length} candidates excluded. By reason:`,

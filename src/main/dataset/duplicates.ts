@@ -50,31 +50,35 @@ export function findDuplicatePairs(films: readonly Film[]): DuplicatePair[] {
     }
   });
 
-  // Each film meets every later film that shares a band once (hash and its complement are
-  // symmetric, so later films are enough); a candidate is judged once however many bands match.
+  // A candidate is judged once however many bands match. Equal hash bands share a bucket from
+  // either side, so later films are enough; a complement band can fall in a crowded (skipped)
+  // bucket on one side only, so negatives are looked up from both sides, judged once per pair.
   const candidates = new Set<number>();
+  const judgedNegatives = new Set<number>();
   for (let i = 0; i < films.length; i++) {
     for (const complement of [false, true]) {
       candidates.clear();
       for (let b = 0; b < BANDS; b++) {
         const list = buckets.get(b * 0x10000 + band(films[i].dhash, b, complement));
         if (!list || list.length > MAX_BUCKET) continue;
-        for (const j of list) if (j > i) candidates.add(j);
+        for (const j of list) {
+          if (j === i || (!complement && j < i)) continue;
+          if (complement) {
+            const key = Math.min(i, j) * films.length + Math.max(i, j);
+            if (judgedNegatives.has(key)) continue;
+            judgedNegatives.add(key);
+          }
+          candidates.add(j);
+        }
       }
       for (const j of candidates) {
         if (films[i].sha256 === films[j].sha256) continue;
         const bits = hammingDistance(films[i].dhash, films[j].dhash, complement);
         if (bits > MAX_BITS) continue;
         const r = detailCorrelation(films[i], films[j]) * (complement ? -1 : 1);
-        if (r >= MIN_DETAIL_CORRELATION) {
-          add({
-            a: i,
-            b: j,
-            kind: complement ? 'inverted' : 'near',
-            hamming: bits,
-            correlation: r,
-          });
-        }
+        if (r < MIN_DETAIL_CORRELATION) continue;
+        const kind = complement ? 'inverted' : 'near';
+        add({ a: Math.min(i, j), b: Math.max(i, j), kind, hamming: bits, correlation: r });
       }
     }
   }

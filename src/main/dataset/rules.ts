@@ -188,5 +188,5 @@ export const LICENCES = {
   rsna: 'RSNA Pneumonia Detection Challenge terms (research and education; attribute RSNA and NIH CC)',
   c19rdb: 'COVID-19 Radiography Database (Kaggle terms; cite Chowdhury 2020 and Rahman 2021)',
   site: "the clinic's own films (not for redistribution)",
-  manifest: 'as the prebuilt manifest says (its `license` column)',
+  manifest: 'not recorded in the prebuilt manifest (see its README)',
 } as const;

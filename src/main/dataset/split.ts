@@ -5,6 +5,7 @@
  * part holds its fraction of the stratum's films. `--keep-split` pins every patient of an earlier
  * manifest to the part it was in.
  */
+import { seededRandom } from '../../shared/seeded-random';
 import type { DatasetLabel, Film, SplitPart } from './types';
 
 export class UnionFind {
@@ -32,18 +33,6 @@ export class UnionFind {
       else this.parent.set(ra, rb);
     }
   }
-}
-
-/** mulberry32: a small seeded generator, identical on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {

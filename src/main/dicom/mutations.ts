@@ -1,5 +1,7 @@
 /** Deterministic mutations of a file's bytes, for the robustness test. */
 
+import { seededRandom } from '../../shared/seeded-random';
+
 export type MutationKind =
   'truncate' | 'flip-header' | 'flip-anywhere' | 'length-field' | 'flip-tail';
 export const MUTATION_KINDS: MutationKind[] = [
@@ -17,17 +19,8 @@ export interface MutationCase {
   seed: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: small, fast, deterministic (src/shared/seeded-random.ts). */
+export const prng = seededRandom;
 
 export function mutate(original: Uint8Array, c: MutationCase): Uint8Array {
   const random = prng(c.seed);

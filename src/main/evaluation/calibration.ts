@@ -5,6 +5,7 @@
  */
 import type { VerdictKind } from '../../shared/verdict';
 import { argmax } from './metrics';
+import { seededRandom } from '../../shared/seeded-random';
 
 export const ECE_BINS = 15;
 
@@ -135,18 +136,6 @@ export function verdictFigures(
   };
 }
 
-/** mulberry32: a small seeded generator, so a bootstrap repeats exactly. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Percentile bootstrap interval of `statistic` over `items` (resampled with replacement,
  * `replicates` times, fixed seed); replicates where the statistic is null are skipped.
@@ -158,7 +147,7 @@ export function bootstrapInterval<T>(
 ): { low: number | null; high: number | null; replicates: number } {
   const replicates = options.replicates ?? 1000;
   const level = options.level ?? 0.95;
-  const random = seeded(options.seed ?? 17);
+  const random = seededRandom(options.seed ?? 17); // a bootstrap repeats exactly
   const values: number[] = [];
   if (items.length === 0) return { low: null, high: null, replicates: 0 };
   for (let r = 0; r < replicates; r++) {

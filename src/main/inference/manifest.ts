@@ -132,7 +132,11 @@ const featureStatisticsSchema = z.object({
   fitted_on: z.string().min(1),
 });
 
-const verdictRuleSchema = z.object({ margin: fraction, chosenOn: z.string().min(1) });
+const verdictRuleSchema = z.object({
+  margin: fraction,
+  minProbability: fraction.optional(),
+  chosenOn: z.string().min(1),
+});
 
 const manifestSchema = z
   .object({

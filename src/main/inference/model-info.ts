@@ -44,6 +44,7 @@ export function modelInfoOf(options: {
     calibration: manifest.calibration ?? null,
     verdictRule: {
       margin: manifest.verdictRule?.margin ?? DEFAULT_VERDICT_MARGIN,
+      minProbability: manifest.verdictRule?.minProbability ?? null,
       chosenOn: manifest.verdictRule?.chosenOn ?? null,
     },
     familiarityCheck: stats

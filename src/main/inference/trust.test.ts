@@ -123,10 +123,26 @@ describe('the verdict on hand-made logits', () => {
       familiarity: FAMILIAR,
     });
     expect(verdict.kind).toBe('uncertain');
-    expect(verdict.reason).toMatch(/no class reaches its threshold/);
+    expect(verdict.reason).toBe('normal leads at 0.40, below the 0.500 a call needs.');
   });
 
-  it('is unfamiliar far from the training features or with a low segmenter confidence', () => {
+  it("calls only when the top probability reaches the rule's minimum, named with 3 digits", () => {
+    const rule = {
+      labels: LABELS,
+      thresholds: { normal: 0.5, pneumonia: 0.5, 'COVID-19': 0.5 },
+      margin: 0,
+      minProbability: 0.785,
+      familiarity: FAMILIAR,
+    };
+    const called = decideVerdict({ ...rule, probabilities: [0.8, 0.15, 0.05] });
+    expect(called).toMatchObject({ kind: 'call', label: 'normal' });
+    expect(called.reason).toBe('normal at 0.80; a call needs 0.785.');
+    const below = decideVerdict({ ...rule, probabilities: [0.78, 0.17, 0.05] });
+    expect(below.kind).toBe('uncertain');
+    expect(below.reason).toBe('normal leads at 0.78, below the 0.785 a call needs.');
+  });
+
+  it('is unfamiliar far from the training features or with a low segmenter confidence, unless confidently called', () => {
     const stats: ModelFeatureStatistics = {
       method: 'pca-mahalanobis',
       pooledFrom: 'features-global-average',
@@ -146,10 +162,17 @@ describe('the verdict on hand-made logits', () => {
     const near = trustedScores(model, { ...confident, features: [2] }, 0.9, null);
     expect(near.verdict.kind).toBe('call');
     expect(near.verdict.familiarity.distance).toBe(2);
-    const far = trustedScores(model, { ...confident, features: [5] }, 0.9, null);
+    // A confident call stays a call on an unusual film: the familiarity travels with it.
+    const farButSure = trustedScores(model, { ...confident, features: [5] }, 0.9, null);
+    expect(farButSure.verdict.kind).toBe('call');
+    expect(farButSure.verdict.familiarity.distance).toBe(5);
+    const unsure = { probabilities: [0.55, 0.4, 0.05] };
+    const far = trustedScores(model, { ...unsure, features: [5] }, 0.9, null);
     expect(far.verdict.kind).toBe('unfamiliar');
-    expect(far.verdict.reason).toMatch(/feature distance 5\.00 > 3\.00/);
-    const faint = trustedScores(model, { ...confident, features: [0] }, 0.4, null);
+    expect(far.verdict.reason).toBe(
+      'it looks unlike the films the model was trained on (feature distance 5.00, limit 3.00).',
+    );
+    const faint = trustedScores(model, { ...unsure, features: [0] }, 0.4, null);
     expect(faint.verdict.kind).toBe('unfamiliar');
     expect(faint.verdict.reason).toMatch(/low confidence/);
   });

@@ -168,6 +168,7 @@ export function verdictFor(
     probabilities,
     thresholds: manifest.thresholds,
     margin: manifest.verdictRule?.margin ?? DEFAULT_VERDICT_MARGIN,
+    minProbability: manifest.verdictRule?.minProbability ?? null,
     familiarity,
     operatingPoint,
   });

@@ -55,10 +55,10 @@ export const CODES = {
   present: code('52101004', 'SCT', 'Present'),
   absent: code('272519000', 'SCT', 'Absent'),
   // Local concepts
-  predictedClass: local('PREDICTED-CLASS', 'Predicted class (highest probability)'),
-  thresholdStatus: local('THRESHOLD-STATUS', 'Decision threshold status'),
-  atOrAboveThreshold: local('ABOVE-THRESHOLD', 'At or above the decision threshold'),
-  belowThreshold: local('BELOW-THRESHOLD', 'Below the decision threshold'),
+  /** The result statement's first coded finding: the called class, or coded uncertain / unfamiliar. */
+  aiResult: local('AI-RESULT', 'AI result'),
+  /** The secondary figure (src/shared/result-statement.ts LEADING_NAME). */
+  leadingClass: local('HIGHEST-PROB', 'Highest probability class'),
   chestGate: local('CHEST-GATE', 'Chest X-ray gate verdict'),
   notScored: local('NOT-SCORED', 'Film not scored'),
   researchUseNotice: local('RESEARCH-USE', 'Research use notice'),
@@ -66,7 +66,10 @@ export const CODES = {
   aiVerdict: local('AI-VERDICT', 'AI verdict'),
   verdictCall: local('CALL', 'Call: a class clearly ahead'),
   verdictUncertain: local('UNCERTAIN', 'Uncertain: no class clearly ahead'),
-  verdictUnfamiliar: local('UNFAMILIAR', 'Unfamiliar film: unlike the training films'),
+  verdictUnfamiliar: local(
+    'UNFAMILIAR',
+    'Unfamiliar film: unlike the films the model was trained on',
+  ),
   verdictReason: local('VERDICT-REASON', 'AI verdict reason'),
   probabilityCalibration: local('CALIBRATION', 'Probability calibration'),
   siteOperatingPoint: local('SITE-PROFILE', 'Site profile operating point'),

@@ -1,18 +1,18 @@
 /**
- * The one-page PDF summary (pdfkit): patient and study, a thumbnail of the heatmap figure, the
- * verdict in plain words (call / uncertain / unfamiliar film, with its reason), per-class
- * probabilities (calibrated or "uncalibrated"), the threshold status, the site profile when one is
- * in use, the model (name, version, execution provider), the time, and the research-use notice.
- * Standard PDF fonts only (no font files to ship).
+ * The one-page PDF summary (pdfkit): patient and study (fields the source lacks are left out),
+ * the result statement first (src/shared/result-statement.ts: verdict, reason, site profile and
+ * its warnings), then the heatmap figure filling the page beside the secondary figure, the
+ * per-class probabilities, the heatmap caption and legend, the model, the time, and the
+ * research-use notice. Standard PDF fonts only (no font files to ship).
  */
 import PDFDocument from 'pdfkit';
 import { heatmapFor } from '../../shared/analysis';
 import { RESEARCH_NOTICE } from '../../shared/notice';
-import type { VerdictKind } from '../../shared/verdict';
-import { encodePng } from '../inference/heatmap-image';
+import { heatmapCaption, resultStatement, type StatementKind } from '../../shared/result-statement';
+import { encodePng, inferno } from '../inference/heatmap-image';
 import { classifierManifest, isRejected, type ReportInput } from './common';
 import { composeHeatmapFigure, type DisplayFilm, type RgbImage } from './secondary-capture';
-import { calibrationSentence, siteProfileSentence, verdictHeadline } from './verdict-wording';
+import { calibrationSentence } from './verdict-wording';
 
 const THUMBNAIL_MAX_SIDE = 640;
 
@@ -50,11 +50,29 @@ function formatPersonName(name: string): string {
   return given ? `${family}, ${given}` : family;
 }
 
-const VERDICT_COLOURS: Record<VerdictKind, string> = {
+const STATEMENT_COLOURS: Record<StatementKind, string> = {
   call: '#166534',
   uncertain: '#9a3412',
   unfamiliar: '#991b1b',
+  'not-scored': '#374151',
 };
+
+/** "low [colour ramp] high", the ramp sampling the overlay's own colour map. */
+function heatmapLegend(doc: PDFKit.PDFDocument, x: number, y: number, width: number): void {
+  doc.font('Helvetica').fontSize(8).fillColor('black').text('low', x, y, { lineBreak: false });
+  const rampLeft = x + 20;
+  const rampWidth = Math.max(40, width - 70);
+  const steps = 32;
+  for (let i = 0; i < steps; i++) {
+    const [r, g, b] = inferno(i / (steps - 1));
+    doc
+      .rect(rampLeft + (i * rampWidth) / steps, y + 1, rampWidth / steps + 0.5, 7)
+      .fill([r, g, b]);
+  }
+  doc.fillColor('black').text('high evidence', rampLeft + rampWidth + 4, y, { lineBreak: false });
+  doc.x = x;
+  doc.y = y + 12;
+}
 
 export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<Uint8Array> {
   const { outcome, source } = input;
@@ -84,16 +102,17 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
   doc.moveDown(0.2).font('Helvetica-Bold').fontSize(9).fillColor('#9a3412').text(RESEARCH_NOTICE);
   doc.fillColor('black').moveDown(0.6);
 
+  // A field with no value is left out, not printed as "-" or an empty slash.
   const field = (label: string, value: string): void => {
+    if (!value.trim()) return;
     doc.font('Helvetica-Bold').fontSize(9).text(`${label}: `, { continued: true });
-    doc.font('Helvetica').text(value || '-');
+    doc.font('Helvetica').text(value);
   };
   if (subject) {
-    field('Patient', `${formatPersonName(subject.patientName)} (ID ${subject.patientId || '-'})`);
-    field(
-      'Birth date / sex',
-      `${formatDicomDate(subject.patientBirthDate)} / ${subject.patientSex ?? ''}`,
-    );
+    const patientId = subject.patientId ? ` (ID ${subject.patientId})` : '';
+    field('Patient', `${formatPersonName(subject.patientName)}${patientId}`.trim());
+    field('Birth date', formatDicomDate(subject.patientBirthDate));
+    field('Sex', subject.patientSex ?? '');
     field(
       'Study',
       `${formatDicomDate(subject.studyDate)} ${subject.studyDescription ?? ''}`.trim(),
@@ -106,110 +125,82 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
   field('Image', `${source.displayName}${source.modality ? ` (${source.modality})` : ''}`);
   doc.moveDown(0.5);
 
-  const figure = thumbnail(composeHeatmapFigure(input, film));
+  // The verdict first, across the page, before any number.
+  const statement = resultStatement(outcome);
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(14)
+    .fillColor(STATEMENT_COLOURS[statement.kind])
+    .text(statement.headline, left, doc.y, { width: pageWidth });
+  doc
+    .fillColor('black')
+    .font('Helvetica')
+    .fontSize(10)
+    .text(statement.reason, { width: pageWidth });
+  doc.font('Helvetica-Oblique').fontSize(9).text(statement.advice, { width: pageWidth });
+  const siteLines = [statement.siteProfile, ...statement.warnings].filter((line): line is string =>
+    Boolean(line),
+  );
+  for (const line of siteLines) {
+    doc.font('Helvetica-Bold').fontSize(9).fillColor('#9a3412').text(line, { width: pageWidth });
+  }
+  doc.fillColor('black').moveDown(0.6);
+
+  // The figure fills the height left above the footer (no half-blank page), beside the figures.
+  const footerHeight = 70;
+  const figure = thumbnail(composeHeatmapFigure(input, film, { caption: false }));
   const imageTop = doc.y;
-  const imageWidth = Math.min(260, pageWidth / 2);
-  const imageHeight = (figure.height / figure.width) * imageWidth;
+  const roomHeight = doc.page.height - 40 - footerHeight - imageTop;
+  // The column beside it keeps at least 180 pt for the figures.
+  const maxWidth = pageWidth - 196;
+  const scale = Math.min(maxWidth / figure.width, Math.max(120, roomHeight) / figure.height);
+  const imageWidth = figure.width * scale;
+  const imageHeight = figure.height * scale;
   doc.image(figure.png, left, imageTop, { width: imageWidth, height: imageHeight });
 
   const column = left + imageWidth + 16;
   const columnWidth = pageWidth - imageWidth - 16;
   doc.x = column;
   doc.y = imageTop;
-  if (rejected) {
-    doc
-      .font('Helvetica-Bold')
-      .fontSize(12)
-      .text('Not scored', column, imageTop, { width: columnWidth });
-    doc
-      .font('Helvetica')
-      .fontSize(10)
-      .text(
-        `The chest check turned this film away: ${outcome.gate.reason ?? 'not a frontal chest X-ray'}` +
-          ` (${outcome.gate.code ?? 'rejected'}). No probabilities were computed.`,
-        { width: columnWidth },
-      );
-  } else {
-    const above = outcome.thresholdStatus === 'above-threshold';
-    const { verdict } = outcome;
-    const thresholds = classifierManifest(input)?.thresholds ?? {};
-    // The verdict first, coloured by kind.
-    doc
-      .font('Helvetica-Bold')
-      .fontSize(12)
-      .fillColor(VERDICT_COLOURS[verdict.kind])
-      .text(`Verdict: ${verdictHeadline(verdict)}`, column, imageTop, { width: columnWidth });
-    doc.fillColor('black').font('Helvetica').fontSize(9).text(verdict.reason, {
-      width: columnWidth,
-    });
-    doc.moveDown(0.3);
-    // Only a confident call names a class in bold; with a site profile the called class may
-    // differ from the one with the highest probability, so both are named.
-    const called = verdict.kind === 'call' ? verdict.label : null;
-    doc
-      .font(called ? 'Helvetica-Bold' : 'Helvetica')
-      .fontSize(called ? 11 : 10)
-      .text(
-        called ? `Predicted: ${called}` : `Leading class (not a call): ${outcome.predictedLabel}`,
-        column,
-        doc.y,
-        { width: columnWidth },
-      );
-    doc
-      .font('Helvetica')
-      .fontSize(10)
-      .text(
-        `Highest probability: ${outcome.predictedLabel}, p = ${outcome.predictedProbability.toFixed(3)}, ` +
-          `${above ? 'at or above' : 'below'} its decision threshold ${outcome.threshold}`,
-        { width: columnWidth },
-      );
-    const site = siteProfileSentence(
-      verdict.operatingPoint,
-      verdict.operatingPoint?.label ? thresholds[verdict.operatingPoint.label] : undefined,
-      4,
-    );
-    if (site) doc.font('Helvetica-Bold').fontSize(9).text(site, { width: columnWidth });
-    const { calibration } = outcome;
+  if (!rejected) {
+    if (statement.leading) {
+      doc
+        .font('Helvetica')
+        .fontSize(10)
+        .text(statement.leading.text, column, imageTop, { width: columnWidth });
+    }
     doc
       .moveDown(0.6)
       .font('Helvetica-Bold')
       .fontSize(10)
-      .text(`Probabilities (${calibration ? 'calibrated' : 'uncalibrated'})`, {
-        width: columnWidth,
-      });
-    doc
-      .font('Helvetica')
-      .fontSize(8)
-      .text(calibrationSentence(calibration), { width: columnWidth });
+      .text(`Probabilities (${statement.calibration ?? 'uncalibrated'})`, { width: columnWidth });
     outcome.labels.forEach((label, i) => {
       const p = outcome.probabilities[i];
-      const threshold = thresholds[label];
-      const rowTop = doc.y;
+      const rowTop = doc.y + 2;
       doc.font('Helvetica').fontSize(9).text(label, column, rowTop, { width: 64 });
       doc.rect(column + 66, rowTop + 1, 60, 8).stroke('#555555');
       doc.rect(column + 66, rowTop + 1, Math.max(0.5, 60 * p), 8).fill('#b45309');
-      doc
-        .fillColor('black')
-        .text(
-          `${p.toFixed(4)}${threshold !== undefined ? `  threshold ${threshold}` : ''}`,
-          column + 132,
-          rowTop,
-          { width: columnWidth - 132 },
-        );
+      doc.fillColor('black').text(p.toFixed(3), column + 132, rowTop, { width: columnWidth - 132 });
       doc.x = column;
     });
+    doc
+      .moveDown(0.4)
+      .font('Helvetica')
+      .fontSize(8)
+      .text(
+        calibrationSentence(outcome.calibration, outcome.verdict.operatingPoint),
+        column,
+        doc.y,
+        {
+          width: columnWidth,
+        },
+      );
     const heatmap = heatmapFor(outcome);
     if (heatmap) {
-      doc
-        .moveDown(0.6)
-        .fontSize(9)
-        .text(
-          `Heatmap: where the model found evidence for ${heatmap.label} ` +
-            `(${heatmap.method}); brighter = more evidence.`,
-          column,
-          doc.y,
-          { width: columnWidth },
-        );
+      doc.moveDown(0.6).fontSize(9).text(heatmapCaption(heatmap), column, doc.y, {
+        width: columnWidth,
+      });
+      heatmapLegend(doc, column, doc.y + 4, Math.min(columnWidth, 160));
     }
   }
   doc
@@ -221,7 +212,7 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
     .font('Helvetica')
     .fontSize(9)
     .text(
-      `${outcome.modelName}, id ${outcome.modelId}, version ${outcome.modelVersion}; ` +
+      `${outcome.modelName}, version ${outcome.modelVersion}; ` +
         `execution provider ${outcome.executionProvider}.`,
       { width: columnWidth },
     );
@@ -231,7 +222,7 @@ export function buildPdfReport(input: ReportInput, film: DisplayFilm): Promise<U
     { width: columnWidth },
   );
 
-  doc.y = Math.max(doc.y, imageTop + imageHeight) + 16;
+  doc.y = Math.max(doc.y, imageTop + imageHeight) + 12;
   const intendedUse = classifierManifest(input)?.intendedUse;
   doc.font('Helvetica-Bold').fontSize(9).text('Intended use', left, doc.y, { width: pageWidth });
   doc

@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RejectedFilm, ScoredFilm } from '../../shared/analysis';
-import {
-  decideVerdict,
-  VERDICT_WORDS,
-  type FamiliarityMeasure,
-  type OperatingPoint,
-} from '../../shared/verdict';
+import { parse } from 'csv-parse/sync';
+import { resultStatement } from '../../shared/result-statement';
+import { decideVerdict, type FamiliarityMeasure, type OperatingPoint } from '../../shared/verdict';
+import { rowsToCsv } from '../screening/export';
+import { findingFor } from './codes';
 import { openImage, renderDisplay8 } from '../imaging';
 import { createInferenceEngine, type InferenceEngine } from '../inference';
 import { CXR_IMAGES, DICOM_DIR, testModelDir } from '../inference/test-support';
@@ -115,9 +114,9 @@ describe.each(CHEST_FILMS)('reports of %s', (name) => {
     );
     expect(xml).toContain('For research and triage support only');
     // The engine's own verdict and calibration (src/shared/verdict.ts), in words.
-    const { verdict } = analysed.outcome;
+    expect(xml).toContain('<meaning>AI result</meaning>');
     expect(xml).toContain('<meaning>AI verdict</meaning>');
-    expect(xml).toContain(`Verdict: ${VERDICT_WORDS[verdict.kind]}`);
+    expect(xml).toContain(resultStatement(analysed.outcome).headline);
     expect(xml).toContain(
       analysed.outcome.calibration ? 'Probabilities calibrated' : 'Probabilities uncalibrated',
     );
@@ -273,7 +272,7 @@ describe('a JPEG film (no patient or study in the file)', () => {
   }, 120_000);
 });
 
-describe('the verdict, the calibration and the site profile in the SR and the PDF', () => {
+describe('one result statement: the SR codes, the PDF, the capture and the CSV say the same class', () => {
   const sourcePath = join(DICOM_DIR, CHEST_FILMS[0]);
   let analysed: AnalysedFile;
   let scored: ScoredFilm;
@@ -307,14 +306,19 @@ describe('the verdict, the calibration and the site profile in the SR and the PD
       ? {
           method: 'temperature' as const,
           temperature: 1.375,
-          fitted_on: 'calibration part of the training patients (n=400)',
+          fitted_on:
+            '400 labelled films from training/splits/calib.csv, NLL 0.51 -> 0.50, by training/fit_trust.ts.',
         }
       : null;
     return { ...scored, verdict, calibration };
   }
 
   async function reportsOf(outcome: ScoredFilm, name: string) {
-    const set = await buildReports({ ...analysed.input, outcome }, analysed.film, ['sr', 'pdf']);
+    const set = await buildReports({ ...analysed.input, outcome }, analysed.film, [
+      'sr',
+      'pdf',
+      'sc',
+    ]);
     const sr = join(scratch, `${name}.sr.dcm`);
     const pdf = join(scratch, `${name}.pdf`);
     await import('node:fs/promises').then((fs) =>
@@ -323,65 +327,136 @@ describe('the verdict, the calibration and the site profile in the SR and the PD
     const srText = runTool('dsrdump', ['+Pl', sr]).stdout;
     const pdfText = runTool('pdftotext', [pdf, '-']).stdout.replace(/\s+/g, ' ');
     expect(runTool('pdfinfo', [pdf]).stdout).toMatch(/Pages:\s+1\n/);
-    return { sr, srText, pdfText };
+    // The CSV row of the same result, as screening writes it.
+    const csv = parse(
+      rowsToCsv(
+        [
+          {
+            path: name,
+            frame: 0,
+            status: 'ok',
+            errorCode: null,
+            errorMessage: null,
+            probabilities: outcome.probabilities,
+            prediction: scored.predictedLabel,
+            modelId: outcome.modelId,
+            executionProvider: outcome.executionProvider,
+            ms: 1,
+            verdict: outcome.verdict,
+          },
+        ],
+        outcome.labels,
+      ),
+      { columns: true },
+    ) as Record<string, string>[];
+    return { sr, srText, pdfText, csv: csv[0] };
   }
 
-  it('a site profile turns the film into a COVID-19 call and is named, with its threshold', async () => {
+  /** The coded items of the SR's qualitative evaluations, in order: "concept = value". */
+  function codedItems(srText: string): string[] {
+    return [...srText.matchAll(/CODE:\([^"]*"([^"]+)"\)=\([^"]*"([^"]+)"\)/g)]
+      .map((m) => `${m[1]} = ${m[2]}`)
+      .filter((item) => /^(AI result|AI verdict|Highest probability class)/.test(item));
+  }
+
+  /** No output names a class as called other than `called` (null: none is called). */
+  function expectNoOtherCall(texts: string[], called: string | null): void {
+    for (const label of scored.labels) {
+      if (label === called) continue;
+      for (const text of texts) expect(text).not.toContain(`Call: ${label}`);
+    }
+    for (const text of texts) expect(text).not.toMatch(/Predicted|Leading class|prediction/);
+  }
+
+  it('a site profile call: COVID-19 first everywhere, the highest class as its own named item', async () => {
     const covid = scored.labels.indexOf('COVID-19');
     // Just under this film's P(COVID-19): the site's threshold calls it, whatever the model's.
-    const threshold = Math.floor(scored.probabilities[covid] * 1000) / 1000 - 0.001;
-    const point: OperatingPoint = { profileName: 'Clínica Norte', label: 'COVID-19', threshold };
+    const threshold = Number((scored.probabilities[covid] * 0.999).toPrecision(6));
+    const point: OperatingPoint = {
+      profileName: 'Clínica Norte',
+      label: 'COVID-19',
+      threshold,
+      smallNWarning: 'Saved from 6 COVID-19 films (fewer than 30).',
+    };
     const outcome = withTrust(0.99, { point });
-    expect(outcome.verdict.kind).toBe('call');
-    expect(outcome.verdict.label).toBe('COVID-19');
-    const { sr, srText, pdfText } = await reportsOf(outcome, 'site-profile');
+    expect(outcome.verdict).toMatchObject({ kind: 'call', label: 'COVID-19' });
+    const { sr, srText, pdfText, csv } = await reportsOf(outcome, 'site-profile');
     expectValidSr(sr, { pixelmed: true });
-    expect(srText).toContain('AI verdict');
-    expect(srText).toContain('Call: a class clearly ahead');
-    expect(srText).toContain('Verdict: Call: COVID-19.');
+    expect(codedItems(srText)).toEqual([
+      'AI result = COVID-19',
+      'AI verdict = Call: a class clearly ahead',
+      `Highest probability class = ${findingFor(scored.predictedLabel).meaning}`,
+    ]);
+    const shown = Number(threshold.toPrecision(3)).toPrecision(3);
     expect(srText).toContain(
-      `Site profile "Clínica Norte" in use: COVID-19 called at or above ${threshold}`,
+      `Site profile "Clínica Norte": COVID-19 is called at or above ${shown}.`,
     );
-    expect(srText).toContain("(the model's own threshold: ");
+    expect(srText).toContain('Saved from 6 COVID-19 films (fewer than 30).');
     expect(first(sr, '0008,0005')).toBe('ISO_IR 192');
-    expect(pdfText).toContain('Verdict: Call: COVID-19');
+    // The PDF: the verdict before any number, the site profile and its warning, the highest class named.
+    expect(pdfText.indexOf('Call: COVID-19')).toBeLessThan(pdfText.indexOf('Highest probability:'));
     expect(pdfText).toContain(
-      `Site profile "Clínica Norte" in use: COVID-19 called at or above ${Number(threshold.toPrecision(4))}`,
+      `Site profile "Clínica Norte": COVID-19 is called at or above ${shown}.`,
     );
-    expect(pdfText).toContain('Predicted: COVID-19');
-    expect(pdfText).toContain(`Highest probability: ${scored.predictedLabel}, p = `);
-  }, 180_000);
+    expect(pdfText).toContain('Saved from 6 COVID-19 films (fewer than 30).');
+    expect(pdfText).toContain(`Highest probability: ${scored.predictedLabel} `);
+    // A threshold only where it decides: no per-class "threshold 0.5" rows.
+    expect(pdfText).not.toMatch(/threshold 0\.5\b/);
+    expect(csv).toMatchObject({ result: 'COVID-19', verdict: 'call' });
+    expect(csv.site_profile).toContain('Saved from 6 COVID-19 films');
+    expectNoOtherCall([srText, pdfText, csv.result], 'COVID-19');
+  }, 600_000);
 
-  it('an uncertain film says so, has no bold "Predicted", and an uncalibrated model says "uncalibrated"', async () => {
+  it('an uncertain film names no class as a finding anywhere, and an uncalibrated model says so', async () => {
     // No class can lead by a margin of 0.99: the one rule says uncertain.
     const outcome = withTrust(0.99, {});
     expect(outcome.verdict.kind).toBe('uncertain');
-    const { sr, srText, pdfText } = await reportsOf(outcome, 'uncertain');
+    const statement = resultStatement(outcome);
+    const { sr, srText, pdfText, csv } = await reportsOf(outcome, 'uncertain');
     expectValidSr(sr, { pixelmed: false });
-    expect(srText).toContain('Uncertain: no class clearly ahead');
-    expect(srText).toContain(`Verdict: Uncertain. ${outcome.verdict.reason}`);
+    expect(codedItems(srText)).toEqual([
+      'AI result = Uncertain: no class clearly ahead',
+      'AI verdict = Uncertain: no class clearly ahead',
+      `Highest probability class = ${findingFor(scored.predictedLabel).meaning}`,
+    ]);
+    expect(srText).toContain(`${statement.headline}. ${statement.reason}`);
+    expect(srText).not.toMatch(/Uncertain: Uncertain/);
     expect(srText).toContain('Probabilities uncalibrated');
     expect(srText).not.toContain('Site profile');
-    expect(pdfText).toContain('Verdict: Uncertain');
-    expect(pdfText).toContain(`Leading class (not a call): ${scored.predictedLabel}`);
-    expect(pdfText).not.toContain('Predicted:');
+    expect(pdfText).toContain(statement.headline);
     expect(pdfText).toContain('Probabilities (uncalibrated)');
     expect(pdfText).not.toContain('Site profile');
+    expect(csv).toMatchObject({
+      result: 'uncertain',
+      highest_probability_class: scored.predictedLabel,
+    });
+    expectNoOtherCall([srText, pdfText, csv.result], null);
   }, 180_000);
 
-  it('an unfamiliar film and a calibrated model are said so', async () => {
-    const outcome = withTrust(0.2, {
+  it('an unfamiliar film says so before any number; no training file or fitting figure is printed', async () => {
+    const outcome = withTrust(0.99, {
       familiarity: { ...familiar, distance: 4.25 },
       calibrated: true,
     });
     expect(outcome.verdict.kind).toBe('unfamiliar');
-    const { sr, srText, pdfText } = await reportsOf(outcome, 'unfamiliar');
+    const { sr, srText, pdfText, csv } = await reportsOf(outcome, 'unfamiliar');
     expectValidSr(sr, { pixelmed: false });
-    expect(srText).toContain('Unfamiliar film: unlike the training films');
-    expect(srText).toContain('feature distance 4.25 > 2.50');
+    expect(codedItems(srText)[0]).toBe(
+      'AI result = Unfamiliar film: unlike the films the model was trained on',
+    );
+    expect(srText).toContain('feature distance 4.25, limit 2.50');
     expect(srText).toContain('Probabilities calibrated by temperature scaling (T = 1.375)');
-    expect(pdfText).toContain('Verdict: Unfamiliar film');
+    // Before any score: the highest class and the probabilities come after it.
+    expect(pdfText.indexOf('Unfamiliar film')).toBeGreaterThan(0);
+    expect(pdfText.indexOf('Unfamiliar film')).toBeLessThan(pdfText.indexOf('Highest probability'));
+    expect(pdfText.indexOf('Unfamiliar film')).toBeLessThan(pdfText.indexOf('Probabilities ('));
     expect(pdfText).toContain('Probabilities (calibrated)');
     expect(pdfText).toContain('T = 1.375');
+    for (const text of [srText, pdfText]) {
+      expect(text).not.toMatch(/training\/|calib\.csv|NLL|fit_trust/);
+      expect(text).not.toMatch(/may not apply/);
+    }
+    expect(csv.result).toBe('unfamiliar');
+    expectNoOtherCall([srText, pdfText, csv.result], null);
   }, 180_000);
 });

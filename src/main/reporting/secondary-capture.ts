@@ -17,7 +17,7 @@ import {
 import { writePart10, type NaturalDataset } from './part10';
 import type { SourceImageReference } from './source';
 import { newUid } from './uids';
-import { siteProfileSentence, verdictHeadline } from './verdict-wording';
+import { heatmapCaption, resultStatement } from '../../shared/result-statement';
 
 export const SECONDARY_CAPTURE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
 export const HEATMAP_SERIES_NUMBER = 9102;
@@ -36,30 +36,24 @@ export interface RgbImage {
   height: number;
 }
 
+/** The figure's band: the result statement first, then the numbers (src/shared/result-statement.ts). */
 function figureLines(input: ReportInput): string[] {
   const { outcome } = input;
+  const statement = resultStatement(outcome);
   const model = `${outcome.modelName} ${outcome.modelVersion} (${outcome.executionProvider})`;
-  if (isRejected(outcome)) {
-    return [
-      `NOT SCORED: ${outcome.gate.reason ?? 'not a frontal chest X-ray'}`,
-      `Chest check: ${model}`,
-    ];
-  }
-  const status = outcome.thresholdStatus === 'above-threshold' ? 'at/above' : 'below';
-  const { verdict } = outcome;
-  const calibrated = outcome.calibration !== null;
-  const site = siteProfileSentence(verdict.operatingPoint, undefined, 4);
+  if (isRejected(outcome))
+    return [`${statement.headline}: ${statement.reason}`, `Chest check: ${model}`];
   const lines = [
-    `Verdict: ${verdictHeadline(verdict)}. ${verdict.reason}`,
-    ...(site ? [site] : []),
-    `Highest probability: ${outcome.predictedLabel} p=${outcome.predictedProbability.toFixed(3)} ` +
-      `(${status} threshold ${outcome.threshold})`,
+    `${statement.headline}. ${statement.reason}`,
+    ...(statement.siteProfile ? [statement.siteProfile] : []),
+    ...statement.warnings,
+    ...(statement.leading ? [statement.leading.text] : []),
     outcome.labels.map((l, i) => `${l} ${outcome.probabilities[i].toFixed(3)}`).join('  ') +
-      ` (${calibrated ? 'calibrated' : 'uncalibrated'})`,
+      (statement.calibration ? ` (${statement.calibration})` : ''),
     `Model: ${model}`,
   ];
   const heatmap = heatmapFor(outcome);
-  if (heatmap) lines.push(`Heatmap: evidence for ${heatmap.label} (${heatmap.method})`);
+  if (heatmap) lines.push(heatmapCaption(heatmap));
   return lines;
 }
 
@@ -67,7 +61,11 @@ function figureLines(input: ReportInput): string[] {
  * The heatmap figure: film (with the heatmap over the region the model saw, when there is one)
  * above a black band holding the result lines, a colour legend and the notice.
  */
-export function composeHeatmapFigure(input: ReportInput, film: DisplayFilm): RgbImage {
+export function composeHeatmapFigure(
+  input: ReportInput,
+  film: DisplayFilm,
+  options: { caption?: boolean } = {},
+): RgbImage {
   const { width, height } = film;
   const scale = Math.max(1, Math.round(width / 640));
   const lineHeight = (GLYPH_HEIGHT + 3) * scale;
@@ -75,15 +73,18 @@ export function composeHeatmapFigure(input: ReportInput, film: DisplayFilm): Rgb
   const maxChars = Math.max(8, Math.floor((width - 2 * margin) / (GLYPH_ADVANCE * scale)));
   const outcome = input.outcome;
   const heatmap = heatmapFor(outcome);
-  const textLines = figureLines(input).flatMap((line) => wrapText(line, maxChars));
-  const noticeLines = wrapText(RESEARCH_NOTICE, maxChars);
-  const legendRows = heatmap ? 1 : 0;
-  const bandHeight = (textLines.length + legendRows + noticeLines.length) * lineHeight + 2 * margin;
+  // The PDF prints its own legible text beside the figure; the capture carries it burned in.
+  const caption = options.caption ?? true;
+  const textLines = caption ? figureLines(input).flatMap((line) => wrapText(line, maxChars)) : [];
+  const noticeLines = caption ? wrapText(RESEARCH_NOTICE, maxChars) : [];
+  const legendRows = heatmap && caption ? 1 : 0;
+  const bandRows = textLines.length + legendRows + noticeLines.length;
+  const bandHeight = bandRows > 0 ? bandRows * lineHeight + 2 * margin : 0;
   const rows = height + bandHeight;
   const rgb = new Uint8Array(width * rows * 3);
 
   if (heatmap) {
-    const rgba = renderHeatmapOverlay(film.gray, width, height, heatmap);
+    const rgba = renderHeatmapOverlay(film.gray, width, height, heatmap, { lungs: outcome.lungs });
     for (let p = 0; p < width * height; p++) {
       rgb[p * 3] = rgba[p * 4];
       rgb[p * 3 + 1] = rgba[p * 4 + 1];
@@ -92,7 +93,7 @@ export function composeHeatmapFigure(input: ReportInput, film: DisplayFilm): Rgb
   } else {
     for (let p = 0; p < width * height; p++) rgb.fill(film.gray[p], p * 3, p * 3 + 3);
   }
-  const put = (x: number, y: number, color: readonly number[]): void => {
+  const put: PutPixel = (x, y, color) => {
     if (x < 0 || y < 0 || x >= width || y >= rows) return;
     rgb.set(color, (y * width + x) * 3);
   };
@@ -103,27 +104,65 @@ export function composeHeatmapFigure(input: ReportInput, film: DisplayFilm): Rgb
     y += lineHeight;
   };
   for (const line of textLines) write(line, [255, 255, 255]);
-  if (heatmap) {
-    // Legend: "low [colour bar] high", the bar sampling the same colour map as the overlay.
-    const low = 'low';
-    const high = 'high evidence';
-    const barLeft = margin + textWidth(`${low} `, scale);
-    const barWidth = Math.max(
-      16,
-      Math.min(width / 2, width - barLeft - margin - textWidth(` ${high}`, scale)),
-    );
-    forEachTextPixel(low, margin, y, scale, (px, py) => put(px, py, [255, 255, 255]));
-    for (let x = 0; x < barWidth; x++) {
-      const color = inferno(x / Math.max(1, barWidth - 1));
-      for (let dy = 0; dy < GLYPH_HEIGHT * scale - scale; dy++) put(barLeft + x, y + dy, color);
-    }
-    forEachTextPixel(high, barLeft + barWidth + GLYPH_ADVANCE * scale, y, scale, (px, py) =>
-      put(px, py, [255, 255, 255]),
-    );
+  if (legendRows > 0 && heatmap) {
+    drawHeatmapLegend(put, margin, y, width, scale, heatmap.label);
     y += lineHeight;
   }
   for (const line of noticeLines) write(line, [255, 214, 10]);
   return { rgb, width, height: rows };
+}
+
+type PutPixel = (x: number, y: number, color: readonly number[]) => void;
+
+/** Legend row "low [colour bar] high evidence for <label>", the bar sampling the overlay's colour map. */
+function drawHeatmapLegend(
+  put: PutPixel,
+  left: number,
+  y: number,
+  width: number,
+  scale: number,
+  label: string,
+): void {
+  const low = 'low';
+  const high = `high evidence for ${label}`;
+  const barLeft = left + textWidth(`${low} `, scale);
+  const barWidth = Math.max(
+    16,
+    Math.min(width / 2, width - barLeft - left - textWidth(` ${high}`, scale)),
+  );
+  forEachTextPixel(low, left, y, scale, (px, py) => put(px, py, [255, 255, 255]));
+  for (let x = 0; x < barWidth; x++) {
+    const color = inferno(x / Math.max(1, barWidth - 1));
+    for (let dy = 0; dy < GLYPH_HEIGHT * scale - scale; dy++) put(barLeft + x, y + dy, color);
+  }
+  forEachTextPixel(high, barLeft + barWidth + GLYPH_ADVANCE * scale, y, scale, (px, py) =>
+    put(px, py, [255, 255, 255]),
+  );
+}
+
+/**
+ * An RGBA heatmap overlay with a black band below it holding the legend that names the class
+ * (CLI `predict --heatmap`): the PNG says what it shows without its command line.
+ */
+export function withHeatmapLegend(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  label: string,
+): { rgba: Uint8Array; width: number; height: number } {
+  const scale = Math.max(1, Math.round(width / 640));
+  const margin = 4 * scale;
+  const band = (GLYPH_HEIGHT + 3) * scale + 2 * margin;
+  const rows = height + band;
+  const out = new Uint8Array(width * rows * 4);
+  out.set(rgba.subarray(0, width * height * 4));
+  for (let p = width * height; p < width * rows; p++) out[p * 4 + 3] = 255;
+  const put: PutPixel = (x, y, color) => {
+    if (x < 0 || y < 0 || x >= width || y >= rows) return;
+    out.set([color[0], color[1], color[2], 255], (y * width + x) * 4);
+  };
+  drawHeatmapLegend(put, margin, height + margin, width, scale, label);
+  return { rgba: out, width, height: rows };
 }
 
 interface CaptureSeries {

@@ -2,10 +2,10 @@
  * DICOM Comprehensive 3D SR following TID 1500 (Measurement Report): device observer context,
  * procedure reported, an Image Library with the source image, one TID 1501 Measurement Group per
  * class (tracking identifier and UID, finding, finding site lung, algorithm name and version,
- * the probability as a NUM in UCUM "1", the source image), and as Qualitative Evaluations: the
- * predicted class, its threshold status, the verdict (call / uncertain / unfamiliar, a coded
- * value and its reason in words), whether the probabilities are calibrated, the site profile when
- * one set the threshold, and the research-use notice. A film the chest gate turned away gets a
+ * the probability as a NUM in UCUM "1", the source image), and as Qualitative Evaluations the
+ * result statement, verdict first: the AI result (the called class, or coded uncertain /
+ * unfamiliar), the verdict and its reason, the site profile when one is in use, the
+ * highest-probability class as its own item, the calibration, and the research-use notice. A film the chest gate turned away gets a
  * report that says so, with no probabilities.
  * The content tree is built as plain data sets: dcmjs' TID 1501 helper throws on valid input.
  */
@@ -27,7 +27,8 @@ import {
 import { writePart10, type NaturalDataset } from './part10';
 import { requireSubject, type SourceImageReference } from './source';
 import { nameBasedUid, newUid } from './uids';
-import { calibrationSentence, siteProfileSentence, verdictSentence } from './verdict-wording';
+import { calibrationSentence, siteProfileSentence, statementSentence } from './verdict-wording';
+import { resultStatement } from '../../shared/result-statement';
 
 export const COMPREHENSIVE_3D_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.34';
 export const SR_SERIES_NUMBER = 9101;
@@ -130,43 +131,42 @@ const VERDICT_CODES: Record<VerdictKind, CodedConcept> = {
   unfamiliar: CODES.verdictUnfamiliar,
 };
 
-/** The verdict as a coded value plus its reason, the calibration, and the site profile in use. */
-function trustEvaluations(input: ReportInput, prediction: ScoredFilm): ContentItem[] {
+/**
+ * The result statement as coded items (src/shared/result-statement.ts), verdict first: the AI
+ * result (the called class, or a coded uncertain / unfamiliar), the verdict kind and its reason,
+ * the site profile and its warnings when one is in use, then the highest-probability class as its
+ * own named item, the calibration, and the model.
+ */
+function predictionEvaluations(prediction: ScoredFilm): ContentItem[] {
+  const statement = resultStatement(prediction);
   const { verdict } = prediction;
+  const result =
+    statement.coded.kind === 'class'
+      ? findingFor(statement.coded.label)
+      : VERDICT_CODES[verdict.kind];
   const items: ContentItem[] = [
+    codeItem('CONTAINS', CODES.aiResult, result),
     codeItem('CONTAINS', CODES.aiVerdict, VERDICT_CODES[verdict.kind]),
-    textItem('CONTAINS', CODES.verdictReason, verdictSentence(verdict)),
+    textItem('CONTAINS', CODES.verdictReason, statementSentence(statement)),
   ];
-  const site = siteProfileSentence(
-    verdict.operatingPoint,
-    classifierManifest(input)?.thresholds[verdict.operatingPoint?.label ?? ''],
-  );
+  const site = siteProfileSentence(verdict.operatingPoint);
   if (site) items.push(textItem('CONTAINS', CODES.siteOperatingPoint, site));
+  if (statement.leading) {
+    items.push(codeItem('CONTAINS', CODES.leadingClass, findingFor(statement.leading.label)));
+  }
   items.push(
-    textItem('CONTAINS', CODES.probabilityCalibration, calibrationSentence(prediction.calibration)),
-  );
-  return items;
-}
-
-function predictionEvaluations(input: ReportInput, prediction: ScoredFilm): ContentItem[] {
-  const above = prediction.thresholdStatus === 'above-threshold';
-  return [
-    codeItem('CONTAINS', CODES.predictedClass, findingFor(prediction.predictedLabel)),
-    codeItem(
+    textItem(
       'CONTAINS',
-      CODES.thresholdStatus,
-      above ? CODES.atOrAboveThreshold : CODES.belowThreshold,
+      CODES.probabilityCalibration,
+      calibrationSentence(prediction.calibration, verdict.operatingPoint),
     ),
     textItem(
       'CONTAINS',
       CODES.comment,
-      `Predicted class ${prediction.predictedLabel}, probability ` +
-        `${prediction.predictedProbability.toFixed(4)}, ${above ? 'at or above' : 'below'} its ` +
-        `decision threshold ${prediction.threshold}. Model ${prediction.modelName} ` +
-        `${prediction.modelVersion} on ${prediction.executionProvider}.`,
+      `${statement.line}. Model ${prediction.modelName} ${prediction.modelVersion} on ${prediction.executionProvider}.`,
     ),
-    ...trustEvaluations(input, prediction),
-  ];
+  );
+  return items;
 }
 
 function rejectionEvaluations(rejected: RejectedFilm): ContentItem[] {
@@ -205,7 +205,7 @@ export function buildStructuredReportDataset(
     container(CODES.imageLibrary, [container(CODES.imageLibraryGroup, [imageItem(null, image)])]),
     ...(rejected ? [] : [container(CODES.imagingMeasurements, measurementGroups(outcome, image))]),
     container(CODES.qualitativeEvaluations, [
-      ...(rejected ? rejectionEvaluations(outcome) : predictionEvaluations(input, outcome)),
+      ...(rejected ? rejectionEvaluations(outcome) : predictionEvaluations(outcome)),
       textItem('CONTAINS', CODES.researchUseNotice, RESEARCH_NOTICE),
     ]),
   ];

@@ -1,52 +1,32 @@
 /**
- * The verdict, the calibration and the site profile in the plain words the SR and the PDF use
- * (the UI words the same facts in src/renderer/panels/prediction-format.ts).
+ * The result statement (src/shared/result-statement.ts) as the SR and the PDF word it, and the
+ * calibration in words fit for a clinical output (no training file names or fitting statistics:
+ * the model card has them).
  */
 import type { ModelCalibration } from '../../shared/model-manifest';
-import { VERDICT_WORDS, type OperatingPoint, type Verdict } from '../../shared/verdict';
+import { siteProfileWords, type ResultStatement } from '../../shared/result-statement';
+import type { OperatingPoint } from '../../shared/verdict';
 
-/** "Call: COVID-19", "Uncertain" or "Unfamiliar film". */
-export function verdictHeadline(verdict: Verdict): string {
-  const words = VERDICT_WORDS[verdict.kind];
-  return verdict.kind === 'call' && verdict.label ? `${words}: ${verdict.label}` : words;
+/** "Call: COVID-19. COVID-19 at 0.91; a call needs 0.785." */
+export function statementSentence(statement: ResultStatement): string {
+  return `${statement.headline}. ${statement.reason}`;
 }
 
-/** "Verdict: Uncertain. Uncertain: normal leads by only 0.10 (a call needs 0.20)." */
-export function verdictSentence(verdict: Verdict): string {
-  return `Verdict: ${verdictHeadline(verdict)}. ${verdict.reason}`;
-}
-
-export function calibrationSentence(calibration: ModelCalibration | null): string {
+export function calibrationSentence(
+  calibration: ModelCalibration | null,
+  point?: OperatingPoint | null,
+): string {
+  const site = point?.calibration
+    ? ` Then site-calibrated (profile "${point.profileName}") on the clinic's own films.`
+    : '';
   return calibration
-    ? `Probabilities calibrated by temperature scaling (T = ${calibration.temperature.toFixed(3)}), fitted on ${calibration.fitted_on.replace(/\.$/, '')}.`
-    : 'Probabilities uncalibrated: the model carries no calibration, so they are scores, not measured frequencies.';
+    ? `Probabilities calibrated by temperature scaling (T = ${calibration.temperature.toFixed(3)}).${site}`
+    : `Probabilities uncalibrated by the model: they are scores, not measured frequencies.${site}`;
 }
 
-/**
- * Names the site profile and its threshold; null when none was in use. `significantDigits` rounds
- * the thresholds for reading (the PDF); the SR keeps the exact value.
- */
-export function siteProfileSentence(
-  point: OperatingPoint | null,
-  modelThreshold: number | undefined,
-  significantDigits?: number,
-): string | null {
-  if (!point) return null;
-  const shown = (value: number): string =>
-    significantDigits === undefined
-      ? String(value)
-      : String(Number(value.toPrecision(significantDigits)));
-  const parts = [
-    ...(point.label !== null && point.threshold !== null
-      ? [
-          `${point.label} called at or above ${shown(point.threshold)}` +
-            `${modelThreshold !== undefined ? ` (the model's own threshold: ${shown(modelThreshold)})` : ''}`,
-        ]
-      : []),
-    ...(point.calibration ? [`site-calibrated (profile "${point.profileName}")`] : []),
-  ];
-  return (
-    `Site profile "${point.profileName}" in use: ${parts.join('; ')}.` +
-    (point.smallNWarning ? ` ${point.smallNWarning}` : '')
-  );
+/** The site profile in use and its warning, in one sentence (CLI, SR, PDF); null when none. */
+export function siteProfileSentence(point: OperatingPoint | null | undefined): string | null {
+  const words = siteProfileWords(point);
+  if (!words) return null;
+  return point?.smallNWarning ? `${words} ${point.smallNWarning}` : words;
 }

@@ -73,27 +73,54 @@ describe('screening export with verdicts', () => {
     ]);
   });
 
-  it('writes verdict, label, reason and site profile columns', () => {
+  it('writes the result statement: result, verdict, highest class, reason and site profile', () => {
     const records = parse(rowsToCsv(rows, labels), { columns: true }) as Record<string, string>[];
     expect(Object.keys(records[0])).toEqual([...CSV_COLUMNS]);
     const byPath = new Map(records.map((r) => [r.path, r]));
+    // The site profile calls COVID-19 although normal has the highest probability: the result
+    // column says COVID-19, the highest class is named as such, never as "prediction".
     expect(byPath.get('/films/c-site.png')).toMatchObject({
+      result: 'COVID-19',
       verdict: 'call',
-      verdict_label: 'COVID-19',
-      site_profile: 'Clinic A (COVID-19 >= 0.3)',
+      highest_probability_class: 'normal',
+      site_profile: 'Clinic A (COVID-19 >= 0.300)',
+      verdict_reason:
+        'COVID-19 at 0.35, at or above the site threshold 0.300 (profile "Clinic A").',
     });
-    expect(byPath.get('/films/c-site.png')?.verdict_reason).toContain('site threshold 0.30');
+    // An uncertain film states no class in `result`, and its reason has no doubled prefix.
     expect(byPath.get('/films/b-uncertain.png')).toMatchObject({
+      result: 'uncertain',
       verdict: 'uncertain',
-      verdict_label: '',
-      verdict_reason: 'Uncertain: no class reaches its threshold (top: normal at 0.45 < 0.50).',
+      highest_probability_class: 'normal',
+      verdict_reason: 'Normal leads at 0.45, below the 0.500 a call needs.',
       site_profile: '',
     });
     expect(byPath.get('/films/a-normal.png')).toMatchObject({
+      result: 'normal',
       verdict: 'call',
-      verdict_label: 'normal',
+      highest_probability_class: 'normal',
     });
-    expect(byPath.get('/films/broken.dcm')).toMatchObject({ verdict: '', verdict_reason: '' });
+    expect(byPath.get('/films/broken.dcm')).toMatchObject({
+      result: '',
+      verdict: '',
+      verdict_reason: '',
+    });
+  });
+
+  it('names a small-n warning and a site calibration in the site profile cell', () => {
+    const point: OperatingPoint = {
+      profileName: 'Tiny',
+      label: 'COVID-19',
+      threshold: 0.012645,
+      calibration: { method: 'temperature', temperature: 1.1, biases: [0, 0, 0] },
+      smallNWarning: 'Saved from 6 COVID-19 films.',
+    };
+    const records = parse(rowsToCsv([scored('/films/t.png', [0.7, 0.25, 0.05], point)], labels), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(records[0].site_profile).toBe(
+      'Tiny (COVID-19 >= 0.0126; site-calibrated; Saved from 6 COVID-19 films.)',
+    );
   });
 
   it('keeps the whole verdict in the JSON rows', () => {
@@ -103,6 +130,11 @@ describe('screening export with verdicts', () => {
       rows: ScreeningRow[];
     };
     const site = json.rows.find((r) => r.path === '/films/c-site.png');
+    expect(json.rows[0]).toHaveProperty('result.headline');
+    expect((site as unknown as { result: { headline: string } }).result.headline).toBe(
+      'Call: COVID-19',
+    );
+    expect(json.rows.every((r) => !('prediction' in r))).toBe(true);
     expect(site?.verdict).toMatchObject({
       kind: 'call',
       label: 'COVID-19',

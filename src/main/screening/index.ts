@@ -4,6 +4,7 @@ export {
   CSV_COLUMNS,
   probabilityOf,
   reasonCell,
+  rowStatement,
   rowsToCsv,
   rowsToJson,
   sortForTriage,

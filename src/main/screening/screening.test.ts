@@ -175,7 +175,7 @@ describe('batch screening of the shared DICOM folder and all shared chest X-rays
     expect(progress.some((p) => p.state === 'running' && p.etaSeconds !== null)).toBe(true);
     const csv = rowsToCsv(rows, engine.manifest.labels).trim().split('\n');
     expect(csv[0]).toBe(
-      'path,status,error_code,p_normal,p_pneumonia,p_covid19,prediction,model_id,execution_provider,ms,verdict,verdict_label,verdict_reason,site_profile,reason',
+      'path,status,error_code,p_normal,p_pneumonia,p_covid19,result,model_id,execution_provider,ms,verdict,highest_probability_class,verdict_reason,site_profile,reason',
     );
     expect(csv[0].split(',')).toEqual([...CSV_COLUMNS]);
     expect(csv).toHaveLength(rows.length + 1);
@@ -185,7 +185,7 @@ describe('batch screening of the shared DICOM folder and all shared chest X-rays
     const scoredGroups = [0, 1].map((group) =>
       records
         .filter((r) => r.status === 'ok')
-        .filter((r) => Number(r.verdict === 'call' && r.verdict_label !== 'COVID-19') === group),
+        .filter((r) => Number(r.verdict === 'call' && r.result !== 'COVID-19') === group),
     );
     const okInCsv = records.filter((r) => r.status === 'ok');
     expect(okInCsv).toEqual([...scoredGroups[0], ...scoredGroups[1]]);

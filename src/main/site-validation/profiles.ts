@@ -21,7 +21,7 @@ import {
 } from '../../shared/site-profile';
 import type { OperatingPoint } from '../../shared/verdict';
 import { chooseOperatingPoint } from './operating-point';
-import { recalibrationOfScores } from './recalibration';
+import { recalibrationNotBetter, recalibrationOfScores } from './recalibration';
 import { REPORT_FILE, readSiteValidationReport, readStoredScores, runDirOf } from './run';
 
 export const PROFILES_FILE = 'profiles.json';
@@ -220,6 +220,8 @@ export async function openSiteProfileStore(dir: string): Promise<SiteProfileStor
       const recalibration: SiteRecalibration | null = request.recalibrate
         ? recalibrationOfScores(scores)
         : null;
+      const notBetter = recalibration ? recalibrationNotBetter(recalibration) : null;
+      if (notBetter) throw new CodedError('INVALID_REQUEST', notBetter);
       const report = await readSiteValidationReport(runsDir, request.runId);
       const profile: SiteProfile = {
         name,

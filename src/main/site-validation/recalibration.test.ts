@@ -18,6 +18,7 @@ import {
   fitSiteCalibration,
   foldsOf,
   meanNllOf,
+  recalibrationNotBetter,
   type LabelledProbabilities,
 } from './recalibration';
 
@@ -107,5 +108,30 @@ describe('site recalibration (temperature and prior shift)', () => {
     expect(figures.eceBefore.low ?? 1).toBeLessThanOrEqual(figures.eceBefore.value);
     expect(figures.eceBefore.high ?? 0).toBeGreaterThanOrEqual(figures.eceBefore.value);
     expect(() => crossFittedRecalibration(films.slice(0, 9), 2)).toThrow(/at least 10/);
+  });
+
+  it('is not saved when it does not lower the cross-fitted NLL (the model is calibrated already)', () => {
+    // Calibrated by construction: the truth is drawn with the stated probability (a fixed
+    // linear congruential sequence, so the films are the same on every run).
+    let state = 12345;
+    const uniform = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const films: LabelledProbabilities[] = [];
+    for (let i = 0; i < 200; i++) {
+      const p = 0.55 + 0.4 * uniform();
+      const top = uniform() < 0.5 ? 0 : 1;
+      const probabilities = top === 0 ? [p, 1 - p] : [1 - p, p];
+      films.push({ probabilities, truth: uniform() < p ? top : 1 - top });
+    }
+    const figures = crossFittedRecalibration(films, 2);
+    expect(figures.nllAfter.value).toBeGreaterThanOrEqual(figures.nllBefore.value);
+    expect(recalibrationNotBetter(figures)).toMatch(
+      /^Not saved: the recalibration did not help on films it was not fitted on \(cross-fitted NLL 0\.\d{3} -> 0\.\d{3}, ECE/,
+    );
+    // The overconfident films of the test above are worth it.
+    const overconfident = films.map((f) => ({
+      truth: f.truth,
+      probabilities: f.probabilities.map((p) => (p > 0.5 ? 0.95 : 0.05)),
+    }));
+    expect(recalibrationNotBetter(crossFittedRecalibration(overconfident, 2))).toBeNull();
   });
 });

@@ -240,6 +240,20 @@ export function crossFittedRecalibration(
   };
 }
 
+/**
+ * Why a recalibration is not worth saving, or null: when the cross-fitted NLL (on films each fold
+ * was not fitted on) is no lower than the model's own, the model's calibration is at least as good
+ * on these films and a site recalibration would only add noise.
+ */
+export function recalibrationNotBetter(r: SiteRecalibration): string | null {
+  if (r.nllAfter.value < r.nllBefore.value) return null;
+  return (
+    `Not saved: the recalibration did not help on films it was not fitted on ` +
+    `(cross-fitted NLL ${r.nllBefore.value.toFixed(3)} -> ${r.nllAfter.value.toFixed(3)}, ` +
+    `ECE ${r.eceBefore.value.toFixed(3)} -> ${r.eceAfter.value.toFixed(3)}); the model's own calibration is kept.`
+  );
+}
+
 /** The recalibration of a validation run's stored scores (the films' labels that are model classes). */
 export function recalibrationOfScores(
   scores: Pick<StoredScores, 'labels' | 'films'>,

@@ -157,7 +157,7 @@ export class InboxView {
       const p = covidProbability(row, labels);
       const tr = h('tr', {}, [
         h('td', { text: fileName(row.path) }),
-        h('td', { text: resultWords(row), title: row.verdict?.reason ?? '' }),
+        h('td', { text: resultWords(row, labels), title: row.verdict?.reason ?? '' }),
         h('td', { text: p === null ? '' : p.toFixed(3) }),
       ]);
       const imageId = row.imageId;

@@ -1,6 +1,7 @@
 /** What the loaded model is, how it was validated, and its model card. */
 import type { CodedErrorInfo } from '../../shared/errors';
 import type { ModelInfo } from '../../shared/prediction';
+import { significant } from '../../shared/verdict';
 import { call, errorInfoOf } from '../app/ipc';
 import { clear, h } from '../app/dom';
 import { describeError } from './error-messages';
@@ -111,7 +112,12 @@ export class ModelPanel {
         h('dt', { text: 'Verdict' }),
         h('dd', {
           text:
-            `A call needs the top class ${model.verdictRule.margin.toFixed(2)} ahead of the next; ` +
+            (model.verdictRule.minProbability !== null
+              ? `A call needs the top class at ${significant(model.verdictRule.minProbability)} or more` +
+                (model.verdictRule.margin > 0
+                  ? ` and ${model.verdictRule.margin.toFixed(2)} ahead of the next; `
+                  : '; ')
+              : `A call needs the top class ${model.verdictRule.margin.toFixed(2)} ahead of the next; `) +
             (model.familiarityCheck
               ? `films unlike the training films (feature distance > ${model.familiarityCheck.unfamiliarAbove.toFixed(2)}) are marked unfamiliar.`
               : 'this model cannot tell an unfamiliar film from its features.'),

@@ -1,7 +1,7 @@
 /** Wording for the prediction panel (DOM-free). */
 import type { ModelCalibration } from '../../shared/model-manifest';
 import type { RejectedFilm, ScoredFilm } from '../../shared/analysis';
-import { VERDICT_WORDS, type OperatingPoint, type Verdict } from '../../shared/verdict';
+import type { OperatingPoint } from '../../shared/verdict';
 
 export function formatPercent(probability: number): string {
   const percent = probability * 100;
@@ -11,13 +11,6 @@ export function formatPercent(probability: number): string {
 /** One decimal always: the triage table must show small differences between rows. */
 export function formatPercentFine(probability: number): string {
   return `${(probability * 100).toFixed(1)}%`;
-}
-
-export function thresholdSentence(result: ScoredFilm): string {
-  const threshold = formatPercent(result.threshold);
-  return result.thresholdStatus === 'above-threshold'
-    ? `Above the model's decision threshold (${threshold}).`
-    : `Below the model's decision threshold (${threshold}): no confident finding.`;
 }
 
 export function timingSentence(result: ScoredFilm): string {
@@ -68,76 +61,30 @@ export function modalityCaution(sourceKind: string, modality: string | undefined
   return `Modality ${modality}: not a chest radiograph. The model was made for chest X-rays, so its opinion here means nothing.`;
 }
 
-/** What the panel says about the verdict: a headline, the rule's reason, and what to make of it. */
-export interface VerdictWording {
-  /** "Call: COVID-19", "Uncertain" or "Unfamiliar film". */
-  headline: string;
-  /** The rule's reason without the repeated kind, e.g. "normal leads by only 0.10 (a call needs 0.20)." */
-  reason: string;
-  /** How to read it. */
-  advice: string;
-}
-
-const VERDICT_ADVICE: Record<Verdict['kind'], string> = {
-  call: 'The top class is above its threshold and clearly ahead of the others.',
-  uncertain: 'No class is clearly ahead: treat the scores as a coin toss, not a finding.',
-  unfamiliar:
-    'This film is unlike the films the model was trained on: its scores may not apply here.',
-};
-
-export function verdictWording(verdict: Verdict): VerdictWording {
-  const words = VERDICT_WORDS[verdict.kind];
-  const headline = verdict.kind === 'call' && verdict.label ? `${words}: ${verdict.label}` : words;
-  // decideVerdict starts uncertain/unfamiliar reasons with the kind; the headline already says it.
-  const withoutKind = verdict.reason.startsWith(`${words}: `)
-    ? verdict.reason.slice(words.length + 2)
-    : verdict.reason;
-  const reason = withoutKind.charAt(0).toUpperCase() + withoutKind.slice(1);
-  // Under a site profile, its label is called only by the site's threshold (decideVerdict).
-  const bySiteThreshold =
-    verdict.kind === 'call' && verdict.operatingPoint?.label === verdict.label;
-  const advice = bySiteThreshold
-    ? 'Called by the site profile’s own threshold, not the model’s: this class need not have the highest probability.'
-    : VERDICT_ADVICE[verdict.kind];
-  return { headline, reason, advice };
-}
-
 /**
- * Whether the probabilities are calibrated. `undefined` (an engine that does not say) reads as
- * uncalibrated: the panel never claims a calibration it cannot name. `detail` stays one line;
- * `fittedOn` is the manifest's whole account (shown on hover).
+ * Whether the probabilities are calibrated, and by whom. `undefined` (an engine that does not
+ * say) reads as uncalibrated: the panel never claims a calibration it cannot name. No training
+ * file names or fitting figures here: the model card has them.
  */
-export function calibrationWording(calibration: ModelCalibration | null | undefined): {
-  short: string;
-  detail: string;
-  fittedOn: string | null;
-} {
+export function calibrationWording(
+  calibration: ModelCalibration | null | undefined,
+  point?: OperatingPoint | null,
+): { short: string; detail: string } {
+  const site = point?.calibration
+    ? ` Then site-calibrated on the clinic’s own films (profile “${point.profileName}”).`
+    : '';
   if (!calibration) {
     return {
-      short: 'uncalibrated',
-      detail:
-        'Uncalibrated: the model carries no calibration, so 70% does not mean right 7 times in 10.',
-      fittedOn: null,
+      short: point?.calibration
+        ? `site-calibrated (profile “${point.profileName}”)`
+        : 'uncalibrated',
+      detail: `Uncalibrated by the model: 70% does not mean right 7 times in 10.${site}`,
     };
   }
-  // The first clause of the account (which films), e.g. "1167 labelled films from train.csv".
-  const firstClause = calibration.fitted_on.split(/\s\(|[,;.]\s/)[0].trim();
-  const brief = firstClause.length > 90 ? `${firstClause.slice(0, 89)}…` : firstClause;
   return {
-    short: `calibrated (temperature ${calibration.temperature.toFixed(2)})`,
-    detail: `Temperature scaling, T = ${calibration.temperature.toFixed(2)}, fitted on ${brief}.`,
-    fittedOn: calibration.fitted_on,
+    short: point?.calibration
+      ? `site-calibrated (profile “${point.profileName}”)`
+      : `calibrated (temperature ${calibration.temperature.toFixed(2)})`,
+    detail: `Temperature scaling, T = ${calibration.temperature.toFixed(2)} (see the model card).${site}`,
   };
-}
-
-/** The site profile in use, named, with the threshold it sets; null when none is. */
-export function siteProfileSentence(point: OperatingPoint | null | undefined): string | null {
-  if (!point) return null;
-  const threshold =
-    point.label !== null && point.threshold !== null
-      ? ` ${point.label} is called at or above ${formatPercentFine(point.threshold)} (the site’s own threshold).`
-      : '';
-  const calibrated = point.calibration ? ` Site-calibrated (profile “${point.profileName}”).` : '';
-  const warning = point.smallNWarning ? ` ${point.smallNWarning}` : '';
-  return `Site profile “${point.profileName}”:${threshold}${calibrated}${warning}`;
 }

@@ -10,7 +10,12 @@ import {
   type RejectedFilm,
   type ScoredFilm,
 } from '../../shared/analysis';
-import type { Verdict } from '../../shared/verdict';
+import {
+  heatmapCaption,
+  LEADING_NAME,
+  resultStatement,
+  type ResultStatement,
+} from '../../shared/result-statement';
 import { clear, h } from '../app/dom';
 import { colorForValue, TRANSPARENT_BELOW } from '../viewer/heatmap-colors';
 import { describeError } from './error-messages';
@@ -19,9 +24,7 @@ import {
   formatPercent,
   providerName,
   rejectionSentences,
-  siteProfileSentence,
   timingSentence,
-  verdictWording,
 } from './prediction-format';
 
 export interface PredictionPanelEvents {
@@ -255,40 +258,42 @@ export class PredictionPanel {
     caution: string | null,
     heatmapLabel: string | undefined,
   ): void {
-    const { verdict } = result;
-    // Only a confident call gets the bold class label; otherwise the leading class is named
-    // quietly, so a coin toss never looks like a finding. A site profile may call a class other
-    // than the one with the highest probability: the call is shown, the highest is named below.
-    const called = verdict.kind === 'call' ? verdict.label : null;
-    const confident = called !== null;
-    const shownLabel = called ?? result.predictedLabel;
+    const statement = resultStatement(result);
+    // Only a call gets the bold class; otherwise the highest class is the secondary figure,
+    // named as such, so a coin toss never looks like a finding. A site profile may call a class
+    // other than the highest: the call is shown, the highest is named below it.
+    const confident = statement.statedClass !== null;
+    const shownLabel = statement.statedClass ?? statement.leading?.label ?? '';
     const shownProbability = result.probabilities[result.labels.indexOf(shownLabel)] ?? 0;
+    const leading = statement.leading;
+    // A call shows its class in bold; otherwise the highest class, quietly and by its one name.
     const predicted = h(
       'div',
       {
-        className: `predicted ${result.thresholdStatus} ${confident ? 'confident' : 'not-confident'}`,
+        className: `predicted ${confident ? 'confident' : 'not-confident'}`,
         attrs: { 'data-testid': 'predicted-label', 'data-confident': String(confident) },
       },
       [
         h('span', {
           className: 'predicted-label',
-          text: confident ? shownLabel : `Leading: ${shownLabel}`,
+          text: confident ? shownLabel : `${LEADING_NAME}: ${shownLabel}`,
         }),
-        h('span', {
-          className: 'predicted-probability',
-          text: formatPercent(shownProbability),
-        }),
+        h('span', { className: 'predicted-probability', text: formatPercent(shownProbability) }),
       ],
     );
+    // A site profile's call of another class than the highest: the highest is named below it.
     const highestNote =
-      shownLabel !== result.predictedLabel
+      confident && leading && leading.label !== shownLabel
         ? h('p', {
-            className: 'threshold',
-            text: `Highest probability: ${result.predictedLabel} ${formatPercent(result.predictedProbability)}.`,
+            className: 'threshold leading-figure',
+            text: `${LEADING_NAME}: ${leading.label} ${formatPercent(leading.probability)}.`,
+            attrs: { 'data-testid': 'highest-probability' },
           })
         : '';
-    const calibration = calibrationWording(result.calibration);
-    const siteProfile = siteProfileSentence(verdict.operatingPoint);
+    const calibration = calibrationWording(result.calibration, result.verdict.operatingPoint);
+    const siteLines = [statement.siteProfile, ...statement.warnings].filter(
+      (line): line is string => Boolean(line),
+    );
     const bars = h('ul', {
       className: 'prob-bars',
       attrs: { 'aria-label': 'Class probabilities' },
@@ -331,8 +336,15 @@ export class PredictionPanel {
     });
     this.result.append(
       caution ? h('p', { className: 'caution', text: caution, attrs: { role: 'note' } }) : '',
-      // The verdict's reason says how the top class stands against its threshold and margin.
-      verdictBlock(verdict),
+      // The verdict first; its reason says what decided it.
+      statementBlock(statement),
+      siteLines.length
+        ? h(
+            'div',
+            { className: 'site-profile', attrs: { 'data-testid': 'site-profile', role: 'note' } },
+            siteLines.map((line) => h('p', { text: line })),
+          )
+        : '',
       predicted,
       highestNote,
       h('p', {
@@ -342,22 +354,11 @@ export class PredictionPanel {
         attrs: { 'data-testid': 'calibration' },
       }),
       bars,
-      siteProfile
-        ? h('p', {
-            className: 'site-profile',
-            text: siteProfile,
-            attrs: { 'data-testid': 'site-profile', role: 'note' },
-          })
-        : '',
       h('dl', { className: 'facts' }, [
         h('dt', { text: 'Model' }),
         h('dd', { text: `${result.modelName} ${result.modelVersion}` }),
         h('dt', { text: 'Calibration' }),
-        h('dd', {
-          className: 'small',
-          text: calibration.detail,
-          title: calibration.fittedOn ?? '',
-        }),
+        h('dd', { className: 'small', text: calibration.detail }),
         h('dt', { text: 'Runs on' }),
         h('dd', { text: providerName(result.executionProvider) }),
         h('dt', { text: 'Time' }),
@@ -378,24 +379,23 @@ export class PredictionPanel {
     const heatmap = heatmapFor(result, label);
     this.labelSelect.value = heatmap?.label ?? result.predictedLabel;
     this.heatmapNote.textContent = heatmap
-      ? `${heatmap.method === 'occlusion' ? 'Occlusion' : 'Class-activation'} map for “${heatmap.label}”: where the model found evidence. It is not a lesion outline.`
+      ? heatmapCaption(heatmap)
       : 'This model gave no heatmap.';
   }
 }
 
-/** The verdict in plain words, styled by kind so a call, a coin toss and an odd film differ. */
-function verdictBlock(verdict: Verdict): HTMLElement {
-  const wording = verdictWording(verdict);
+/** The result statement in plain words, styled by kind so a call, a coin toss and an odd film differ. */
+function statementBlock(statement: ResultStatement): HTMLElement {
   return h(
     'div',
     {
-      className: `verdict verdict-${verdict.kind}`,
-      attrs: { 'data-testid': 'verdict', 'data-kind': verdict.kind, role: 'note' },
+      className: `verdict verdict-${statement.kind}`,
+      attrs: { 'data-testid': 'verdict', 'data-kind': statement.kind, role: 'note' },
     },
     [
-      h('p', { className: 'verdict-headline', text: wording.headline }),
-      h('p', { className: 'verdict-reason', text: wording.reason }),
-      h('p', { className: 'verdict-advice muted small', text: wording.advice }),
+      h('p', { className: 'verdict-headline', text: statement.headline }),
+      h('p', { className: 'verdict-reason', text: statement.reason }),
+      h('p', { className: 'verdict-advice muted small', text: statement.advice }),
     ],
   );
 }

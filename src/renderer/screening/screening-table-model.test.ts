@@ -116,7 +116,8 @@ describe('screening table model', () => {
     // confident pneumonia 0.05, uncertain with little COVID 0.02.
     const confidentNormal = judged('normal-call', [0.6, 0.02, 0.38]);
     const uncertain = judged('uncertain', [0.45, 0.19, 0.36]);
-    const unfamiliar = judged('unfamiliar', [0.6, 0.1, 0.3], true);
+    // Not confident enough for a call, and unlike the training films.
+    const unfamiliar = judged('unfamiliar', [0.48, 0.22, 0.3], true);
     const covidCall = judged('covid-call', [0.1, 0.1, 0.8]);
     const pneumoniaCall = judged('pneumonia-call', [0.05, 0.9, 0.05]);
     const uncertainLow = judged('uncertain-low', [0.5, 0.48, 0.02]);
@@ -194,15 +195,18 @@ describe('screening table model', () => {
         'Verdict: Uncertain',
         'Verdict: Unfamiliar film',
       ]);
-      expect(verdictCell(covidCall)).toBe('Call: COVID-19');
-      expect(verdictCell(uncertain)).toBe('Uncertain');
-      expect(verdictCell(unfamiliar)).toBe('Unfamiliar film');
-      expect(verdictCell(row('legacy', 0.4))).toBe('');
-      expect(verdictCell(verdictRows[4])).toBe('');
-      expect(resultWords(covidCall)).toBe('Call: COVID-19');
-      expect(resultWords(uncertain)).toBe('Uncertain (leading normal)');
-      expect(resultWords(row('legacy', 0.7))).toBe('COVID-19');
-      expect(resultWords(verdictRows[4])).toBe('NOT_A_FRONTAL_CHEST_XRAY');
+      // The result statement's headline (src/shared/result-statement.ts), verdict first.
+      expect(verdictCell(covidCall, labels)).toBe('Call: COVID-19');
+      expect(verdictCell(uncertain, labels)).toBe('Uncertain: normal or COVID-19');
+      expect(verdictCell(unfamiliar, labels)).toBe('Unfamiliar film');
+      expect(verdictCell(row('legacy', 0.4), labels)).toBe('');
+      expect(verdictCell(verdictRows[4], labels)).toBe('');
+      expect(resultWords(covidCall, labels)).toBe('Call: COVID-19');
+      expect(resultWords(uncertain, labels)).toBe(
+        'Uncertain: normal or COVID-19 (Highest probability: normal 0.45)',
+      );
+      expect(resultWords(row('legacy', 0.7), labels)).toBe('Highest probability: COVID-19');
+      expect(resultWords(verdictRows[4], labels)).toBe('Not scored');
     });
   });
 });

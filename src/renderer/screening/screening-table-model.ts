@@ -2,6 +2,7 @@
 import type { ScreeningRow } from '../../shared/screening';
 import { compareTriageKeys, covidIndex, triageKey } from '../../shared/triage-order';
 import { VERDICT_WORDS, type VerdictKind } from '../../shared/verdict';
+import { LEADING_NAME, resultStatement, type ResultStatement } from '../../shared/result-statement';
 
 export { COVID_LABEL, covidIndex } from '../../shared/triage-order';
 
@@ -84,12 +85,17 @@ export function rejectedNote(row: ResultRow): string {
   return `Not a frontal chest X-ray${reason ? `: ${reason}` : ''}. Not scored.`;
 }
 
-/** The Verdict cell: plain words ("Call: COVID-19", "Uncertain", "Unfamiliar film"); '' if none. */
-export function verdictCell(row: ResultRow): string {
+/** The row's result statement (src/shared/result-statement.ts); null for errors and rows stored before verdicts. */
+export function rowStatement(row: ResultRow, labels: readonly string[]): ResultStatement | null {
   const verdict = row.status === 'ok' ? (row.verdict ?? null) : null;
-  if (verdict === null) return '';
-  const words = VERDICT_WORDS[verdict.kind];
-  return verdict.kind === 'call' && verdict.label ? `${words}: ${verdict.label}` : words;
+  if (verdict === null || !row.probabilities || row.probabilities.length !== labels.length)
+    return null;
+  return resultStatement({ labels, probabilities: row.probabilities, verdict });
+}
+
+/** The Result cell, verdict first ("Call: COVID-19", "Uncertain: normal or pneumonia", "Unfamiliar film"); '' if none. */
+export function verdictCell(row: ResultRow, labels: readonly string[]): string {
+  return rowStatement(row, labels)?.headline ?? '';
 }
 
 /** Options of the verdict filter, in the order the select lists them. */
@@ -97,12 +103,13 @@ export const VERDICT_FILTER_OPTIONS: { value: RowFilter; text: string }[] = (
   ['call', 'uncertain', 'unfamiliar'] as const
 ).map((kind) => ({ value: verdictFilter(kind), text: `Verdict: ${VERDICT_WORDS[kind]}` }));
 
-/** One cell for lists without a Verdict column (the Inbox): "Call: normal", "Uncertain (leading normal)". */
-export function resultWords(row: ResultRow): string {
+/** One cell for lists without a Verdict column (the Inbox): the statement's headline and secondary figure. */
+export function resultWords(row: ResultRow, labels: readonly string[]): string {
+  if (row.status === 'rejected') return 'Not scored';
   if (row.status !== 'ok') return row.errorCode ?? '';
-  const verdict = verdictCell(row);
-  if (!verdict) return row.prediction ?? '';
-  return row.verdict?.kind === 'call' || !row.prediction
-    ? verdict
-    : `${verdict} (leading ${row.prediction})`;
+  const statement = rowStatement(row, labels);
+  if (!statement) return row.prediction ? `${LEADING_NAME}: ${row.prediction}` : '';
+  return statement.kind === 'call' && statement.statedClass === statement.leading?.label
+    ? statement.headline
+    : `${statement.headline} (${statement.leading?.text ?? ''})`;
 }

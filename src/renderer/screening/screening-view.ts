@@ -1,5 +1,6 @@
 /** Batch screening: pick folders, run, watch progress, resume, triage table, export. */
 import type { ScreeningJobSummary, ScreeningProgress } from '../../shared/screening';
+import { LEADING_NAME } from '../../shared/result-statement';
 import { call, errorInfoOf } from '../app/ipc';
 import { button, clear, h } from '../app/dom';
 import { describeError, sentenceFor } from '../panels/error-messages';
@@ -15,6 +16,7 @@ import {
   sortRows,
   VERDICT_FILTER_OPTIONS,
   verdictCell,
+  rowStatement,
   type ResultRow,
   type SortOrder,
 } from './screening-table-model';
@@ -337,11 +339,11 @@ export class ScreeningView {
           h('th', { text: '#' }),
           h('th', { text: 'File' }),
           h('th', {
-            text: 'Verdict',
+            text: 'Result',
             title:
-              'Call: a class clearly ahead; Uncertain: no class clearly ahead; Unfamiliar film: unlike the training films',
+              'Call: a class clearly ahead; Uncertain: the classes it hesitates between; Unfamiliar film: unlike the films the model was trained on',
           }),
-          h('th', { text: 'Prediction' }),
+          h('th', { text: LEADING_NAME }),
           sortHeader,
           ...otherLabels.map((label) => h('th', { text: `P(${label})` })),
           h('th', { text: 'Notes' }),
@@ -373,16 +375,16 @@ export class ScreeningView {
           }),
           h('td', {
             className: `verdict-cell ${row.verdict?.kind ?? ''}`,
-            text: verdictCell(row),
-            title: row.status === 'ok' ? (row.verdict?.reason ?? '') : '',
+            text: verdictCell(row, this.labels),
+            title: rowStatement(row, this.labels)?.reason ?? '',
             attrs: {
               'data-testid': 'verdict-cell',
               'data-kind': row.status === 'ok' ? (row.verdict?.kind ?? '') : '',
             },
           }),
           h('td', {
-            // The highest class is shown quietly unless the verdict calls it (a site profile may
-            // call another class; the Verdict column says which).
+            // The highest class, the secondary figure: quiet unless the result calls it (a site
+            // profile may call another class; the Result column says which).
             className: `prediction-cell${row.verdict && row.verdict.label !== row.prediction ? ' not-confident' : ''}`,
             text: row.status === 'rejected' ? 'not scored' : (row.prediction ?? '—'),
           }),
