@@ -134,4 +134,27 @@ describe('site recalibration (temperature and prior shift)', () => {
     }));
     expect(recalibrationNotBetter(crossFittedRecalibration(overconfident, 2))).toBeNull();
   });
+
+  it('is not saved when the NLL barely falls but the ECE rises (measured: v4 on half of val.csv)', () => {
+    const figure = (value: number) => ({ value, low: null, high: null });
+    const measured = {
+      method: 'temperature-and-prior-shift' as const,
+      parameters: {
+        method: 'temperature-and-prior-shift' as const,
+        temperature: 1.183,
+        biases: [0, -0.283, -0.119],
+      },
+      n: 140,
+      folds: 5,
+      eceBefore: figure(0.087),
+      eceAfter: figure(0.108),
+      nllBefore: figure(0.767),
+      nllAfter: figure(0.764),
+      interval: 'bootstrap' as const,
+    };
+    expect(recalibrationNotBetter(measured)).toBe(
+      "Not saved: the recalibration did not help on films it was not fitted on (cross-fitted NLL 0.767 -> 0.764, ECE 0.087 -> 0.108); the model's own calibration is kept.",
+    );
+    expect(recalibrationNotBetter({ ...measured, eceAfter: figure(0.05) })).toBeNull();
+  });
 });

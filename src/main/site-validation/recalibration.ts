@@ -241,12 +241,13 @@ export function crossFittedRecalibration(
 }
 
 /**
- * Why a recalibration is not worth saving, or null: when the cross-fitted NLL (on films each fold
- * was not fitted on) is no lower than the model's own, the model's calibration is at least as good
- * on these films and a site recalibration would only add noise.
+ * Why a recalibration is not worth saving, or null: unless it lowers the NLL and does not raise
+ * the ECE on films each fold was not fitted on (cross-fitted), the model's own calibration is at
+ * least as good on these films and a site recalibration would only add noise. (Measured: on 140
+ * developer-set films the default v4 gained 0.003 in NLL while its ECE rose 0.087 -> 0.108.)
  */
 export function recalibrationNotBetter(r: SiteRecalibration): string | null {
-  if (r.nllAfter.value < r.nllBefore.value) return null;
+  if (r.nllAfter.value < r.nllBefore.value && r.eceAfter.value <= r.eceBefore.value) return null;
   return (
     `Not saved: the recalibration did not help on films it was not fitted on ` +
     `(cross-fitted NLL ${r.nllBefore.value.toFixed(3)} -> ${r.nllAfter.value.toFixed(3)}, ` +
