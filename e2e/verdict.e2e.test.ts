@@ -381,7 +381,7 @@ describe.skipIf(!modelAvailable)('the verdict in the UI', () => {
 
     // A DICOM film under the same profile: the SR names it too (whatever its verdict).
     await openAndAnalyse(join(dataDir, 'dicom', 'nih_cxr_dx_mono2_8bit_explicit_le.dcm'));
-    expect((await panelVerdict()).siteProfile).toContain(`“${name}”`);
+    expect((await panelVerdict()).siteProfile).toContain(`"${name}"`);
     const sr = (await exportReportsOfScreen('reports-dicom')).find((f) => f.endsWith('.sr.dcm'));
     const dump = runTool('dsrdump', ['+Pl', sr as string]);
     expect(dump.status, dump.stderr).toBe(0);

@@ -7,7 +7,8 @@
 From split files (config `data.from_splits`: part -> existing split CSV): each part keeps the rows whose source
 is in `data.sources` (all when absent). From a manifest (columns file,label,patient_id,group_id,source,view,
 split,licence,original_path; `file` may be absolute): the same source filter, rows by their `split`, which
-`covidnet dataset build` names train / val / test: train -> train, val -> calib, test -> val (MANIFEST_PARTS).
+`covidnet dataset build` names train / val / test by default: train -> train, val -> calib, test -> val; with
+`--part-names train,calib,val` they are taken as they are.
 Paths are rewritten relative to the output folder, so `covidnet evaluate --manifest <out>/val.csv` finds
 the images. Patients never cross parts (checked; an error names the first shared patient).
 """
@@ -35,9 +36,11 @@ def read_rows(csv_path: str) -> list[dict]:
     return rows
 
 
-# `covidnet dataset build` names its parts train / val (tuning, calibration) / test (held out); ours are
-# train / calib / val (validation chooses among arms). Its `val` is our calibration part, its `test` our validation.
-MANIFEST_PARTS = {"train": "train", "val": "calib", "test": "val", "calib": "calib"}
+# `covidnet dataset build` names its parts train / val (tuning, calibration) / test (held out) by default: its
+# `val` is our calibration part and its `test` our validation. Built with `--part-names train,calib,val` the
+# names are already ours. Which naming a manifest uses is told by its values (`calib` vs `test`).
+BUILD_PARTS = {"train": "train", "val": "calib", "test": "val"}
+OUR_PARTS = {p: p for p in PARTS}
 
 
 def parts_from_manifest(manifest: str) -> dict[str, list[dict]]:
@@ -45,11 +48,14 @@ def parts_from_manifest(manifest: str) -> dict[str, list[dict]]:
     missing = [c for c in ("file", "label", "patient_id", "source", "split") if c not in rows[0]] if rows else ["file"]
     if missing:
         raise SystemExit(f"{manifest}: missing column(s) {', '.join(missing)}")
-    unknown = sorted({r["split"] for r in rows} - set(MANIFEST_PARTS) - {""})
+    values = {r["split"] for r in rows} - {""}
+    if "calib" in values and "test" in values:
+        raise SystemExit(f"{manifest}: split values mix both namings (calib and test): {', '.join(sorted(values))}")
+    naming = OUR_PARTS if "calib" in values else BUILD_PARTS
+    unknown = sorted(values - set(naming))
     if unknown:
-        raise SystemExit(f"{manifest}: unknown split value(s) {', '.join(unknown)} "
-                         f"(expected {', '.join(sorted(MANIFEST_PARTS))})")
-    return {p: [r for r in rows if MANIFEST_PARTS.get(r["split"]) == p] for p in PARTS}
+        raise SystemExit(f"{manifest}: unknown split value(s) {', '.join(unknown)} (expected {', '.join(naming)})")
+    return {p: [r for r in rows if naming.get(r["split"]) == p] for p in PARTS}
 
 
 def build(config: dict, manifest: str | None, out_dir: str) -> dict[str, int]:

@@ -41,7 +41,8 @@ def load_teacher(path: str) -> tuple[torch.nn.Module, dict, str]:
 
 
 def distil(teacher: torch.nn.Module, teacher_spec: dict, crop: str, train: dict, out: str, steps: int,
-           lr: float = 1.5e-3, batch_size: int = 24, seed: int = 4041, teacher_path: str = "") -> dict:
+           lr: float = 1.5e-3, batch_size: int = 24, seed: int = 4041, teacher_path: str = "",
+           init: str | None = None) -> dict:
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(seed)
     spec = v4.input_spec("pepx", crop)
@@ -50,6 +51,9 @@ def distil(teacher: torch.nn.Module, teacher_spec: dict, crop: str, train: dict,
     plan = v4.cell_plan(train)
     step, history, seconds = 0, [], 0.0
     last = os.path.join(out, "last.pt")
+    if init and not os.path.exists(last):  # a second phase: the student's weights, a fresh optimizer and schedule
+        student.load_state_dict(torch.load(init, map_location="cpu")["model"])
+        print(f"initialised from {init}", flush=True)
     if os.path.exists(last):
         ck = torch.load(last)
         student.load_state_dict(ck["model"])
@@ -57,7 +61,7 @@ def distil(teacher: torch.nn.Module, teacher_spec: dict, crop: str, train: dict,
         step, history, seconds = ck["step"], ck["history"], ck["trainSeconds"]
         print(f"resumed at step {step}", flush=True)
     hparams = {"arm": "pepx", "crop": crop, "steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed,
-               "teacher": teacher_path, "tau": TAU, "hard_weight": HARD_WEIGHT, "optimizer": "AdamW",
+               "teacher": teacher_path, "init": init, "tau": TAU, "hard_weight": HARD_WEIGHT, "optimizer": "AdamW",
                "scheduler": "cosine to 0 over the steps", "degradation": True,
                "selection": "last step (no checkpoint chosen on validation)"}
     window: dict[str, list[float]] = {"loss": [], "agree": []}
@@ -105,11 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=v4.CACHE_DIR)
     ap.add_argument("--val-report", default=None)
+    ap.add_argument("--init", default=None, help="start from this student checkpoint (fresh optimizer and schedule)")
+    ap.add_argument("--lr", type=float, default=1.5e-3)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     teacher, teacher_spec, crop = load_teacher(args.teacher)
     result = distil(teacher, teacher_spec, crop, v4.load_part("train", args.cache), args.out, args.steps,
-                    teacher_path=args.teacher)
+                    lr=args.lr, teacher_path=args.teacher, init=args.init)
     print(f"done: {result['step']} steps, {result['seconds'] / 60:.1f} min", flush=True)
     if args.val_report:
         v4.write_val_report(result["model"], result["spec"], crop, args.cache, args.val_report,

@@ -108,13 +108,18 @@ $PY training/train_v4.py --config "$V4CFG" --crop "$V4_CROP" --steps 700 --snaps
   --out training/runs/v4-long --val-report training/runs/v4-long/val-figures.json
 $PY training/train_v4.py --config "$V4CFG" --crop "$V4_CROP" --steps 700 --adversary-weight 0 \
   --out training/runs/v4-long-noadv --val-report training/runs/v4-long-noadv/val-figures.json
-$PY training/distill_v4.py --teacher training/runs/v4-long/last.pt --steps "${V4_STUDENT_STEPS:-400}" \
+$PY training/distill_v4.py --teacher training/runs/v4-long/last.pt --steps 400 \
   --out training/runs/v4-student --val-report training/runs/v4-student/val-figures.json
+# Student phase 2 (added after phase 1's figures, to see how far more steps take it; the teacher stays bundled).
+$PY training/distill_v4.py --teacher training/runs/v4-long/last.pt --init training/runs/v4-student/last.pt \
+  --steps 800 --lr 1e-3 --out training/runs/v4-student-p2 --val-report training/runs/v4-student-p2/val-figures.json
 $PY training/export_v3.py --config "$V4CFG" --checkpoint training/runs/v4-long/last.pt --out "$V4"
-$PY training/export_v3.py --config "$V4CFG" --checkpoint training/runs/v4-student/last.pt \
-  --out training/runs/v4-student/model --id covidnet-cxr-lungs-v4-student
-ln -sfn ../../../resources/models/lungseg-unet-v1 training/runs/v4-student/lungseg-unet-v1  # its segmenter, as a sibling
-for M in "$V4" training/runs/v4-student/model; do
+for S in v4-student v4-student-p2; do
+  $PY training/export_v3.py --config "$V4CFG" --checkpoint "training/runs/$S/last.pt" \
+    --out "training/runs/$S/model" --id covidnet-cxr-lungs-v4-student
+  ln -sfn ../../../resources/models/lungseg-unet-v1 "training/runs/$S/lungseg-unet-v1"  # its segmenter, as a sibling
+done
+for M in "$V4" training/runs/v4-student/model training/runs/v4-student-p2/model; do
   cp "$V1/shortcut_baseline.json" "$M/shortcut_baseline.json"
   npx tsx training/fit_trust.ts --model "$M" --manifest training/splits/v4/calib.csv --equal-source-weight \
     --features-manifest training/splits/v4/train.csv

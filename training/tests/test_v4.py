@@ -129,6 +129,11 @@ def test_data_stage_from_a_manifest_keeps_splits_and_refuses_a_shared_patient(tm
     assert val[0]["file"] == "../b.jpg" and val[0]["label"] == "COVID-19"
     with open(tmp_path / "out" / "calib.csv", encoding="utf-8") as f:
         assert list(csv.DictReader(f))[0]["file"] == "../abs/c.jpg"  # an absolute path, made relative
+    # Built with --part-names train,calib,val: the names are ours.
+    write([(*r[:5], {"train": "train", "val": "calib", "test": "val"}[r[5]]) for r in rows])
+    assert data_stage.build(config, str(manifest), str(tmp_path / "ours")) == counts
+    with open(tmp_path / "ours" / "val.csv", encoding="utf-8") as f:
+        assert list(csv.DictReader(f))[0]["file"] == "../b.jpg"
     write(rows + [("e.jpg", "normal", "p1", "g9", "nih-chestxray14", "test")])
     with pytest.raises(SystemExit, match="p1"):
         data_stage.build(config, str(manifest), str(tmp_path / "out"))

@@ -35,7 +35,7 @@ const USAGE = [
   '',
   'Defaults: --seed 42, --val-fraction 0.1, --test-fraction 0.1. --keep-split keeps every patient',
   'of an earlier manifest in the part it was in. --part-names renames the parts in manifest.csv',
-  '(e.g. train,calib,val for training/data_stage.py); --val-fraction sizes the tuning part and',
+  '(training/data_stage.py reads the default names); --val-fraction sizes the tuning part and',
   '--test-fraction the held-out part. Rules: src/main/dataset/RULES.md.',
 ].join('\n');
 
@@ -50,7 +50,7 @@ export function parseSourceSpec(text: string): SourceSpec {
   return { kind, name: match[2] ?? kind, folder: resolve(match[3]) };
 }
 
-/** `--part-names train,calib,val`: what manifest.csv calls training, tuning and held-out parts. */
+/** `--part-names a,b,c`: what manifest.csv calls the training, tuning and held-out parts. */
 function partNames(text: string | undefined): Record<SplitPart, string> {
   if (text === undefined) return { train: 'train', val: 'val', test: 'test' };
   const names = text.split(',').map((n) => n.trim());

@@ -97,13 +97,13 @@ function describe(event: ReceiverEvent): string {
   }
 }
 
-/** One line per screened film for the receiver's log: the result statement's line. */
+/**
+ * One line per screened film for the receiver's log: the result statement's line (scored films
+ * and those the chest gate turned away); a file without a result says why.
+ */
 function filmLine(row: ScreeningRow, labels: string[]): string {
   const statement = rowStatement(row, labels);
-  const what =
-    row.status === 'ok'
-      ? (statement?.line ?? 'scored')
-      : `${row.status === 'rejected' ? 'not scored' : row.status} (${reasonCell(row)})`;
+  const what = statement?.line ?? `${row.status} (${reasonCell(row) || 'no reason recorded'})`;
   return `screened ${basename(row.path)}: ${what}`;
 }
 

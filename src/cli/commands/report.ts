@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { SITE_PROFILE_OPTIONS, siteProfileOption } from '../site-profile-option';
 import { UsageError } from '../command';
+import { fileErrorLine } from '../arguments';
 import { toErrorInfo } from '../../shared/errors';
 import { resultStatement } from '../../shared/result-statement';
 import { RESEARCH_NOTICE } from '../../shared/notice';
@@ -110,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const info = toErrorInfo(error);
-    console.error(`${file}: ${info.code}: ${info.message}`);
+    console.error(fileErrorLine(file, info));
     return 1;
   } finally {
     await engine.dispose();

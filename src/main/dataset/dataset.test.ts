@@ -211,7 +211,7 @@ describe('covidnet dataset build over every upstream layout', () => {
     expect(await readFile(join(work, 'kept/DATASHEET.md'), 'utf8')).toContain('--keep-split');
   });
 
-  it('names the parts as training asks (--part-names train,calib,val), also for --keep-split', async () => {
+  it('renames the parts (--part-names train,calib,val), also for --keep-split', async () => {
     const partNames = { train: 'train', val: 'calib', test: 'val' };
     await build(join(work, 'named'), { partNames });
     const named = await readCsv(join(work, 'named/manifest.csv'));

@@ -64,14 +64,24 @@ const FORCED_PAST_THE_GATE_MISSES: Record<string, string> = {
 };
 
 /**
- * Known misses of v4 (said in its card): a CT slice whose header is gone passes the segmenter
- * (confidence 0.912 > 0.900) and its v4 feature distance, 1.37, is below that of a real 15-bit CR
- * chest film from another hospital (wg04, 1.57), so no limit on v4's features separates them.
- * Such a film is scored `uncertain`, never a call.
+ * Known misses of v4 (said in its card and issue 20's closing note). A confident call comes before
+ * the familiarity check (src/shared/verdict.ts), and v4 is confident on three slices whose headers
+ * are gone and that pass the segmenter: a CT (pneumonia at 0.82; a call needs 0.73), an MR series
+ * (COVID-19 at 0.78) and a small MR (normal at 0.82); forced past the mask gate, the inverted film
+ * too (pneumonia at 0.75). (v3 under the same rule also calls the CT, 0.87, and the MR series,
+ * 0.92.) The CT's v4 feature distance (1.37) is below a real 15-bit CR chest film's from another
+ * hospital (wg04, 1.57), so no limit on v4's features separates them. With their headers the chest
+ * gate turns all four away. The list must stay true: a listed film that stops being missed fails.
  */
 const MISSES_BY_MODEL: Record<string, Record<string, string>> = {
   'covidnet-cxr-lungs-v4': {
-    'ct_16bit_j2k_lossless.dcm': 'segmenter confidence and feature distance both chest-like',
+    'ct_16bit_j2k_lossless.dcm': 'passes the segmenter without its header; a confident v4 call',
+    'mr_multiframe10_j2k_lossless.dcm':
+      'passes the segmenter without its header; a confident v4 call',
+    'mr_small_explicit_big_endian.dcm':
+      'passes the segmenter without its header; a confident v4 call',
+    'odd_siim_cxr_fake_monochrome1_jpegbaseline.dcm':
+      'forced past the mask gate: a confident v4 call',
   },
 };
 
@@ -214,7 +224,8 @@ describe('unfamiliar films', () => {
       if (anonymised.status === 'scored') {
         passedWithoutHeader.push(name);
         const { kind, reason } = anonymised.verdict;
-        if (knownMiss(name)) expect(kind, `${name}: ${reason}`).not.toBe('call');
+        if (knownMiss(name))
+          expect(kind, `${name} is listed as missed: ${reason}`).not.toBe('unfamiliar');
         else expect(kind, `${name}: ${reason}`).toBe('unfamiliar');
       }
     }
@@ -231,7 +242,13 @@ describe('unfamiliar films', () => {
       const tensor = preprocessLungCrop(gray, segmentation.mask, crop, engine.manifest.input);
       if (!tensor) continue;
       const { verdict } = await engine.classify(tensor, segmentation);
-      if (name in FORCED_PAST_THE_GATE_MISSES || knownMiss(name)) {
+      if (knownMiss(name)) {
+        expect(verdict.kind, `${name} is listed as missed: ${verdict.reason}`).not.toBe(
+          'unfamiliar',
+        );
+        continue;
+      }
+      if (name in FORCED_PAST_THE_GATE_MISSES) {
         // Not caught, but never a confident call either.
         expect(verdict.kind, `${name}: ${verdict.reason}`).not.toBe('call');
         continue;

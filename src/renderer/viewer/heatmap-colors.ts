@@ -2,7 +2,8 @@
  * Heatmap colouring (DOM-free). A "turbo"-like ramp (blue -> cyan -> green -> yellow -> red) with
  * alpha rising with the value, so weak evidence stays transparent and the film shows through.
  */
-import type { HeatmapGrid } from '../../shared/analysis';
+import type { HeatmapGrid, LungOutlineGrid } from '../../shared/analysis';
+import { cropEdgeWeight, lungWeight, sampleHeatmap } from '../../shared/heatmap-sampling';
 
 const STOPS: [number, number, number, number][] = [
   [0.0, 48, 18, 59],
@@ -52,6 +53,42 @@ export function heatmapRgba(grid: HeatmapGrid): Uint8ClampedArray {
     rgba[i * 4 + 3] = alphaForValue(value);
   }
   return rgba;
+}
+
+/**
+ * The overlay as the viewer draws it, `scale` pixels per grid cell (an offscreen canvas of
+ * gridWidth*scale x gridHeight*scale stretched over heatmapBounds): evidence sampled bilinearly,
+ * alpha faded in from the crop's edge and, with the lung fields, kept inside the lungs.
+ */
+export function heatmapOverlayRgba(
+  grid: HeatmapGrid,
+  lungs: LungOutlineGrid | null,
+  scale: number,
+): { rgba: Uint8ClampedArray; width: number; height: number } {
+  const width = grid.gridWidth * scale;
+  const height = grid.gridHeight * scale;
+  // Lung fields for another image size cannot mask this one.
+  const mask =
+    lungs && lungs.imageWidth === grid.imageWidth && lungs.imageHeight === grid.imageHeight
+      ? lungs
+      : null;
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let j = 0; j < height; j++) {
+    for (let i = 0; i < width; i++) {
+      // The source pixel whose centre this overlay pixel's centre falls on.
+      const x = grid.originX + ((i + 0.5) * grid.cellWidth) / scale - 0.5;
+      const y = grid.originY + ((j + 0.5) * grid.cellHeight) / scale - 0.5;
+      const value = sampleHeatmap(grid, x, y) ?? 0;
+      const weight = cropEdgeWeight(grid, x, y) * (mask ? lungWeight(mask, x, y) : 1);
+      const [r, g, b] = colorForValue(value);
+      const p = (j * width + i) * 4;
+      rgba[p] = r;
+      rgba[p + 1] = g;
+      rgba[p + 2] = b;
+      rgba[p + 3] = Math.round(alphaForValue(value) * weight);
+    }
+  }
+  return { rgba, width, height };
 }
 
 /** Source-image rectangle the grid covers. */

@@ -7,7 +7,7 @@ import cornerstone, { type CornerstoneViewport, type ImageRenderedDetail } from 
 import type { HeatmapGrid, LungOutlineGrid } from '../../shared/analysis';
 import { h } from '../app/dom';
 import { loadViewerImage, type LoadedViewerImage } from './image-loader';
-import { heatmapBounds, heatmapRgba } from './heatmap-colors';
+import { heatmapBounds, heatmapOverlayRgba } from './heatmap-colors';
 import { hasLungCells, lungOutlineSegments, type OutlineSegment } from '../../shared/lung-outline';
 import { paintNow } from './paint-now';
 import { sigmoidLuts } from './sigmoid-voi';
@@ -279,7 +279,7 @@ export class Viewer {
   /** Sets (or clears) the heatmap; drawn only while visible. */
   setHeatmap(grid: HeatmapGrid | null): void {
     this.heatmap = grid;
-    this.heatmapCanvas = grid ? gridToCanvas(grid) : null;
+    this.heatmapCanvas = grid ? gridToCanvas(grid, this.lungs) : null;
     this.redraw();
   }
 
@@ -297,6 +297,8 @@ export class Viewer {
   setLungs(grid: LungOutlineGrid | null): void {
     this.lungs = grid;
     this.lungSegments = grid && hasLungCells(grid) ? lungOutlineSegments(grid) : [];
+    // The heatmap is tinted only inside the lungs: redrawn with the new fields.
+    if (this.heatmap) this.heatmapCanvas = gridToCanvas(this.heatmap, grid);
     this.redraw();
   }
 
@@ -543,14 +545,18 @@ function mergeViewport(
   return merged;
 }
 
-function gridToCanvas(grid: HeatmapGrid): HTMLCanvasElement {
+/** Overlay pixels per heatmap cell: enough for a soft lung edge and crop fade on a 7x7 CAM. */
+const HEATMAP_CANVAS_SCALE = 16;
+
+function gridToCanvas(grid: HeatmapGrid, lungs: LungOutlineGrid | null): HTMLCanvasElement {
+  const overlay = heatmapOverlayRgba(grid, lungs, HEATMAP_CANVAS_SCALE);
   const canvas = document.createElement('canvas');
-  canvas.width = grid.gridWidth;
-  canvas.height = grid.gridHeight;
+  canvas.width = overlay.width;
+  canvas.height = overlay.height;
   const context = canvas.getContext('2d');
   if (context) {
-    const image = new ImageData(grid.gridWidth, grid.gridHeight);
-    image.data.set(heatmapRgba(grid));
+    const image = new ImageData(overlay.width, overlay.height);
+    image.data.set(overlay.rgba);
     context.putImageData(image, 0, 0);
   }
   return canvas;
