@@ -192,7 +192,11 @@ describe.skipIf(!modelAvailable)('reader readings and site validation', () => {
       .poll(() => page.textContent('.prediction-panel [data-testid="site-profile"]'), {
         timeout: 90_000,
       })
-      .toContain('Site profile “Our ED test”: COVID-19 is called at or above');
+      .toMatch(/Site profile ["“]Our ED test["”]: COVID-19 is called at or above/);
+    // Saved from 4 COVID-19 films (accepted): its small-n warning is in the panel that names it.
+    expect(await page.textContent('.prediction-panel [data-testid="site-profile"]')).toContain(
+      'Small-n profile: chosen on only 4 COVID-19 films',
+    );
     await page.evaluate(`document.querySelector('.side-column').scrollTop = 0`);
     await page.screenshot({ path: join(artifacts, 'site-validation-04-viewer-with-profile.png') });
 

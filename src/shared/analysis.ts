@@ -121,8 +121,13 @@ export interface RejectedFilm extends AnalysisModel {
 /** What analysing one film gives: scores, or the gate's rejection. */
 export type FilmAnalysis = ScoredFilm | RejectedFilm;
 
-/** The heatmap explaining `label` (default: the predicted label), when the film has heatmaps. */
+/**
+ * The heatmap explaining `label`, when the film has heatmaps. Default: the class the result
+ * states (a call's class, which a site profile may make another than the highest), else the
+ * highest class -- so a caption never names a class the result contradicts.
+ */
 export function heatmapFor(analysis: FilmAnalysis, label?: string): HeatmapGrid | undefined {
   if (analysis.status !== 'scored') return undefined;
-  return analysis.heatmaps?.[label ?? analysis.predictedLabel];
+  const called = analysis.verdict.kind === 'call' ? analysis.verdict.label : null;
+  return analysis.heatmaps?.[label ?? called ?? analysis.predictedLabel];
 }

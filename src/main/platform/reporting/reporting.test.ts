@@ -406,6 +406,9 @@ describe('one result statement: the SR codes, the PDF, the capture and the CSV s
     expect(pdfText).toContain(`Highest probability: ${scored.predictedLabel} `);
     // A threshold only where it decides: no per-class "threshold 0.5" rows.
     expect(pdfText).not.toMatch(/threshold 0\.5\b/);
+    // The heatmap explains the called class, not the highest one.
+    expect(pdfText).toContain('Heatmap (class activation) for COVID-19');
+    expect(pdfText).not.toMatch(/Heatmap \([^)]*\) for (?!COVID-19)/);
     expect(csv).toMatchObject({ result: 'COVID-19', verdict: 'call' });
     expect(csv.site_profile).toContain('Saved from 6 COVID-19 films');
     expectNoOtherCall([srText, pdfText, csv.result], 'COVID-19');
