@@ -3,10 +3,6 @@ import type { TextDecoder } from 'node:util';
 import type { DataSet } from 'dicom-parser';
 import type { LookupTable } from '../../../shared/imaging';
 
-export function tagKey(group: number, element: number): string {
-  return `x${group.toString(16).padStart(4, '0')}${element.toString(16).padStart(4, '0')}`;
-}
-
 /** Raw element bytes, or undefined when absent, empty, or pointing outside the buffer. */
 export function elementBytes(dataSet: DataSet, tag: string): Uint8Array | undefined {
   const element = dataSet.elements[tag];

@@ -100,13 +100,8 @@ const BY_UID = new Map(TABLE.map((t) => [t.uid, t]));
 
 export const IMPLICIT_VR_LE = '1.2.840.10008.1.2';
 export const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
-export const DEFLATED_EXPLICIT_VR_LE = '1.2.840.10008.1.2.1.99';
 export const EXPLICIT_VR_BE = '1.2.840.10008.1.2.2';
 
 export function transferSyntaxInfo(uid: string): TransferSyntaxInfo | undefined {
   return BY_UID.get(uid);
-}
-
-export function supportedTransferSyntaxes(): readonly TransferSyntaxInfo[] {
-  return TABLE;
 }

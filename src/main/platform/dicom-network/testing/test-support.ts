@@ -54,10 +54,6 @@ export async function dumpValues(files: string[], tag: string): Promise<string[]
   return values;
 }
 
-export async function dumpValue(file: string, tag: string): Promise<string> {
-  return (await dumpValues([file], tag))[0];
-}
-
 /** Copies `sources` (paths) to `dir` as `count` files (cycling), each with a new SOP Instance UID. */
 export async function makeInstances(
   dir: string,
