@@ -30,23 +30,12 @@ import {
   type ReportExportResult,
   type ScreeningReportsExportResult,
 } from '../report-export';
+import { channel, opaqueId } from './channel';
 import { IPC_CHANNEL_NAMES, IPC_EVENT_NAMES, type MenuCommand } from './channels';
 import { siteValidationContract, type SiteValidationEvents } from './site-validation-contract';
 
 export { MENU_COMMANDS, type MenuCommand } from './channels';
 
-/** Declares a channel: the request schema at runtime, the reply type at compile time only. */
-function channel<Schema extends z.ZodType, Reply>(
-  request: Schema,
-): { request: Schema; reply?: Reply } {
-  return { request };
-}
-
-const opaqueId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/);
 const frameIndex = z.number().int().min(0).max(100_000);
 
 /** A PACS connection as the user enters it; the host is an IP address (nothing is looked up). */

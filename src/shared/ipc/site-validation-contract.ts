@@ -3,6 +3,7 @@
  * `ipcContract` in contract.ts; kept here so that file stays one screen per feature).
  */
 import { z } from 'zod';
+import { channel, opaqueId } from './channel';
 import { READER_LABELS, READER_NOTE_MAX_LENGTH, type ReaderReading } from '../reader-reading';
 import type {
   SiteOperatingPointChoice,
@@ -10,18 +11,6 @@ import type {
   SiteValidationReport,
 } from '../site-profile';
 
-/** Same shape as contract.ts's declaration helper: request schema at runtime, reply type only at compile time. */
-function channel<Schema extends z.ZodType, Reply>(
-  request: Schema,
-): { request: Schema; reply?: Reply } {
-  return { request };
-}
-
-const opaqueId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/);
 const modelLabel = z.string().min(1).max(64);
 const profileName = z.string().min(1).max(48);
 const targetSensitivity = z.number().gt(0).max(1);
