@@ -19,7 +19,6 @@ import {
   jobKey,
   listJobManifests,
   readAllRows,
-  readJobManifest,
   rowsToCsv,
   rowsToJson,
   runScreening,
@@ -175,9 +174,9 @@ export async function run(argv: string[]): Promise<number> {
       onProgress: progress.update,
     });
     progress.end();
-    const manifest = await readJobManifest(storeDir, outcome.job.jobId);
-    const labels = manifest?.labels ?? engine.manifest.labels;
-    const rows = await readAllRows(storeDir, outcome.job.jobId);
+    // The job's own rows and labels, as runScreening returns them (nothing is read back).
+    const { rows } = outcome;
+    const { labels } = outcome.job;
     await writeFile(out, rowsToCsv(rows, labels), 'utf8');
     if (json) {
       await writeFile(

@@ -57,6 +57,8 @@ beforeAll(async () => {
   });
   expect(outcome.job.state).toBe('finished');
   rows = await readAllRows(join(scratch, 'store'), outcome.job.jobId);
+  // The job's rows come back with it, exactly as stored (the CLI does not read them back).
+  expect(outcome.rows).toEqual(rows);
 }, 600_000);
 
 afterAll(async () => {

@@ -89,6 +89,11 @@ export interface ScreeningOutcome {
   resumed: number;
   /** Files in the folders that are neither images nor named like one (no rows; see sources.ts). */
   ignored: number;
+  /**
+   * Every row of the job, in the store's order (carried over first), so callers need not read the
+   * store back; empty for a job following a live folder (it may run for days).
+   */
+  rows: ScreeningRow[];
 }
 
 interface Prepared {
@@ -203,7 +208,9 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
   const done = new Set<string>();
   let doneCount = 0;
   let errorCount = 0;
+  const rows: ScreeningRow[] = [];
   for await (const row of readRows(storeDir, current.jobId)) {
+    if (!options.follow) rows.push(row);
     done.add(rowKey(row));
     doneCount++;
     if (row.status === 'error') errorCount++;
@@ -318,6 +325,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
       if (next === undefined || signal?.aborted) break;
       const row = await next;
       await log.append(row);
+      if (!options.follow) rows.push(row);
       done.add(rowKey(row));
       doneCount++;
       if (row.status === 'error') errorCount++;
@@ -346,7 +354,7 @@ export async function runScreening(options: ScreeningOptions): Promise<Screening
     await saveJob();
   }
   emit();
-  return { job: summarise(current, true), resumed, ignored: sources.ignored };
+  return { job: summarise(current, true), resumed, ignored: sources.ignored, rows };
 }
 
 /** The row of a film the engine analysed: its scores and verdict, or the gate's rejection. */
