@@ -69,9 +69,7 @@ function heatmapLegend(doc: PDFKit.PDFDocument, x: number, y: number, width: num
   const steps = 32;
   for (let i = 0; i < steps; i++) {
     const [r, g, b] = inferno(i / (steps - 1));
-    doc
-      .rect(rampLeft + (i * rampWidth) / steps, y + 1, rampWidth / steps + 0.5, 7)
-      .fill([r, g, b]);
+    doc.rect(rampLeft + (i * rampWidth) / steps, y + 1, rampWidth / steps + 0.5, 7).fill([r, g, b]);
   }
   doc.fillColor('black').text('high evidence', rampLeft + rampWidth + 4, y, { lineBreak: false });
   doc.x = x;
