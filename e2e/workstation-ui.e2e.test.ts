@@ -560,7 +560,9 @@ describe.skipIf(!modelAvailable)('model opinion', () => {
     const other = labels.find((label) => label !== 'normal') ?? labels[0];
     await page.selectOption('#heatmap-label', other);
     await waitForPrediction();
-    await expect.poll(() => page.textContent('.heatmap-controls')).toContain(`) for ${other}: where the model found evidence for ${other}`);
+    await expect
+      .poll(() => page.textContent('.heatmap-controls'))
+      .toContain(`) for ${other}: where the model found evidence for ${other}`);
     const hasCard = (await page.locator('[data-testid="model-card-button"]').count()) > 0;
     if (hasCard) {
       await page.click('[data-testid="model-card-button"]');
