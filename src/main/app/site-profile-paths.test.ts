@@ -153,8 +153,10 @@ describe('the active site profile on every path', () => {
     expect(dciodvfyErrors(sr)).toEqual([]);
     const dump = runTool('dsrdump', ['+Pl', sr]);
     expect(dump.status, dump.stderr).toBe(0);
-    expect(dump.stdout).toContain(`Site profile "${PROFILE}" in use: COVID-19 called at or above`);
-    expect(dump.stdout).toContain('Verdict: Call: COVID-19.');
+    // The first coded finding is the profile's call; the profile and its small-n warning are named.
+    expect(dump.stdout).toContain('<contains CODE:(,,"AI result")=(840539006,SCT,"COVID-19")>');
+    expect(dump.stdout).toContain(`Site profile "${PROFILE}": COVID-19 is called at or above`);
+    expect(dump.stdout).toContain('Small-n profile');
     const pixelmed = pixelmedSrErrors(sr);
     expect(pixelmed.errors, pixelmed.output).toEqual([]);
   }, 180_000);
