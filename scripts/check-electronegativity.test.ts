@@ -12,7 +12,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function plantedCopy(name: string, plant: (windowSource: string) => string): string {
   const planted = join(work, name);
   cpSync(src, planted, { recursive: true });
-  const windowFile = join(planted, 'main', 'electron', 'window.ts');
+  const windowFile = join(planted, 'main', 'app', 'electron', 'window.ts');
   const original = readFileSync(windowFile, 'utf8');
   const edited = plant(original);
   if (edited === original) throw new Error(`planting ${name} changed nothing`);

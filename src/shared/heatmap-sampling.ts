@@ -1,6 +1,6 @@
 /**
  * Sampling a heatmap grid and the lung fields at a source-image pixel, for every drawing of the
- * heatmap (files: src/main/inference/heatmap-image.ts; the viewer: src/renderer/viewer): bilinear
+ * heatmap (files: src/main/platform/inference/heatmap-image.ts; the viewer: src/renderer/views/viewer): bilinear
  * evidence, a soft lung weight (no tint outside the lungs) and a fade-in from the crop's edge (no
  * hard square). Pure functions.
  */
