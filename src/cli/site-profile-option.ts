@@ -6,7 +6,7 @@
  */
 import type { OperatingPoint } from '../shared/verdict';
 import type { InferenceEngine } from '../main/platform/inference';
-import { siteProfileSentence } from '../main/platform/reporting/verdict-wording';
+import { siteProfileSentence } from '../shared/result-statement';
 import { defaultSiteValidationDir, namedOperatingPoint } from '../main/features/site-validation';
 
 export const SITE_PROFILE_OPTIONS = {

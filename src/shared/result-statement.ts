@@ -250,3 +250,29 @@ export function heatmapCaption(heatmap: {
   const method = heatmap.method === 'occlusion' ? 'occlusion' : 'class activation';
   return `Heatmap (${method}) for ${heatmap.label}: where the model found evidence for ${heatmap.label}, brighter = more. Not a lesion outline.`;
 }
+
+// The statement as the SR, the PDF and the CLI word it in whole sentences.
+
+/** "Call: COVID-19. COVID-19 at 0.91; a call needs 0.785." */
+export function statementSentence(statement: ResultStatement): string {
+  return `${statement.headline}. ${statement.reason}`;
+}
+
+export function calibrationSentence(
+  calibration: ModelCalibration | null,
+  point?: OperatingPoint | null,
+): string {
+  const site = point?.calibration
+    ? ` Then site-calibrated (profile "${point.profileName}") on the clinic's own films.`
+    : '';
+  return calibration
+    ? `Probabilities calibrated by temperature scaling (T = ${calibration.temperature.toFixed(3)}).${site}`
+    : `Probabilities uncalibrated by the model: they are scores, not measured frequencies.${site}`;
+}
+
+/** The site profile in use and its warning, in one sentence (CLI, SR, PDF); null when none. */
+export function siteProfileSentence(point: OperatingPoint | null | undefined): string | null {
+  const words = siteProfileWords(point);
+  if (!words) return null;
+  return point?.smallNWarning ? `${words} ${point.smallNWarning}` : words;
+}

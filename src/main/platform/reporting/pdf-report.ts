@@ -9,6 +9,7 @@ import PDFDocument from 'pdfkit';
 import { heatmapFor } from '../../../shared/analysis';
 import { RESEARCH_NOTICE } from '../../../shared/notice';
 import {
+  calibrationSentence,
   heatmapCaption,
   resultStatement,
   type StatementKind,
@@ -16,7 +17,6 @@ import {
 import { encodePng, inferno } from '../inference/heatmap-image';
 import { classifierManifest, isRejected, type ReportInput } from './common';
 import { composeHeatmapFigure, type DisplayFilm, type RgbImage } from './secondary-capture';
-import { calibrationSentence } from './verdict-wording';
 
 const THUMBNAIL_MAX_SIDE = 640;
 

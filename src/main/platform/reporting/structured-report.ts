@@ -27,8 +27,12 @@ import {
 import { writePart10, type NaturalDataset } from './part10';
 import { requireSubject, type SourceImageReference } from './source';
 import { nameBasedUid, newUid } from './uids';
-import { calibrationSentence, siteProfileSentence, statementSentence } from './verdict-wording';
-import { resultStatement } from '../../../shared/result-statement';
+import {
+  calibrationSentence,
+  resultStatement,
+  siteProfileSentence,
+  statementSentence,
+} from '../../../shared/result-statement';
 
 export const COMPREHENSIVE_3D_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.34';
 export const SR_SERIES_NUMBER = 9101;
